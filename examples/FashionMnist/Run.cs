@@ -1,0 +1,61 @@
+// The training run behind the command line: load, split, fold epoch by epoch, report, save metrics.
+using System.Diagnostics;
+using Functional.Data;
+using Functional.Optimizers;
+using Functional.Training;
+
+namespace FashionExample;
+
+internal static class Run
+{
+    public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile);
+
+    public static int Train(Options o)
+    {
+        if (o.Epochs <= 0 || o.Batch <= 0)
+        {
+            Console.Error.WriteLine($"error: --epochs and --batch must be positive (got {o.Epochs} and {o.Batch})");
+            return 2;
+        }
+        var loaded = FashionMnist.Load(o.DataDirectory);
+        if (loaded.IsFail)
+        {
+            loaded.IfFail(e => Console.Error.WriteLine($"error: {e.Message}"));
+            return 2;
+        }
+        var fashion = loaded.ThrowIfFail();
+        Console.WriteLine($"data: {fashion.Source}");
+
+        // Hold out a validation set from the training data (5,000 of 60,000; proportionally fewer for the subset).
+        var (train, validation) = fashion.Train.Split(Math.Min(5000, fashion.Train.Count / 12), o.Seed);
+        Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
+                          $"{FashionMlp.ParameterCount:N0} parameters; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
+
+        Optimizer optimizer = o.Momentum > 0 ? Sgd.Momentum(o.LearningRate, o.Momentum) : Sgd.Plain(o.LearningRate);
+        var step = FashionMlp.Step.WithL2(o.L2);
+        var history = new List<EpochMetrics>();
+        int batchesPerEpoch = (train.Count + o.Batch - 1) / o.Batch;
+
+        var final = Enumerable.Range(1, o.Epochs).Aggregate(TrainState.Of(FashionMlp.Init(o.Seed), optimizer), (state, epoch) =>
+        {
+            var clock = Stopwatch.StartNew();
+            var progress = new EpochProgress(epoch, o.Epochs, batchesPerEpoch);
+            var next = train.Batches(o.Batch, seed: o.Seed * 1_000_003 + epoch).Fold(state, step, progress);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var held = Evaluate.On(next.Model, validation);
+            var m = new EpochMetrics(epoch, progress.MeanLoss, progress.Accuracy, held.Loss, held.Accuracy, seconds);
+            history.Add(m);
+            progress.Finish($"loss {m.TrainLoss:F4}  train acc {m.TrainAccuracy:P2}  val loss {m.ValidationLoss:F4}  val acc {m.ValidationAccuracy:P2}  {seconds:F2}s");
+            return next;
+        });
+
+        var test = Evaluate.On(final.Model, fashion.Test);
+        Console.WriteLine($"test accuracy {test.Accuracy:P2} (loss {test.Loss:F4}) on {test.Count:N0} images");
+        if (o.MetricsFile is not null)
+        {
+            Metrics.Save(o.MetricsFile, new RunMetrics(fashion.Source, o.Epochs, o.Batch, o.LearningRate, o.Momentum, o.L2, o.Seed, history, test.Accuracy, test.Loss));
+            Console.WriteLine($"metrics: {o.MetricsFile.FullName}");
+        }
+        return 0;
+    }
+}

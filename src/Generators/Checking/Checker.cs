@@ -1,0 +1,79 @@
+// Judges a parsed network spec: every rule a declaration must satisfy, each failure one catalog diagnostic.
+using System.Collections.Generic;
+using System.Linq;
+using Functional.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Functional.Generators.Checking;
+
+internal static class Checker
+{
+    /// <summary>All problems with <paramref name="spec"/>; empty when it can be emitted.</summary>
+    public static EquatableArray<DiagnosticInfo> Check(NetworkSpec spec)
+    {
+        var found = new List<DiagnosticInfo>();
+        void Report(DiagnosticDescriptor d, LocationInfo? at, params string[] args) =>
+            found.Add(new DiagnosticInfo(d.Id, at ?? spec.Location, args.ToEquatableArray()));
+
+        if (spec.Shape != TypeShape.RecordClass)
+        {
+            // Nothing else is meaningful until the declaration is the right kind of type.
+            Report(Diagnostics.NotARecord, spec.Location, spec.Name, ShapeWord(spec.Shape));
+            return found.ToEquatableArray();
+        }
+        if (!spec.IsPartial) Report(Diagnostics.NotPartial, spec.Location, spec.Name);
+        foreach (var container in spec.ContainingTypes.Where(c => !c.IsPartial))
+            Report(Diagnostics.ContainerNotPartial, container.Location, container.Name, spec.Name);
+
+        if (spec.Inputs is null) Report(Diagnostics.NoInputs, spec.Location, spec.Name);
+        else if (spec.Inputs <= 0) Report(Diagnostics.NonPositiveWidth, spec.Location, $"Network '{spec.Name}' Inputs", spec.Inputs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        if (spec.Layers.Length == 0)
+        {
+            Report(Diagnostics.NoLayers, spec.Location, spec.Name);
+            return found.ToEquatableArray();
+        }
+
+        foreach (var layer in spec.Layers)
+        {
+            if (!layer.IsDenseType || !layer.HasDenseAttribute)
+            {
+                string missing = layer.HasDenseAttribute ? "" : ", without [Dense]";
+                Report(Diagnostics.NotALayer, layer.Location, layer.Name, spec.Name, layer.TypeName, missing);
+                continue;
+            }
+            if (layer.Units is int units && units <= 0)
+                Report(Diagnostics.NonPositiveWidth, layer.Location, $"Layer '{layer.Name}'", units.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var activation in layer.Activations.Where(a => !Emitting.Catalog.Activations.Contains(a)))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation, string.Join(", ", Emitting.Catalog.Activations));
+            foreach (var loss in layer.Losses.Where(l => !Emitting.Catalog.Losses.Contains(l)))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Emitting.Catalog.Losses));
+            if (layer.Activations.Length > 1)
+                Report(Diagnostics.TwoActivations, layer.Location, layer.Name, layer.Activations.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", layer.Activations));
+        }
+
+        var withLoss = spec.Layers.Where(l => l.Losses.Length > 0).ToList();
+        int lossCount = withLoss.Sum(l => l.Losses.Length);
+        var last = spec.Layers[spec.Layers.Length - 1];
+        if (lossCount == 0)
+            Report(Diagnostics.NoLoss, spec.Location, spec.Name, last.Name);
+        else if (lossCount > 1)
+            Report(Diagnostics.TwoLosses, withLoss[withLoss.Count - 1].Location, spec.Name, lossCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                string.Join(", ", withLoss.SelectMany(l => l.Losses.Select(loss => $"{loss} on {l.Name}"))));
+        foreach (var layer in withLoss.Where(l => !ReferenceEquals(l, last)))
+            Report(Diagnostics.LossNotLast, layer.Location, layer.Name, last.Name);
+        if (lossCount > 0 && last.Losses.Length > 0 && last.Units is int classes && classes is > 0 and < 2)
+            Report(Diagnostics.TooFewClasses, last.Location, last.Name, classes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        return found.ToEquatableArray();
+    }
+
+    private static string ShapeWord(TypeShape shape) => shape switch
+    {
+        TypeShape.RecordStruct => "record struct",
+        TypeShape.Class => "class",
+        TypeShape.Struct => "struct",
+        TypeShape.Interface => "interface",
+        _ => "record",
+    };
+}

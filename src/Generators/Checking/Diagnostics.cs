@@ -1,0 +1,73 @@
+// The catalog of every diagnostic the generator reports: one ID, one message that says what to change, one doc page.
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Functional.Generators.Checking;
+
+internal static class Diagnostics
+{
+    private const string Category = "Functional.Network";
+    private const string HelpRoot = "https://github.com/functional-nn/functional/blob/main/docs/diagnostics/";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("FN0001",
+        "Network has no layers",
+        "Network '{0}' declares no layers: add positional parameters such as '[Dense(10), SoftmaxCrossEntropy] Dense Scores'");
+
+    public static readonly DiagnosticDescriptor NonPositiveWidth = Error("FN0002",
+        "Width must be positive",
+        "{0} has width {1}: every width must be at least 1");
+
+    public static readonly DiagnosticDescriptor NoLoss = Error("FN0003",
+        "Network has no loss",
+        "Network '{0}' has no loss: put [SoftmaxCrossEntropy] or [Hinge] on its last layer '{1}'");
+
+    public static readonly DiagnosticDescriptor TwoLosses = Error("FN0004",
+        "Network has more than one loss",
+        "Network '{0}' has {1} losses ({2}): keep exactly one, on the last layer");
+
+    public static readonly DiagnosticDescriptor LossNotLast = Error("FN0005",
+        "Loss is not on the last layer",
+        "The loss on '{0}' must be on the last layer '{1}': move it there, or remove the layers after '{0}'");
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("FN0006",
+        "Network record is not partial",
+        "Network record '{0}' must be declared 'partial' so the generator can add its members");
+
+    public static readonly DiagnosticDescriptor NotARecord = Error("FN0007",
+        "[Network] is not on a record class",
+        "[Network] is on the {1} '{0}' but must be on a record class: declare it as 'public sealed partial record {0}(...)'");
+
+    public static readonly DiagnosticDescriptor NotALayer = Error("FN0008",
+        "Parameter is not a layer",
+        "Parameter '{0}' of network '{1}' is not a layer: declare it as '[Dense(units)] Dense {0}' (found type '{2}'{3})");
+
+    public static readonly DiagnosticDescriptor TwoActivations = Error("FN0009",
+        "Layer has more than one activation",
+        "Layer '{0}' has {1} activations ({2}): keep at most one");
+
+    public static readonly DiagnosticDescriptor NoInputs = Error("FN0010",
+        "Network does not say its input width",
+        "Network '{0}' must say how many inputs it takes: write [Network(Inputs = 784)]");
+
+    public static readonly DiagnosticDescriptor ContainerNotPartial = Error("FN0011",
+        "Type containing a network is not partial",
+        "'{0}' contains the network '{1}' and must be declared 'partial' too");
+
+    public static readonly DiagnosticDescriptor TooFewClasses = Error("FN0012",
+        "Loss layer has fewer than two classes",
+        "Loss layer '{0}' has {1} output(s): a classifier needs at least 2 classes");
+
+    public static readonly DiagnosticDescriptor Unsupported = Error("FN0013",
+        "Activation or loss is not supported",
+        "Layer '{0}' uses {1} '{2}', which Functional cannot generate code for: use one of {3}");
+
+    public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
+    {
+        NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
+        TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
+    }.ToDictionary(d => d.Id);
+}

@@ -1,0 +1,49 @@
+// A small indenting text writer for generated source: one place that decides indentation and line endings.
+using System;
+using System.Text;
+
+namespace Functional.Generators.Emitting;
+
+internal sealed class SourceWriter
+{
+    private readonly StringBuilder text = new();
+    private int depth;
+
+    /// <summary>Writes one line at the current indentation ("\n" endings, so output is identical on every OS).</summary>
+    public SourceWriter Line(string line = "")
+    {
+        if (line.Length > 0) text.Append(' ', depth * 4).Append(line);
+        text.Append('\n');
+        return this;
+    }
+
+    /// <summary>Writes a multi-line block (a raw string), each line indented.</summary>
+    public SourceWriter Lines(string block)
+    {
+        foreach (var line in block.Replace("\r\n", "\n").Split('\n')) Line(line);
+        return this;
+    }
+
+    /// <summary>Opens a brace block; dispose the result to close it.</summary>
+    public IDisposable Block(string header)
+    {
+        Line(header);
+        Line("{");
+        depth++;
+        return new Closer(this);
+    }
+
+    public SourceWriter Indent() { depth++; return this; }
+    public SourceWriter Outdent() { depth--; return this; }
+
+    public override string ToString() => text.ToString();
+
+    private sealed class Closer(SourceWriter writer) : IDisposable
+    {
+        public void Dispose()
+        {
+            writer.depth--;
+            writer.Line("}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// The generator's model of a network declaration: plain values only, so it can be cached and compared.
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Functional.Generators.Model;
+
+// These types must stay immutable and structurally equal (strings, numbers, enums, EquatableArray): an ISymbol,
+// SyntaxNode or Location here would pin a whole compilation in memory and make every run look changed.
+
+/// <summary>A [Network] declaration as written, including what is wrong with it (the checker judges).</summary>
+internal sealed record NetworkSpec(
+    string? Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string Name,
+    TypeShape Shape,
+    bool IsPartial,
+    int? Inputs,
+    EquatableArray<LayerSpec> Layers,
+    LocationInfo Location);
+
+/// <summary>What kind of type carries the [Network] attribute: only <see cref="RecordClass"/> is valid.</summary>
+internal enum TypeShape { RecordClass, RecordStruct, Class, Struct, Interface }
+
+/// <summary>A type the network is nested in; it must be partial for the generated part to join it.</summary>
+internal sealed record ContainingType(string Keyword, string Name, bool IsPartial, LocationInfo Location);
+
+/// <summary>One positional parameter of the record: a layer, or something that was meant to be one.</summary>
+internal sealed record LayerSpec(
+    string Name,
+    string TypeName,
+    bool IsDenseType,
+    bool HasDenseAttribute,
+    int? Units,
+    InitKind Init,
+    EquatableArray<string> Activations,
+    EquatableArray<string> Losses,
+    LocationInfo Location)
+{
+    /// <summary>The single activation, or null for a linear layer (valid specs have at most one).</summary>
+    public string? Activation => Activations.Length == 0 ? null : Activations[0];
+    public string? Loss => Losses.Length == 0 ? null : Losses[0];
+}
+
+/// <summary>Mirrors Functional.Dsl.Init (the generator cannot reference the Dsl assembly at run time).</summary>
+internal enum InitKind { Default = 0, Xavier = 1, He = 2 }
+
+/// <summary>A source location kept as values, turned back into a <see cref="Location"/> only when reporting.</summary>
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+{
+    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+
+    public static LocationInfo? From(Location? location)
+    {
+        if (location?.SourceTree is null) return null;
+        return new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+    }
+}
+
+/// <summary>A diagnostic as values: which catalog entry, where, and its message arguments.</summary>
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments);

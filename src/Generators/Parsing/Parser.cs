@@ -1,0 +1,125 @@
+// Reads a [Network] declaration into a NetworkSpec: what was written, not yet judged; never throws on half-typed code.
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Functional.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Functional.Generators.Parsing;
+
+internal static class Parser
+{
+    public const string NetworkAttribute = "Functional.Dsl.NetworkAttribute";
+    private const string DenseAttribute = "Functional.Dsl.DenseAttribute";
+    private const string ActivationBase = "Functional.Dsl.ActivationAttribute";
+    private const string LossBase = "Functional.Dsl.LossAttribute";
+    private const string DenseType = "Functional.Dense";
+
+    public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var location = LocationInfo.From(syntax.Identifier.GetLocation())!;
+
+        var shape = syntax switch
+        {
+            RecordDeclarationSyntax r when r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => TypeShape.RecordStruct,
+            RecordDeclarationSyntax => TypeShape.RecordClass,
+            StructDeclarationSyntax => TypeShape.Struct,
+            InterfaceDeclarationSyntax => TypeShape.Interface,
+            _ => TypeShape.Class,
+        };
+
+        return new NetworkSpec(
+            Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            ContainingTypes: ContainingTypes(syntax),
+            Name: type.Name,
+            Shape: shape,
+            IsPartial: syntax.Modifiers.Any(SyntaxKind.PartialKeyword),
+            Inputs: ReadInputs(context.Attributes),
+            Layers: shape == TypeShape.RecordClass ? ReadLayers(type, cancellation) : EquatableArray<LayerSpec>.Empty,
+            Location: location);
+    }
+
+    private static int? ReadInputs(System.Collections.Immutable.ImmutableArray<AttributeData> attributes)
+    {
+        foreach (var attribute in attributes)
+            foreach (var named in attribute.NamedArguments)
+                if (named.Key == "Inputs" && named.Value.Value is int inputs)
+                    return inputs;
+        return null;
+    }
+
+    private static EquatableArray<ContainingType> ContainingTypes(TypeDeclarationSyntax syntax)
+    {
+        var list = new List<ContainingType>();
+        for (var parent = syntax.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
+        {
+            string keyword = parent is RecordDeclarationSyntax record
+                ? record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record"
+                : parent.Keyword.ValueText;
+            list.Insert(0, new ContainingType(keyword, parent.Identifier.ValueText, parent.Modifiers.Any(SyntaxKind.PartialKeyword),
+                LocationInfo.From(parent.Identifier.GetLocation())!));
+        }
+        return list.ToEquatableArray();
+    }
+
+    private static EquatableArray<LayerSpec> ReadLayers(INamedTypeSymbol type, CancellationToken cancellation)
+    {
+        // The primary constructor is the one declared by a record's parameter list.
+        var primary = type.InstanceConstructors.FirstOrDefault(c =>
+            c.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellation) is RecordDeclarationSyntax));
+        if (primary is null) return EquatableArray<LayerSpec>.Empty;
+        return primary.Parameters.Select(ReadLayer).ToEquatableArray();
+    }
+
+    private static LayerSpec ReadLayer(IParameterSymbol parameter)
+    {
+        int? units = null;
+        bool hasDense = false;
+        var init = InitKind.Default;
+        var activations = new List<string>();
+        var losses = new List<string>();
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            var cls = attribute.AttributeClass;
+            if (cls is null || cls.TypeKind == TypeKind.Error) continue;
+            string name = cls.ToDisplayString();
+            if (name == DenseAttribute)
+            {
+                hasDense = true;
+                if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int u) units = u;
+                foreach (var named in attribute.NamedArguments)
+                    if (named.Key == "Init" && named.Value.Value is int i && System.Enum.IsDefined(typeof(InitKind), i))
+                        init = (InitKind)i;
+            }
+            else if (DerivesFrom(cls, ActivationBase)) activations.Add(ShortName(cls));
+            else if (DerivesFrom(cls, LossBase)) losses.Add(ShortName(cls));
+        }
+        var location = LocationInfo.From(parameter.Locations.FirstOrDefault())
+            ?? new LocationInfo("", default, default);
+        return new LayerSpec(
+            Name: parameter.Name,
+            TypeName: parameter.Type.ToDisplayString(),
+            IsDenseType: parameter.Type.ToDisplayString() == DenseType,
+            HasDenseAttribute: hasDense,
+            Units: units,
+            Init: init,
+            Activations: activations.ToEquatableArray(),
+            Losses: losses.ToEquatableArray(),
+            Location: location);
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol type, string baseName)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+            if (t.ToDisplayString() == baseName) return true;
+        return false;
+    }
+
+    /// <summary>ReluAttribute → Relu.</summary>
+    private static string ShortName(INamedTypeSymbol type) =>
+        type.Name.EndsWith("Attribute", System.StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Attribute".Length) : type.Name;
+}

@@ -1,0 +1,37 @@
+// What a matrix product does with each finished accumulator before storing it: the fusion point.
+using System.Runtime.CompilerServices;
+
+namespace Functional.Kernels;
+
+/// <summary>
+/// Applied to each output tile of <see cref="Gemm"/> while it is still in registers, so bias, activation or
+/// activation derivative cost no extra pass over memory.
+/// </summary>
+public unsafe interface IEpilogue
+{
+    /// <summary>The value to store at (row, column) given the accumulated dot product.</summary>
+    TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct;
+}
+
+/// <summary>Stores the product unchanged.</summary>
+public readonly struct Plain : IEpilogue
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct => accumulator;
+}
+
+/// <summary>Forward: y = f(acc + b[column]).</summary>
+public readonly unsafe struct BiasActivation<TAct>(float* bias) : IEpilogue where TAct : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
+        => TAct.Forward<TS, TV>(TS.Add(accumulator, TS.Load(bias + column)));
+}
+
+/// <summary>Backward: dz = acc ⊙ f′, with f′ read from the saved output y[row, column] of the layer below.</summary>
+public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowStride) : IEpilogue where TAct : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
+        => TAct.Backward<TS, TV>(accumulator, TS.Load(output + row * rowStride + column));
+}

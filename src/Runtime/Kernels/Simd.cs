@@ -1,0 +1,87 @@
+// One interface over SIMD widths, so each kernel is written once and the JIT specialises it per width.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Functional.Kernels;
+
+/// <summary>
+/// The handful of vector operations the kernels need, over a vector type <typeparamref name="TV"/> of floats.
+/// Implemented by value types so generic kernels are specialised (and these calls inlined) per width.
+/// <see cref="Scalar"/> is a one-lane "vector": the same kernel instantiated with it is the scalar fallback.
+/// </summary>
+public unsafe interface ISimd<TV> where TV : struct
+{
+    static abstract int Count { get; }
+    static abstract TV Zero { get; }
+    static abstract TV Load(float* source);
+    static abstract void Store(float* destination, TV value);
+    static abstract TV Broadcast(float value);
+    /// <summary>a·b + c, fused where the CPU has FMA.</summary>
+    static abstract TV MultiplyAdd(TV a, TV b, TV c);
+    static abstract TV Add(TV a, TV b);
+    static abstract TV Multiply(TV a, TV b);
+    static abstract TV Max(TV a, TV b);
+    /// <summary>x where mask &gt; 0, else 0 (ReLU's derivative applied to x).</summary>
+    static abstract TV WherePositive(TV mask, TV x);
+}
+
+/// <summary>512-bit vectors: 16 floats (AVX-512).</summary>
+public readonly unsafe struct Simd512 : ISimd<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* source) => Vector512.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, Vector512<float> value) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WherePositive(Vector512<float> mask, Vector512<float> x) => Vector512.GreaterThan(mask, Vector512<float>.Zero) & x;
+}
+
+/// <summary>256-bit vectors: 8 floats (AVX2 with FMA).</summary>
+public readonly unsafe struct Simd256 : ISimd<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* source) => Vector256.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, Vector256<float> value) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WherePositive(Vector256<float> mask, Vector256<float> x) => Vector256.GreaterThan(mask, Vector256<float>.Zero) & x;
+}
+
+/// <summary>128-bit vectors: 4 floats (SSE/NEON); also the narrow tail after wider tiles.</summary>
+public readonly unsafe struct Simd128 : ISimd<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* source) => Vector128.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, Vector128<float> value) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WherePositive(Vector128<float> mask, Vector128<float> x) => Vector128.GreaterThan(mask, Vector128<float>.Zero) & x;
+}
+
+/// <summary>A one-lane "vector": plain floats. The scalar fallback, and the last columns after every vector tile.</summary>
+public readonly unsafe struct Scalar : ISimd<float>
+{
+    public static int Count => 1;
+    public static float Zero => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* source) => *source;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, float value) => *destination = value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Broadcast(float value) => value;
+    // Not fused: MathF.FusedMultiplyAdd is a slow software call on CPUs without FMA, which is where this path runs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float a, float b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => a > b ? a : b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WherePositive(float mask, float x) => mask > 0f ? x : 0f;
+}

@@ -1,0 +1,55 @@
+// Optimizers in Optax's init/update form: hyperparameters are values, state is an immutable record.
+using System.Diagnostics.Contracts;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// A gradient transformation: <see cref="Init"/> makes its state, <see cref="Update"/> turns a gradient into
+/// parameter updates and a new state, without touching its inputs. Hyperparameters live in the optimizer
+/// value itself, so schedules and searches never need new code. Every optimizer works on the flat
+/// parameter block, so no network needs optimizer-specific code.
+/// </summary>
+public abstract record Optimizer
+{
+    /// <summary>The state before the first step, for <paramref name="parameterCount"/> parameters.</summary>
+    [Pure] public abstract OptimizerState Init(int parameterCount);
+
+    /// <summary>
+    /// Pure form: (updates, state′) from a gradient. Apply with parameters + updates.
+    /// Allocates a fresh state; <see cref="Training"/>'s fold uses <see cref="ApplyInPlace"/> on state it owns instead.
+    /// </summary>
+    [Pure]
+    public (float[] Updates, OptimizerState State) Update(ReadOnlySpan<float> gradient, OptimizerState state, ReadOnlySpan<float> parameters)
+    {
+        var next = state.Copy();
+        var updates = new float[parameters.Length];
+        ComputeUpdates(gradient, next, parameters, updates);
+        return (updates, next);
+    }
+
+    /// <summary>Writes the updates for <paramref name="gradient"/> and advances <paramref name="owned"/>, which the caller owns.</summary>
+    protected abstract void ComputeUpdates(ReadOnlySpan<float> gradient, OptimizerState owned, ReadOnlySpan<float> parameters, Span<float> updates);
+
+    /// <summary>
+    /// One fused pass: parameters += update(gradient), advancing <paramref name="owned"/> in place.
+    /// Only for buffers nobody else can see (inside a fold); this is what makes a pure fold allocation-free.
+    /// </summary>
+    public abstract void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned);
+
+    /// <summary>Throws a clear error when a state of the wrong kind or size is passed in.</summary>
+    protected static TState Expect<TState>(OptimizerState state, int parameterCount, string optimizer) where TState : OptimizerState
+    {
+        if (state is not TState typed)
+            throw new ArgumentException($"{optimizer} needs a {typeof(TState).Name}, got {state.GetType().Name}", nameof(state));
+        if (typed.ParameterCount != parameterCount)
+            throw new ArgumentException($"{optimizer}: state is for {typed.ParameterCount} parameters, the gradient has {parameterCount}", nameof(state));
+        return typed;
+    }
+}
+
+/// <summary>An optimizer's state. Immutable to its holders; <see cref="Copy"/> gives an owned copy to advance.</summary>
+public abstract record OptimizerState
+{
+    public abstract int ParameterCount { get; }
+    [Pure] public abstract OptimizerState Copy();
+}

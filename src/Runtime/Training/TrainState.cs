@@ -1,0 +1,31 @@
+// The value a training fold threads through: model, optimizer and its state, and the step count.
+using Functional.Optimizers;
+
+namespace Functional.Training;
+
+/// <summary>
+/// Everything training changes, as one immutable value. A step or fold returns a new one; a state you
+/// hold never changes (its parameters and optimizer state are never written after it is returned).
+/// </summary>
+public sealed record TrainState<TNet>(TNet Model, Optimizer Optimizer, OptimizerState OptimizerState, long Step)
+    where TNet : class, INetwork<TNet>;
+
+/// <summary>Constructors for <see cref="TrainState{TNet}"/>.</summary>
+public static class TrainState
+{
+    /// <summary>The state before the first step: <paramref name="model"/> with a fresh optimizer state.</summary>
+    public static TrainState<TNet> Of<TNet>(TNet model, Optimizer optimizer) where TNet : class, INetwork<TNet>
+        => new(model, optimizer, optimizer.Init(TNet.ParameterCount), 0);
+}
+
+/// <summary>What observers see after each step: the step number, the batch's loss and accuracy.</summary>
+public readonly record struct StepReport(long Step, float Loss, int Correct, int Count)
+{
+    public double Accuracy => Count == 0 ? 0 : (double)Correct / Count;
+}
+
+/// <summary>Watches a fold from outside: progress bars, metrics, early-stopping checks. Must not keep references to buffers.</summary>
+public interface IStepObserver
+{
+    void OnStep(in StepReport report);
+}

@@ -1,0 +1,249 @@
+// Tests of the IDX reader: round trips of raw and gzip files, and a clear, file-naming error for each kind of bad input.
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Functional.Data;
+using LanguageExt;
+
+namespace Functional.Tests.Data;
+
+/// <summary>Builds small IDX files byte by byte, so tests control every header field.</summary>
+internal static class IdxScratch
+{
+    public static byte[] Header(int magic, params uint[] dims)
+    {
+        var bytes = new byte[4 + 4 * dims.Length];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, magic);
+        for (int d = 0; d < dims.Length; d++) BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * d), dims[d]);
+        return bytes;
+    }
+
+    /// <summary>An image file whose pixel k is <paramref name="pixel"/>(k), so any misread byte shows.</summary>
+    public static byte[] Images(int count, int rows, int columns, Func<int, byte>? pixel = null)
+    {
+        pixel ??= k => (byte)(k * 37 % 256);
+        var body = new byte[count * rows * columns];
+        for (int k = 0; k < body.Length; k++) body[k] = pixel(k);
+        return [.. Header(Idx.ImagesMagic, (uint)count, (uint)rows, (uint)columns), .. body];
+    }
+
+    public static byte[] Labels(params int[] labels) =>
+        [.. Header(Idx.LabelsMagic, (uint)labels.Length), .. labels.Select(l => (byte)l)];
+
+    public static byte[] Gzip(byte[] raw)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(raw);
+        return output.ToArray();
+    }
+
+    public static string Message<T>(Fin<T> result) =>
+        result.Match(Succ: value => throw new Xunit.Sdk.XunitException($"expected an error, got {value}"), Fail: e => e.Message);
+
+    public static T Value<T>(Fin<T> result) =>
+        result.Match(Succ: value => value, Fail: e => throw new Xunit.Sdk.XunitException($"expected success, got: {e.Message}"));
+}
+
+/// <summary>A fresh directory under the system temp folder, deleted afterwards.</summary>
+internal sealed class ScratchDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("functional-data-").FullName;
+
+    public string Write(string name, byte[] content)
+    {
+        string path = System.IO.Path.Combine(Path, name);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
+
+public sealed class IdxTests : IDisposable
+{
+    private readonly ScratchDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public void Raw_images_round_trip_scaled_by_255()
+    {
+        var file = IdxScratch.Images(count: 2, rows: 3, columns: 4, pixel: k => k switch { 0 => 0, 1 => 255, 2 => 128, _ => (byte)k });
+        var images = IdxScratch.Value(Idx.ReadImages(dir.Write("images-idx3-ubyte", file)));
+
+        Assert.Equal((2, 3, 4, 12), (images.Count, images.Rows, images.Columns, images.PixelsPerImage));
+        Assert.Equal(24, images.Pixels.Length);
+        Assert.Equal(0f, images.Pixels[0]);
+        Assert.Equal(1f, images.Pixels[1]);
+        Assert.Equal(128f / 255f, images.Pixels[2]);
+        for (int k = 3; k < 24; k++) Assert.Equal(k / 255f, images.Pixels[k]);
+    }
+
+    [Fact]
+    public void Gzip_images_and_labels_round_trip()
+    {
+        var raw = IdxScratch.Images(count: 5, rows: 28, columns: 28);
+        var images = IdxScratch.Value(Idx.ReadImages(dir.Write("images.gz", IdxScratch.Gzip(raw))));
+        var labels = IdxScratch.Value(Idx.ReadLabels(dir.Write("labels.gz", IdxScratch.Gzip(IdxScratch.Labels(9, 0, 3, 255, 1)))));
+
+        Assert.Equal(5, images.Count);
+        int header = 16;
+        for (int k = 0; k < images.Pixels.Length; k++) Assert.Equal(raw[header + k] / 255f, images.Pixels[k]);
+        Assert.Equal([9, 0, 3, 255, 1], labels);
+    }
+
+    [Fact]
+    public void Content_not_extension_decides_compression()
+    {
+        // A raw file with a .gz name and a gzip file without one both read: people gunzip in place and keep names.
+        var labels = IdxScratch.Labels(1, 2, 3);
+        Assert.Equal([1, 2, 3], IdxScratch.Value(Idx.ReadLabels(dir.Write("raw-but-named.gz", labels))));
+        Assert.Equal([1, 2, 3], IdxScratch.Value(Idx.ReadLabels(dir.Write("gzip-but-named-raw", IdxScratch.Gzip(labels)))));
+    }
+
+    [Fact]
+    public void Stream_overload_reads_unseekable_gzip_and_errors_use_the_given_name()
+    {
+        var gz = IdxScratch.Gzip(IdxScratch.Labels(4, 5));
+        Assert.Equal([4, 5], IdxScratch.Value(Idx.ReadLabels(new UnseekableStream(gz), "labels resource")));
+
+        var message = IdxScratch.Message(Idx.ReadImages(new UnseekableStream(gz), "labels resource"));
+        Assert.StartsWith("labels resource:", message);
+    }
+
+    [Fact]
+    public void Wrong_magic_names_the_file_and_both_magic_numbers()
+    {
+        string path = dir.Write("train-labels-idx1-ubyte.gz", IdxScratch.Gzip(IdxScratch.Labels(1, 2)));
+        var message = IdxScratch.Message(Idx.ReadImages(path));
+
+        Assert.Contains(path, message);
+        Assert.Contains("expected magic number 0x00000803 (unsigned-byte images, 3 dimensions)", message);
+        Assert.Contains("found 0x00000801 (unsigned-byte labels, 1 dimension)", message);
+    }
+
+    [Fact]
+    public void Non_idx_content_is_called_out()
+    {
+        string path = dir.Write("notes.txt", "hello, world"u8.ToArray());
+        var message = IdxScratch.Message(Idx.ReadLabels(path));
+
+        Assert.Contains(path, message);
+        Assert.Contains("0x68656C6C", message);
+        Assert.Contains("not an IDX file", message);
+    }
+
+    [Fact]
+    public void Truncated_raw_file_names_the_file_and_the_sizes()
+    {
+        var full = IdxScratch.Images(count: 3, rows: 4, columns: 4);
+        string path = dir.Write("short-idx3-ubyte", full[..(16 + 20)]);
+        var message = IdxScratch.Message(Idx.ReadImages(path));
+
+        Assert.Contains(path, message);
+        Assert.Contains("truncated", message);
+        Assert.Contains("3 images of 4×4 (48 bytes of data)", message);
+        Assert.Contains("only 20 bytes", message);
+    }
+
+    [Fact]
+    public void Truncated_gzip_file_names_the_file()
+    {
+        var gz = IdxScratch.Gzip(IdxScratch.Images(count: 50, rows: 28, columns: 28));
+        string path = dir.Write("short-idx3-ubyte.gz", gz[..(gz.Length / 2)]);
+        var message = IdxScratch.Message(Idx.ReadImages(path));
+
+        Assert.Contains(path, message);
+        Assert.True(message.Contains("truncated") || message.Contains("corrupt"), message);
+    }
+
+    [Fact]
+    public void Corrupt_gzip_body_names_the_file()
+    {
+        var gz = IdxScratch.Gzip(IdxScratch.Images(count: 50, rows: 28, columns: 28));
+        for (int i = 10; i < gz.Length; i += 7) gz[i] ^= 0x5A; // keep the gzip magic, scramble the deflate stream
+        string path = dir.Write("scrambled-idx3-ubyte.gz", gz);
+        var message = IdxScratch.Message(Idx.ReadImages(path));
+
+        Assert.Contains(path, message);
+    }
+
+    [Fact]
+    public void Truncated_header_and_empty_file_are_errors()
+    {
+        string header = dir.Write("half-header", IdxScratch.Header(Idx.ImagesMagic, 3, 28, 28)[..9]);
+        var message = IdxScratch.Message(Idx.ReadImages(header));
+        Assert.Contains(header, message);
+        Assert.Contains("3 dimension sizes (12 bytes)", message);
+        Assert.Contains("only 5 bytes", message);
+
+        string empty = dir.Write("empty", []);
+        Assert.Contains($"{empty}: the file is empty", IdxScratch.Message(Idx.ReadLabels(empty)));
+    }
+
+    [Theory]
+    [InlineData(0u, 28u, 28u, "0 images")]
+    [InlineData(2u, 0u, 28u, "0×28 pixels")]
+    [InlineData(2u, 28u, 0u, "28×0 pixels")]
+    [InlineData(4_000_000_000u, 28u, 28u, "more than fits in memory")]
+    [InlineData(3u, 0x80000000u, 1u, "more than fits in memory")]
+    public void Nonsensical_image_dimensions_are_errors(uint count, uint rows, uint columns, string expected)
+    {
+        // Enough body bytes for a sane reading of the header would still be rejected: the dimension check comes first.
+        string path = dir.Write("odd-idx3-ubyte", [.. IdxScratch.Header(Idx.ImagesMagic, count, rows, columns), .. new byte[64]]);
+        var message = IdxScratch.Message(Idx.ReadImages(path));
+
+        Assert.Contains(path, message);
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public void Label_count_beyond_any_array_is_an_error_without_allocating_it()
+    {
+        string path = dir.Write("odd-idx1-ubyte", [.. IdxScratch.Header(Idx.LabelsMagic, 0xFFFFFFF0u), 1, 2, 3]);
+        var message = IdxScratch.Message(Idx.ReadLabels(path));
+        Assert.Contains(path, message);
+        Assert.Contains("more than fits in memory", message);
+
+        // A large but representable count with a short body must report truncation, not try to fill 2 GB first.
+        string shortPath = dir.Write("short-idx1-ubyte", [.. IdxScratch.Header(Idx.LabelsMagic, 2_000_000_000u), 1, 2, 3]);
+        var shortMessage = IdxScratch.Message(Idx.ReadLabels(shortPath));
+        Assert.Contains("2,000,000,000 labels", shortMessage);
+        Assert.Contains("only 3 bytes", shortMessage);
+    }
+
+    [Fact]
+    public void Data_beyond_what_the_header_says_is_an_error()
+    {
+        string path = dir.Write("long-idx1-ubyte", [.. IdxScratch.Labels(1, 2, 3), 4]);
+        var message = IdxScratch.Message(Idx.ReadLabels(path));
+
+        Assert.Contains(path, message);
+        Assert.Contains("3 labels", message);
+        Assert.Contains("more data follows", message);
+    }
+
+    [Fact]
+    public void Missing_file_and_directory_are_named()
+    {
+        string missing = Path.Combine(dir.Path, "nope-idx3-ubyte.gz");
+        Assert.Equal($"{missing}: file not found", IdxScratch.Message(Idx.ReadImages(missing)));
+        Assert.Contains($"{dir.Path}: is a directory", IdxScratch.Message(Idx.ReadLabels(dir.Path)));
+    }
+
+    /// <summary>Like a network or pipe stream: no Length, no Seek.</summary>
+    private sealed class UnseekableStream(byte[] content) : Stream
+    {
+        private readonly MemoryStream inner = new(content);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
