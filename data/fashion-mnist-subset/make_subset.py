@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Builds the small class-balanced Fashion-MNIST subset that Functional embeds, reproducibly, from the full IDX files.
 """Usage: python3 make_subset.py [SOURCE_DIR] [OUTPUT_DIR]
 

@@ -27,7 +27,10 @@ internal static class Run
         Console.WriteLine($"data: {fashion.Source}");
 
         // Hold out a validation set from the training data (5,000 of 60,000; proportionally fewer for the subset).
-        var (train, validation) = fashion.Train.Split(Math.Min(5000, fashion.Train.Count / 12), o.Seed);
+        var (rawTrain, rawValidation) = fashion.Train.Split(Math.Min(5000, fashion.Train.Count / 12), o.Seed);
+        // Zero-centre and scale by statistics of the training part only, then apply the same transform everywhere.
+        var standardize = Standardizer.Fit(rawTrain);
+        var (train, validation, test) = (standardize.Apply(rawTrain), standardize.Apply(rawValidation), standardize.Apply(fashion.Test));
         Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
                           $"{FashionMlp.ParameterCount:N0} parameters; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
 
@@ -49,11 +52,11 @@ internal static class Run
             return next;
         });
 
-        var test = Evaluate.On(final.Model, fashion.Test);
-        Console.WriteLine($"test accuracy {test.Accuracy:P2} (loss {test.Loss:F4}) on {test.Count:N0} images");
+        var tested = Evaluate.On(final.Model, test);
+        Console.WriteLine($"test accuracy {tested.Accuracy:P2} (loss {tested.Loss:F4}) on {tested.Count:N0} images");
         if (o.MetricsFile is not null)
         {
-            Metrics.Save(o.MetricsFile, new RunMetrics(fashion.Source, o.Epochs, o.Batch, o.LearningRate, o.Momentum, o.L2, o.Seed, history, test.Accuracy, test.Loss));
+            Metrics.Save(o.MetricsFile, new RunMetrics(fashion.Source, o.Epochs, o.Batch, o.LearningRate, o.Momentum, o.L2, o.Seed, history, tested.Accuracy, tested.Loss));
             Console.WriteLine($"metrics: {o.MetricsFile.FullName}");
         }
         return 0;

@@ -58,6 +58,16 @@ public sealed class Dataset
         return -1;
     }
 
+    /// <summary>The same rows and labels with transformed features of the same shape (taking ownership of <paramref name="newFeatures"/>).</summary>
+    public Dataset WithFeatures(float[] newFeatures)
+    {
+        if (newFeatures.Length != features.Length)
+            throw new ArgumentException($"{Name}: {newFeatures.Length} feature values do not fit {Count} rows of {FeatureCount}", nameof(newFeatures));
+        if (FirstNonFinite(newFeatures) is var bad and >= 0)
+            throw new ArgumentException($"{Name}: transformed row {bad / FeatureCount}, feature {bad % FeatureCount} is {newFeatures[bad]}", nameof(newFeatures));
+        return new Dataset(Name, newFeatures, labels, FeatureCount, ClassCount);
+    }
+
     /// <summary>The rows at <paramref name="indices"/>, in that order, as a new set.</summary>
     public Dataset Subset(ReadOnlySpan<int> indices, string name)
     {

@@ -80,18 +80,18 @@ public sealed record FashionMnist(Dataset Train, Dataset Test, string Source)
         if (missing.Count > 0)
             return Error.New($"{where} has no {string.Join(", ", missing)} (gzip-compressed, or uncompressed without .gz); " +
                              "not falling back to another copy, because this one was asked for");
-        string Path(string file) => Locate(directory, file)!;
-        return from train in Split("train", Path(TrainImages), () => Idx.ReadImages(Path(TrainImages)),
-                                            Path(TrainLabels), () => Idx.ReadLabels(Path(TrainLabels)))
-               from test in Split("test", Path(TestImages), () => Idx.ReadImages(Path(TestImages)),
-                                          Path(TestLabels), () => Idx.ReadLabels(Path(TestLabels)))
+        string PathOf(string file) => Locate(directory, file)!;
+        return from train in Split("train", PathOf(TrainImages), () => Idx.ReadImages(PathOf(TrainImages)),
+                                            PathOf(TrainLabels), () => Idx.ReadLabels(PathOf(TrainLabels)))
+               from test in Split("test", PathOf(TestImages), () => Idx.ReadImages(PathOf(TestImages)),
+                                          PathOf(TestLabels), () => Idx.ReadLabels(PathOf(TestLabels)))
                select new FashionMnist(train, test, $"Fashion-MNIST from {directory} ({how})");
     }
 
     /// <summary>The file's path in <paramref name="directory"/>, preferring the .gz, or null if neither form is there.</summary>
     private static string? Locate(string directory, string gzName)
     {
-        string gz = System.IO.Path.Combine(directory, gzName);
+        string gz = Path.Combine(directory, gzName);
         if (File.Exists(gz)) return gz;
         string raw = gz[..^".gz".Length];
         return File.Exists(raw) ? raw : null;

@@ -149,23 +149,24 @@ public sealed class IdxTests : IDisposable
     [Fact]
     public void Truncated_gzip_file_names_the_file()
     {
-        var gz = IdxScratch.Gzip(IdxScratch.Images(count: 50, rows: 28, columns: 28));
+        // Hash-like pixels barely compress, so half the .gz is well past the header and well short of the end.
+        var gz = IdxScratch.Gzip(IdxScratch.Images(count: 50, rows: 28, columns: 28, pixel: k => (byte)(((uint)k * 2654435761u) >> 24)));
         string path = dir.Write("short-idx3-ubyte.gz", gz[..(gz.Length / 2)]);
         var message = IdxScratch.Message(Idx.ReadImages(path));
 
-        Assert.Contains(path, message);
-        Assert.True(message.Contains("truncated") || message.Contains("corrupt"), message);
+        // .NET's GZipStream reports a cut-off stream as an early end rather than an exception.
+        Assert.StartsWith($"{path}: truncated: the header says 50 images of 28×28 (39,200 bytes of data) but only ", message);
     }
 
     [Fact]
-    public void Corrupt_gzip_body_names_the_file()
+    public void Corrupt_gzip_data_names_the_file()
     {
         var gz = IdxScratch.Gzip(IdxScratch.Images(count: 50, rows: 28, columns: 28));
-        for (int i = 10; i < gz.Length; i += 7) gz[i] ^= 0x5A; // keep the gzip magic, scramble the deflate stream
+        gz[10] = 0x07; // first deflate block header: final block of the reserved type 3, which no decoder accepts
         string path = dir.Write("scrambled-idx3-ubyte.gz", gz);
         var message = IdxScratch.Message(Idx.ReadImages(path));
 
-        Assert.Contains(path, message);
+        Assert.StartsWith($"{path}: the gzip data is corrupt or truncated", message);
     }
 
     [Fact]
