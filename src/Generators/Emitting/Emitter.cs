@@ -236,26 +236,30 @@ internal static class Emitter
     {
         string title = $"// ── {l.Name}: dense {l.Inputs} → {l.Outputs}, {l.ActivationLabel} ";
         w.Line(title + new string('─', System.Math.Max(4, 100 - title.Length)));
-        w.Line($"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Outputs}] + b [{l.Outputs}] → {l.ActivationLabel} → y [B, {l.Outputs}]   (bias and activation fused into the product's store)");
-        w.Line($"private static unsafe void {l.Name}Forward(float* p, float* x, float* y, int batch)");
-        w.Line($"    => {Kernels}.Gemm.Forward<{l.ActivationType}>(x, p + {l.Name}Weights, p + {l.Name}Bias, y, batch, {N(l.Inputs)}, {N(l.Outputs)});");
+        w.Line(l.Spec.Activation is null
+            ? $"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Outputs}] + b [{l.Outputs}] → y [B, {l.Outputs}]   (bias added in the product's store)"
+            : $"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Outputs}] + b [{l.Outputs}] → {l.ActivationLabel} → y [B, {l.Outputs}]   (bias and activation fused into the product's store)");
+        w.Line($"private static void {l.Name}Forward({Ro} p, {Ro} x, {Rw} y, int batch)");
+        w.Line($"    => {Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, y, batch, {N(l.Inputs)}, {N(l.Outputs)});");
         w.Line();
-        w.Line($"// backward: dz [B, {l.Outputs}] = ∂loss/∂(x·W + b), {l.ActivationLabel}′ already applied");
+        w.Line(l.Spec.Activation is null
+            ? $"// backward: dz [B, {l.Outputs}] = ∂loss/∂y (no activation, so also ∂loss/∂(x·W + b))"
+            : $"// backward: dz [B, {l.Outputs}] = ∂loss/∂(x·W + b), {l.ActivationLabel}′ already applied");
         w.Line($"//           dW [{l.Inputs}, {l.Outputs}] = xᵀ · dz;  db [{l.Outputs}] = Σ_B dz");
         if (l.IsFirst)
         {
             w.Line("//           first layer: nothing flows on to the inputs");
-            using (w.Block($"private static unsafe void {l.Name}Backward(float* p, float* dp, float* x, float* dz, int batch)"))
+            using (w.Block($"private static void {l.Name}Backward({Ro} p, {Rw} dp, {Ro} x, {Ro} dz, int batch)"))
                 EmitParameterGradients(w, l);
         }
         else
         {
             var below = net.Layers[l.Index - 1];
             w.Line($"//           dx [B, {l.Inputs}] = (dz · Wᵀ) ⊙ {below.ActivationLabel}′(x): x is {below.Name}'s saved output, its derivative fused into the product");
-            using (w.Block($"private static unsafe void {l.Name}Backward(float* p, float* dp, float* x, float* dz, float* wt, float* dx, int batch)"))
+            using (w.Block($"private static void {l.Name}Backward({Ro} p, {Rw} dp, {Ro} x, {Ro} dz, {Rw} wt, {Rw} dx, int batch)"))
             {
                 EmitParameterGradients(w, l);
-                w.Line($"{Kernels}.Gemm.InputGradient<{below.ActivationType}>(dz, p + {l.Name}Weights, wt, x, dx, batch, {N(l.Inputs)}, {N(l.Outputs)});");
+                w.Line($"{Kernels}.Gemm.InputGradient<{below.ActivationType}>(dz, {W(l, "p")}, wt, x, dx, batch, {N(l.Inputs)}, {N(l.Outputs)});");
             }
         }
         w.Line();
@@ -263,34 +267,36 @@ internal static class Emitter
 
     private static void EmitParameterGradients(SourceWriter w, Layer l)
     {
-        w.Line($"{Kernels}.Gemm.WeightGradient(x, dz, dp + {l.Name}Weights, batch, {N(l.Inputs)}, {N(l.Outputs)});");
-        w.Line($"{Kernels}.Gemm.BiasGradient(dz, dp + {l.Name}Bias, batch, {N(l.Outputs)});");
+        w.Line($"{Kernels}.Gemm.WeightGradient(x, dz, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Outputs)});");
+        w.Line($"{Kernels}.Gemm.BiasGradient(dz, {B(l, "dp")}, batch, {N(l.Outputs)});");
     }
 
-    /// <summary>The pinned pointers a forward or step uses, declared in one fixed statement.</summary>
-    private static string Pins(IEnumerable<string> pins) => "fixed (" + string.Join(", ", pins) + ")";
+    private const string Ro = "global::System.ReadOnlySpan<float>";
+    private const string Rw = "global::System.Span<float>";
+
+    /// <summary>The slice of a parameter-shaped block holding the layer's W, or its b.</summary>
+    private static string W(Layer l, string block) => $"{block}.Slice({l.Name}Weights, {N(l.Inputs)} * {N(l.Outputs)})";
+    private static string B(Layer l, string block) => $"{block}.Slice({l.Name}Bias, {N(l.Outputs)})";
 
     private static void EmitInference(SourceWriter w, Shape net)
     {
         w.Line("// ── Inference ─────────────────────────────────────────────────────────────────────────────────────");
         w.Line("/// <summary>Inference forward: scores [count, ClassCount] for inputs [count, InputCount], in chunks of the workspace's MaxBatch.</summary>");
-        using (w.Block("public static unsafe void Infer(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int count, global::System.Span<float> scores, Workspace workspace)"))
+        using (w.Block($"public static void Infer({Ro} parameters, {Ro} inputs, int count, {Rw} scores, Workspace workspace)"))
         {
             w.Line("if (parameters.Length != ParameterCount) throw new global::System.ArgumentException($\"expected {ParameterCount} parameters, got {parameters.Length}\", nameof(parameters));");
             w.Line($"if (inputs.Length < count * InputCount) throw new global::System.ArgumentException($\"{net.Name} needs {{count}} × {{InputCount}} inputs, got {{inputs.Length}}\", nameof(inputs));");
             w.Line("if (scores.Length < count * ClassCount) throw new global::System.ArgumentException($\"scores needs room for {count} × {ClassCount}, got {scores.Length}\", nameof(scores));");
-            var pins = new List<string> { "float* p = parameters", "allInputs = inputs", "allScores = scores" };
-            pins.AddRange(net.Layers.Where(l => !l.IsLast).Select(l => $"{l.Out} = workspace.{l.Name}Output"));
-            using (w.Block(Pins(pins)))
             using (w.Block("for (int start = 0; start < count; start += workspace.MaxBatch)"))
             {
                 w.Line("int n = global::System.Math.Min(workspace.MaxBatch, count - start);");
-                w.Line("float* x = allInputs + (nint)start * InputCount, chunkScores = allScores + (nint)start * ClassCount;");
+                w.Line("var x = inputs.Slice(start * InputCount, n * InputCount);");
                 string input = "x";
                 foreach (var l in net.Layers)
                 {
-                    w.Line($"{l.Name}Forward(p, {input}, {(l.IsLast ? "chunkScores" : l.Out)}, n);");
-                    input = l.Out;
+                    string target = l.IsLast ? "scores.Slice(start * ClassCount, n * ClassCount)" : $"workspace.{l.Name}Output";
+                    w.Line($"{l.Name}Forward(parameters, {input}, {target}, n);");
+                    input = $"workspace.{l.Name}Output";
                 }
             }
         }
@@ -311,7 +317,7 @@ internal static class Emitter
         w.Line($"/// Training forward, {Catalog.LossLabel(net.Loss)} loss (+ ½λ‖W‖² when <paramref name=\"l2\"/> ≠ 0) and backward on one batch.");
         w.Line("/// Writes ∂loss/∂parameters into <paramref name=\"gradient\"/>; returns the loss and the batch's correct count. Allocates nothing.");
         w.Line("/// </summary>");
-        using (w.Block("public static unsafe global::Functional.BatchResult ComputeGradient(global::System.ReadOnlySpan<float> parameters, global::Functional.Data.Batch batch, float l2, global::System.Span<float> gradient, Workspace workspace)"))
+        using (w.Block($"public static global::Functional.BatchResult ComputeGradient({Ro} parameters, global::Functional.Data.Batch batch, float l2, {Rw} gradient, Workspace workspace)"))
         {
             w.Line("int n = batch.Count;");
             w.Line("if (parameters.Length != ParameterCount) throw new global::System.ArgumentException($\"expected {ParameterCount} parameters, got {parameters.Length}\", nameof(parameters));");
@@ -319,40 +325,36 @@ internal static class Emitter
             w.Line("if (n > workspace.MaxBatch) throw new global::System.ArgumentException($\"batch of {n} rows exceeds the workspace's {workspace.MaxBatch}\", nameof(batch));");
             w.Line($"if (batch.Source.FeatureCount != InputCount) throw new global::System.ArgumentException($\"{net.Name} takes {{InputCount}} inputs, {{batch.Source.Name}} has {{batch.Source.FeatureCount}}\", nameof(batch));");
             w.Line("batch.Gather(workspace.Input, workspace.Labels);");
-            w.Line($"{Kernels}.LossResult loss;");
-            var pins = new List<string> { "float* p = parameters", "dp = gradient", "x = workspace.Input", "scores = workspace.Scores", "dScores = workspace.ScoresGradient" };
-            foreach (var l in net.Layers.Where(l => !l.IsLast)) { pins.Add($"{l.Out} = workspace.{l.Name}Output"); pins.Add($"{l.Grad} = workspace.{l.Name}Gradient"); }
-            foreach (var l in net.Layers.Where(l => !l.IsFirst)) pins.Add($"{l.Transposed} = workspace.{l.Name}WeightsT");
-            w.Line(Pins(pins));
-            using (w.Block("fixed (int* labels = workspace.Labels)"))
+            w.Line("var (x, labels, scores, dScores) = (workspace.Input, workspace.Labels, workspace.Scores, workspace.ScoresGradient);");
+            foreach (var l in net.Layers.Where(l => !l.IsLast))
+                w.Line($"var ({l.Out}, {l.Grad}) = (workspace.{l.Name}Output, workspace.{l.Name}Gradient);");
+            w.Line();
+            w.Line("// forward (training): every hidden output stays in the workspace for backward");
+            string input = "x";
+            foreach (var l in net.Layers)
             {
-                w.Line("// forward (training): every hidden output stays in the workspace for backward");
-                string input = "x";
-                foreach (var l in net.Layers)
-                {
-                    w.Line($"{l.Name}Forward(p, {input}, {l.Out}, n);");
-                    input = l.Out;
-                }
-                w.Line($"// loss: {Catalog.LossLabel(net.Loss)}, mean over the batch; dScores = ∂loss/∂scores");
-                w.Line($"loss = {Kernels}.{Catalog.LossKernel(net.Loss)}.LossAndGradient(scores, labels, n, ClassCount, dScores);");
-                if (net.Last.Spec.Activation is not null)
-                    w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>(dScores, scores, n * ClassCount);");
-                w.Line("// backward, last layer first");
-                for (int i = net.Layers.Count - 1; i >= 0; i--)
-                {
-                    var l = net.Layers[i];
-                    string x = l.IsFirst ? "x" : net.Layers[i - 1].Out;
-                    w.Line(l.IsFirst
-                        ? $"{l.Name}Backward(p, dp, x, {l.Grad}, n);"
-                        : $"{l.Name}Backward(p, dp, {x}, {l.Grad}, {l.Transposed}, {net.Layers[i - 1].Grad}, n);");
-                }
+                w.Line($"{l.Name}Forward(parameters, {input}, {l.Out}, n);");
+                input = l.Out;
             }
+            w.Line($"// loss: {Catalog.LossLabel(net.Loss)}, mean over the batch; dScores = ∂loss/∂scores");
+            w.Line($"var loss = {Kernels}.{Catalog.LossKernel(net.Loss)}.LossAndGradient(scores, labels, n, ClassCount, dScores);");
+            if (net.Last.Spec.Activation is not null)
+                w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>(dScores.AsSpan(0, n * ClassCount), scores);");
+            w.Line("// backward, last layer first");
+            for (int i = net.Layers.Count - 1; i >= 0; i--)
+            {
+                var l = net.Layers[i];
+                w.Line(l.IsFirst
+                    ? $"{l.Name}Backward(parameters, gradient, x, {l.Grad}, n);"
+                    : $"{l.Name}Backward(parameters, gradient, {net.Layers[i - 1].Out}, {l.Grad}, workspace.{l.Name}WeightsT, {net.Layers[i - 1].Grad}, n);");
+            }
+            w.Line();
             w.Line("float penalty = 0f;");
             using (w.Block("if (l2 != 0f)"))
             {
                 w.Line("// ½λ‖W‖² on every weight matrix (biases are not penalised), and λW into its gradient");
                 foreach (var l in net.Layers)
-                    w.Line($"penalty += {Kernels}.L2Penalty.Apply(parameters.Slice({l.Name}Weights, {N(l.Inputs * l.Outputs)}), gradient.Slice({l.Name}Weights, {N(l.Inputs * l.Outputs)}), l2);");
+                    w.Line($"penalty += {Kernels}.L2Penalty.Apply({W(l, "parameters")}, {W(l, "gradient")}, l2);");
             }
             w.Line("return new global::Functional.BatchResult(loss.Loss + penalty, loss.Correct, n);");
         }

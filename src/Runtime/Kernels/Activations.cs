@@ -34,6 +34,14 @@ public readonly struct Relu : IActivation
 /// <summary>Standalone activation passes, for where no matrix product is there to fuse into.</summary>
 public static unsafe class ActivationPass
 {
+    /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y.</summary>
+    public static void BackwardInPlace<TAct>(Span<float> dy, ReadOnlySpan<float> y) where TAct : IActivation
+    {
+        if (y.Length < dy.Length) throw new ArgumentException($"y holds {y.Length} outputs for {dy.Length} gradients", nameof(y));
+        fixed (float* pdy = dy, py = y)
+            BackwardInPlace<TAct>(pdy, py, dy.Length);
+    }
+
     /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y, over <paramref name="count"/> values.</summary>
     public static void BackwardInPlace<TAct>(float* dy, float* y, int count) where TAct : IActivation
     {

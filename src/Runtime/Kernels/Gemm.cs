@@ -16,15 +16,53 @@ namespace Functional.Kernels;
 public static unsafe class Gemm
 {
     /// <summary>Forward of a dense layer: y[B, out] = f(x[B, in] · W[in, out] + b).</summary>
+    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
+        where TAct : IActivation
+    {
+        Require(x, batch * inputs, "x"); Require(weights, inputs * outputs, "W"); Require(bias, outputs, "b"); Require(y, batch * outputs, "y");
+        fixed (float* px = x, pw = weights, pb = bias, py = y)
+            Forward<TAct>(px, pw, pb, py, batch, inputs, outputs);
+    }
+
+    /// <summary>Weight gradient: dW[in, out] = xᵀ · dz, with x [B, in] and dz [B, out]. Overwrites dW.</summary>
+    public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dWeights, int batch, int inputs, int outputs)
+    {
+        Require(x, batch * inputs, "x"); Require(dz, batch * outputs, "dz"); Require(dWeights, inputs * outputs, "dW");
+        fixed (float* px = x, pdz = dz, pdw = dWeights)
+            WeightGradient(px, pdz, pdw, batch, inputs, outputs);
+    }
+
+    /// <summary>Bias gradient: db[out] = Σ_b dz[b, :]. Overwrites db.</summary>
+    public static void BiasGradient(ReadOnlySpan<float> dz, Span<float> dBias, int batch, int outputs)
+    {
+        Require(dz, batch * outputs, "dz"); Require(dBias, outputs, "db");
+        fixed (float* pdz = dz, pdb = dBias)
+            BiasGradient(pdz, pdb, batch, outputs);
+    }
+
+    /// <summary>
+    /// Input gradient with the lower layer's activation derivative fused: dx[B, in] = (dz · Wᵀ) ⊙ f′(y_below).
+    /// Wᵀ is packed into <paramref name="transposed"/> ([out, in]) so the product streams contiguous rows.
+    /// </summary>
+    public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> transposed, ReadOnlySpan<float> below, Span<float> dx, int batch, int inputs, int outputs)
+        where TAct : IActivation
+    {
+        Require(dz, batch * outputs, "dz"); Require(weights, inputs * outputs, "W"); Require(transposed, inputs * outputs, "Wᵀ");
+        Require(below, batch * inputs, "y_below"); Require(dx, batch * inputs, "dx");
+        fixed (float* pdz = dz, pw = weights, pwt = transposed, pbelow = below, pdx = dx)
+            InputGradient<TAct>(pdz, pw, pwt, pbelow, pdx, batch, inputs, outputs);
+    }
+
+    /// <summary>Pointer form of <see cref="Forward{TAct}(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>; the caller guarantees the sizes.</summary>
     public static void Forward<TAct>(float* x, float* weights, float* bias, float* y, int batch, int inputs, int outputs)
         where TAct : IActivation
         => Multiply(x, inputs, 1, weights, outputs, y, outputs, batch, inputs, outputs, new BiasActivation<TAct>(bias));
 
-    /// <summary>Weight gradient: dW[in, out] = xᵀ · dz, with x [B, in] and dz [B, out]. Overwrites dW.</summary>
+    /// <summary>Pointer form of the weight gradient; the caller guarantees the sizes.</summary>
     public static void WeightGradient(float* x, float* dz, float* dWeights, int batch, int inputs, int outputs)
         => Multiply(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain());
 
-    /// <summary>Bias gradient: db[out] = Σ_b dz[b, :]. Overwrites db.</summary>
+    /// <summary>Pointer form of the bias gradient; the caller guarantees the sizes.</summary>
     public static void BiasGradient(float* dz, float* dBias, int batch, int outputs)
     {
         var sum = new Span<float>(dBias, outputs);
@@ -33,15 +71,18 @@ public static unsafe class Gemm
             TensorPrimitives.Add(sum, new ReadOnlySpan<float>(dz + (nint)row * outputs, outputs), sum);
     }
 
-    /// <summary>
-    /// Input gradient with the lower layer's activation derivative fused: dx[B, in] = (dz · Wᵀ) ⊙ f′(y_below).
-    /// Wᵀ is packed into <paramref name="transposed"/> ([out, in]) so the product streams contiguous rows.
-    /// </summary>
+    /// <summary>Pointer form of the input gradient; the caller guarantees the sizes.</summary>
     public static void InputGradient<TAct>(float* dz, float* weights, float* transposed, float* below, float* dx, int batch, int inputs, int outputs)
         where TAct : IActivation
     {
         Transpose(weights, transposed, inputs, outputs);
         Multiply(dz, outputs, 1, transposed, inputs, dx, inputs, batch, outputs, inputs, new ActivationGradient<TAct>(below, inputs));
+    }
+
+    /// <summary>Refuses a buffer too small for the shapes, before any pointer is formed.</summary>
+    private static void Require(ReadOnlySpan<float> span, int needed, string name)
+    {
+        if (span.Length < needed) throw new ArgumentException($"{name} holds {span.Length} floats, the shapes need {needed}", name);
     }
 
     /// <summary>destination[cols, rows] = sourceᵀ for a row-major source[rows, cols]; blocked to stay in cache.</summary>

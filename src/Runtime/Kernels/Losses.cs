@@ -9,6 +9,14 @@ public readonly record struct LossResult(float Loss, int Correct);
 /// <summary>Softmax cross-entropy: L = mean_b [log Σ_j e^{s_j} − s_y]; ∂L/∂s = (softmax(s) − onehot(y)) / B.</summary>
 public static unsafe class SoftmaxCrossEntropy
 {
+    public static LossResult LossAndGradient(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int batch, int classes, Span<float> dScores)
+    {
+        Shapes.Check(scores, labels, batch, classes, dScores);
+        fixed (float* s = scores, d = dScores)
+        fixed (int* y = labels)
+            return LossAndGradient(s, y, batch, classes, d);
+    }
+
     public static LossResult LossAndGradient(float* scores, int* labels, int batch, int classes, float* dScores)
     {
         double total = 0;
@@ -55,6 +63,14 @@ public static unsafe class SoftmaxCrossEntropy
 /// <summary>Multiclass SVM hinge (Weston–Watkins, margin 1): L = mean_b Σ_{j≠y} max(0, s_j − s_y + 1).</summary>
 public static unsafe class Hinge
 {
+    public static LossResult LossAndGradient(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int batch, int classes, Span<float> dScores)
+    {
+        Shapes.Check(scores, labels, batch, classes, dScores);
+        fixed (float* s = scores, d = dScores)
+        fixed (int* y = labels)
+            return LossAndGradient(s, y, batch, classes, d);
+    }
+
     public static LossResult LossAndGradient(float* scores, int* labels, int batch, int classes, float* dScores)
     {
         double total = 0;
@@ -98,6 +114,18 @@ public static unsafe class Hinge
                 if (j != label) total += Math.Max(0f, s[j] - s[label] + 1f);
         }
         return new LossResult((float)(total / batch), correct);
+    }
+}
+
+internal static class Shapes
+{
+    public static void Check(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int batch, int classes, ReadOnlySpan<float> dScores)
+    {
+        if (scores.Length < batch * classes || dScores.Length < batch * classes || labels.Length < batch)
+            throw new ArgumentException($"a batch of {batch} × {classes} scores needs {batch * classes} scores, gradients and {batch} labels; got {scores.Length}, {dScores.Length} and {labels.Length}");
+        for (int i = 0; i < batch; i++)
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentException($"label {labels[i]} in row {i} is outside 0..{classes - 1}", nameof(labels));
     }
 }
 

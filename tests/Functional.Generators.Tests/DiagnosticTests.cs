@@ -1,0 +1,249 @@
+// One bad declaration per diagnostic in the catalog: the right ID, at the right place, naming the culprit; and the catalog's doc pages exist.
+using System.Runtime.CompilerServices;
+using Functional.Generators.Checking;
+using Microsoft.CodeAnalysis;
+
+namespace Functional.Generators.Tests;
+
+public sealed class DiagnosticTests
+{
+    private const string Header = "using Functional;\nusing Functional.Dsl;\n\n";
+    private const int HeaderLines = 3;
+
+    /// <param name="Id">The diagnostic that must fire, exactly once.</param>
+    /// <param name="Body">Declaration after the usings; <paramref name="Line"/> counts from its first line (1).</param>
+    /// <param name="At">The identifier the diagnostic must point at.</param>
+    /// <param name="MessageContains">Names the message must mention.</param>
+    /// <param name="AlsoFires">Other IDs that legitimately fire on the same input (empty for most).</param>
+    public sealed record Case(string Id, string Body, int Line, string At, string[] MessageContains, string[]? AlsoFires = null);
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["FN0001 record without parameter list"] = new("FN0001", """
+            [Network(Inputs = 4)]
+            public sealed partial record Empty;
+            """, 2, "Empty", ["Empty"]),
+        ["FN0001 empty parameter list"] = new("FN0001", """
+            [Network(Inputs = 4)]
+            public sealed partial record Empty();
+            """, 2, "Empty", ["Empty"]),
+        ["FN0002 layer of width 0"] = new("FN0002", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(0), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "0"]),
+        ["FN0002 layer of negative width"] = new("FN0002", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(-3), Hinge] Dense Scores);
+            """, 4, "Scores", ["Scores", "-3"]),
+        ["FN0002 Inputs = 0"] = new("FN0002", """
+            [Network(Inputs = 0)]
+            public sealed partial record ZeroIn(
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "ZeroIn", ["ZeroIn", "Inputs", "0"]),
+        ["FN0002 negative Inputs"] = new("FN0002", """
+            [Network(Inputs = -784)]
+            public sealed partial record NegativeIn(
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "NegativeIn", ["NegativeIn", "-784"]),
+        ["FN0003 no loss"] = new("FN0003", """
+            [Network(Inputs = 4)]
+            public sealed partial record Lossless(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3)] Dense Output);
+            """, 2, "Lossless", ["Lossless", "Output"]),
+        ["FN0004 two losses"] = new("FN0004", """
+            [Network(Inputs = 4)]
+            public sealed partial record Greedy(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge, SoftmaxCrossEntropy] Dense Scores);
+            """, 4, "Scores", ["Greedy", "Hinge", "SoftmaxCrossEntropy"]),
+        ["FN0005 loss on a hidden layer"] = new("FN0005", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), SoftmaxCrossEntropy] Dense Early,
+                [Dense(3)] Dense Scores);
+            """, 3, "Early", ["Early", "Scores"]),
+        ["FN0006 record not partial"] = new("FN0006", """
+            [Network(Inputs = 4)]
+            public sealed record Whole(
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "Whole", ["Whole"]),
+        ["FN0007 on a class"] = new("FN0007", """
+            [Network(Inputs = 4)]
+            public sealed partial class Plain
+            {
+            }
+            """, 2, "Plain", ["Plain", "class"]),
+        ["FN0007 on a struct"] = new("FN0007", """
+            [Network(Inputs = 4)]
+            public partial struct Packed
+            {
+            }
+            """, 2, "Packed", ["Packed", "struct"]),
+        ["FN0007 on a record struct"] = new("FN0007", """
+            [Network(Inputs = 4)]
+            public partial record struct ByValue(
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "ByValue", ["ByValue", "record struct"]),
+        ["FN0008 parameter of another type"] = new("FN0008", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] float[] Scores);
+            """, 4, "Scores", ["Scores", "Net", "float[]"]),
+        ["FN0008 Dense without [Dense]"] = new("FN0008", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "Net", "without [Dense]"]),
+        ["FN0009 two activations"] = new("FN0009", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu, Tanh] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+
+            public sealed class TanhAttribute : ActivationAttribute;
+            """, 3, "Hidden", ["Hidden", "Relu", "Tanh"], AlsoFires: ["FN0013"]),
+        ["FN0010 Inputs not set"] = new("FN0010", """
+            [Network]
+            public sealed partial record Shapeless(
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "Shapeless", ["Shapeless", "Inputs"]),
+        ["FN0011 containing type not partial"] = new("FN0011", """
+            public static class Zoo
+            {
+                [Network(Inputs = 4)]
+                public sealed partial record Net(
+                    [Dense(3), Hinge] Dense Scores);
+            }
+            """, 1, "Zoo", ["Zoo", "Net"]),
+        ["FN0011 outer of two containing types not partial"] = new("FN0011", """
+            public class Outer
+            {
+                public partial class Inner
+                {
+                    [Network(Inputs = 4)]
+                    public sealed partial record Net(
+                        [Dense(3), Hinge] Dense Scores);
+                }
+            }
+            """, 1, "Outer", ["Outer", "Net"]),
+        ["FN0012 loss layer with one output"] = new("FN0012", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(1), SoftmaxCrossEntropy] Dense Probability);
+            """, 4, "Probability", ["Probability", "1"]),
+        ["FN0013 user-defined activation"] = new("FN0013", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Swish] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+
+            public sealed class SwishAttribute : ActivationAttribute;
+            """, 3, "Hidden", ["Hidden", "Swish", "Relu"]),
+        ["FN0013 user-defined loss"] = new("FN0013", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Focal] Dense Scores);
+
+            public sealed class FocalAttribute : LossAttribute;
+            """, 4, "Scores", ["Scores", "Focal", "Hinge"]),
+    };
+
+    public static TheoryData<string> CaseNames => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Bad_declaration_reports_its_diagnostic(string caseName)
+    {
+        var c = Cases[caseName];
+        var outcome = GeneratorHarness.Run(Header + c.Body);
+
+        Assert.Empty(outcome.Exceptions);
+        Assert.Empty(outcome.Sources);
+        // The input itself must be valid C#: the generator, not the compiler, is what is under test.
+        var inputErrors = outcome.Input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(inputErrors.Count == 0, $"{caseName}: the test input does not compile:\n{GeneratorHarness.Describe(inputErrors)}");
+
+        var expectedIds = new[] { c.Id }.Concat(c.AlsoFires ?? []).Order(StringComparer.Ordinal);
+        var actualIds = outcome.GeneratorDiagnostics.Select(d => d.Id).Order(StringComparer.Ordinal);
+        Assert.True(expectedIds.SequenceEqual(actualIds),
+            $"{caseName}: expected [{string.Join(", ", expectedIds)}], got:\n{GeneratorHarness.Describe(outcome.GeneratorDiagnostics)}");
+
+        var diagnostic = outcome.GeneratorDiagnostics.Single(d => d.Id == c.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Location.IsInSource, $"{caseName}: {diagnostic} has no source location");
+        var span = diagnostic.Location.GetLineSpan();
+        Assert.Equal("Input0.cs", span.Path);
+        Assert.Equal(HeaderLines + c.Line, span.StartLinePosition.Line + 1);
+        Assert.Equal(c.At, diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
+
+        string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var name in c.MessageContains)
+            Assert.True(message.Contains(name, StringComparison.Ordinal), $"{caseName}: message does not mention '{name}': {message}");
+        // Unfilled or misnumbered placeholders would show up as literal braces.
+        Assert.DoesNotContain("{", message.Replace("{ ", "").Replace("[Network(", ""), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_catalog_entry_has_a_case()
+    {
+        var covered = Cases.Values.Select(c => c.Id).ToHashSet();
+        Assert.Equal(Diagnostics.ById.Keys.Order(StringComparer.Ordinal), covered.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Declarations.All), MemberType = typeof(Declarations))]
+    public void Good_declaration_reports_nothing(string name, string source)
+    {
+        var outcome = GeneratorHarness.Run(source, GeneratorHarness.ImplicitUsings);
+
+        Assert.True(outcome.GeneratorDiagnostics.IsEmpty, $"{name}:\n{GeneratorHarness.Describe(outcome.GeneratorDiagnostics)}");
+        var loud = outcome.OutputDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(loud.Count == 0, $"{name}: warnings or errors with the generated code:\n{GeneratorHarness.Describe(loud)}");
+    }
+
+    [Fact]
+    public void Catalog_ids_are_the_contiguous_FN0001_to_FN0013()
+    {
+        var expected = Enumerable.Range(1, 13).Select(i => $"FN{i:D4}");
+        Assert.Equal(expected, Diagnostics.ById.Keys.Order(StringComparer.Ordinal));
+        Assert.All(Diagnostics.ById, kv => Assert.Equal(kv.Key, kv.Value.Id));
+    }
+
+    [Fact]
+    public void Every_descriptor_links_to_its_doc_page_and_the_page_exists()
+    {
+        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        Assert.All(Diagnostics.ById.Values, d =>
+        {
+            Assert.EndsWith($"docs/diagnostics/{d.Id}.md", d.HelpLinkUri, StringComparison.Ordinal);
+            Assert.True(Uri.IsWellFormedUriString(d.HelpLinkUri, UriKind.Absolute), d.HelpLinkUri);
+            string page = Path.Combine(docs, d.Id + ".md");
+            Assert.True(File.Exists(page), $"{d.Id}: {page} does not exist");
+            // The page is titled with the ID and the descriptor's title, so the two cannot drift apart unnoticed.
+            string firstLine = File.ReadLines(page).First();
+            Assert.Equal($"# {d.Id}: {d.Title}", firstLine);
+            Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);
+            Assert.True(d.IsEnabledByDefault);
+        });
+    }
+
+    [Fact]
+    public void Every_doc_page_belongs_to_a_catalog_entry()
+    {
+        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        var pages = Directory.GetFiles(docs, "FN*.md").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+        Assert.Equal(Diagnostics.ById.Keys.Order(StringComparer.Ordinal), pages);
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
+}
