@@ -1,4 +1,4 @@
-// Activation attributes: applied to a layer's output, fused into its matrix product.
+// Activation attributes: applied to a layer's output, fused into its matrix product where the math allows.
 using System;
 
 namespace Functional.Dsl;
@@ -7,5 +7,56 @@ namespace Functional.Dsl;
 [AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public abstract class ActivationAttribute : Attribute;
 
-/// <summary>max(0, x). Cheap and non-saturating for x &gt; 0; units whose input stays negative stop learning ("dead ReLUs").</summary>
+/// <summary>
+/// σ(x) = 1 / (1 + e^−x). Saturates at 0 and 1, where its gradient vanishes ("kills gradients"); outputs are
+/// not zero-centred, so the next layer's weight gradients all share a sign; exp() is comparatively costly.
+/// Mostly of historical interest for hidden layers.
+/// </summary>
+public sealed class SigmoidAttribute : ActivationAttribute;
+
+/// <summary>tanh(x). Zero-centred, but still saturates at ±1 and kills gradients there. Pair with Xavier init.</summary>
+public sealed class TanhAttribute : ActivationAttribute;
+
+/// <summary>
+/// max(0, x). Does not saturate for x &gt; 0, is cheap, and converges much faster than sigmoid/tanh in practice;
+/// not zero-centred, and units whose input stays negative stop learning ("dead ReLUs"). Pair with He init.
+/// </summary>
 public sealed class ReluAttribute : ActivationAttribute;
+
+/// <summary>max(αx, x) with a small fixed slope α (default 0.01): like ReLU, but never dies.</summary>
+public sealed class LeakyReluAttribute : ActivationAttribute
+{
+    /// <summary>The slope for negative inputs, in [0, 1).</summary>
+    public float Slope { get; set; } = 0.01f;
+}
+
+/// <summary>
+/// Parametric ReLU: max(αx, x) with α learned by backprop (He et al. 2015), one per unit or one shared by the
+/// layer; starts at 0.25 like PyTorch. Adds a handful of parameters, not subject to L2.
+/// </summary>
+public sealed class PReluAttribute : ActivationAttribute
+{
+    /// <summary>One slope for the whole layer instead of one per unit.</summary>
+    public bool Shared { get; set; }
+}
+
+/// <summary>
+/// Exponential linear unit: x for x &gt; 0, α(eˣ − 1) otherwise (default α = 1). All ReLU's benefits, outputs
+/// closer to zero mean, and a negative saturation that is robust to noise; costs an exp().
+/// </summary>
+public sealed class EluAttribute : ActivationAttribute
+{
+    /// <summary>The value ELU saturates to for very negative inputs is −α; α must be positive.</summary>
+    public float Alpha { get; set; } = 1f;
+}
+
+/// <summary>
+/// Maxout (Goodfellow et al. 2013): the layer computes <paramref name="pieces"/> linear functions per unit and
+/// outputs their maximum. Generalises ReLU and leaky ReLU, never saturates or dies — but multiplies the layer's
+/// parameters by k.
+/// </summary>
+public sealed class MaxoutAttribute(int pieces) : ActivationAttribute
+{
+    /// <summary>k, the number of linear pieces per unit (at least 2).</summary>
+    public int Pieces { get; } = pieces;
+}

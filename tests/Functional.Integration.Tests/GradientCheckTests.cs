@@ -23,15 +23,16 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
 
         public GradientReport Check(float l2, int batch, int seed)
         {
-            var init = typeof(TNet).GetMethod("Init")!;
-            var model = (TNet)init.Invoke(null, [seed])!;
+            var model = TNet.Init(seed);
             var data = TestData.Random(batch, TNet.InputCount, TNet.ClassCount, seed + 1);
             var parameters = model.Parameters.ToArray();
             var gradient = new float[TNet.ParameterCount];
-            var result = TNet.ComputeGradient(parameters, TestData.All(data), l2, gradient, TNet.CreateWorkspace(batch));
+            var options = new StepOptions(l2, DropoutSeed: seed);
+            var buffers = model.Buffers.ToArray();
+            var result = TNet.ComputeGradient(parameters, buffers, TestData.All(data), options, gradient, TNet.CreateWorkspace(batch));
 
             var p = Reference.Widen(parameters);
-            double reference = TNet.ReferenceLoss(p, data.Features, data.Labels, batch, l2);
+            double reference = TNet.ReferenceLoss(p, data.Features, data.Labels, batch, options);
             const double h = 1e-5;
             double worst = 0;
             string worstName = "";
@@ -39,9 +40,9 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
             {
                 double saved = p[i];
                 p[i] = saved + h;
-                double plus = TNet.ReferenceLoss(p, data.Features, data.Labels, batch, l2);
+                double plus = TNet.ReferenceLoss(p, data.Features, data.Labels, batch, options);
                 p[i] = saved - h;
-                double minus = TNet.ReferenceLoss(p, data.Features, data.Labels, batch, l2);
+                double minus = TNet.ReferenceLoss(p, data.Features, data.Labels, batch, options);
                 p[i] = saved;
                 double numeric = (plus - minus) / (2 * h);
                 // Relative error with a floor: a gradient of 1e-9 that is "wrong" by 1e-9 is float noise, not a bug.
@@ -54,7 +55,13 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
         private static string Describe(int index, double numeric, float analytic)
         {
             var layer = TNet.Layout.Layers.Last(l => l.WeightsOffset <= index);
-            string part = index < layer.BiasOffset ? $"W[{(index - layer.WeightsOffset) / layer.Outputs}, {(index - layer.WeightsOffset) % layer.Outputs}]" : $"b[{index - layer.BiasOffset}]";
+            var d = layer.Dense;
+            int offset = index - d.WeightsOffset;
+            string part = offset < d.WeightCount ? $"W[{offset / d.Width}, {offset % d.Width}]"
+                : index >= d.SlopeOffset && d.SlopeOffset >= 0 ? $"slope[{index - d.SlopeOffset}]"
+                : index >= d.BetaOffset && d.BetaOffset >= 0 ? $"β[{index - d.BetaOffset}]"
+                : index >= d.GammaOffset && d.GammaOffset >= 0 ? $"γ[{index - d.GammaOffset}]"
+                : $"b[{index - d.BiasOffset}]";
             return $"{layer.Name}.{part}: numeric {numeric:G6}, analytic {analytic:G6}";
         }
     }

@@ -18,7 +18,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
     public void Training_on_the_built_in_subset_learns()
     {
         var subset = FashionMnist.FromBuiltInSubset().ThrowIfFail();
-        var standardize = Standardizer.Fit(subset.Train);
+        var standardize = Preprocess.Standardize(Granularity.Scalar).Fit(subset.Train);
         var (train, test) = (standardize.Apply(subset.Train), standardize.Apply(subset.Test));
         var curve = new LossCurve();
 

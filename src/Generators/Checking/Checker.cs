@@ -2,6 +2,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Functional.Generators.Model;
+using System.Globalization;
 using Microsoft.CodeAnalysis;
 
 namespace Functional.Generators.Checking;
@@ -44,12 +45,13 @@ internal static class Checker
             }
             if (layer.Units is int units && units <= 0)
                 Report(Diagnostics.NonPositiveWidth, layer.Location, $"Layer '{layer.Name}'", units.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            foreach (var activation in layer.Activations.Where(a => !Emitting.Catalog.Activations.Contains(a)))
-                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation, string.Join(", ", Emitting.Catalog.Activations));
+            foreach (var activation in layer.Activations.Where(a => !Emitting.Catalog.Activations.Contains(a.Kind)))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Emitting.Catalog.Activations));
+            CheckLayerConstants(layer, Report);
             foreach (var loss in layer.Losses.Where(l => !Emitting.Catalog.Losses.Contains(l)))
                 Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Emitting.Catalog.Losses));
             if (layer.Activations.Length > 1)
-                Report(Diagnostics.TwoActivations, layer.Location, layer.Name, layer.Activations.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", layer.Activations));
+                Report(Diagnostics.TwoActivations, layer.Location, layer.Name, layer.Activations.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", layer.Activations.Select(a => a.Kind)));
         }
 
         var withLoss = spec.Layers.Where(l => l.Losses.Length > 0).ToList();
@@ -62,10 +64,51 @@ internal static class Checker
                 string.Join(", ", withLoss.SelectMany(l => l.Losses.Select(loss => $"{loss} on {l.Name}"))));
         foreach (var layer in withLoss.Where(l => !ReferenceEquals(l, last)))
             Report(Diagnostics.LossNotLast, layer.Location, layer.Name, last.Name);
+        foreach (var layer in withLoss)
+        {
+            foreach (var late in layer.Activations.Where(a => a.Position > layer.LossPosition))
+                Report(Diagnostics.ActivationAfterLoss, layer.Location, layer.Name, late.Kind, layer.Loss!);
+            if (layer.Dropout is not null)
+                Report(Diagnostics.DropoutOnLossLayer, layer.Location, layer.Name);
+        }
         if (lossCount > 0 && last.Losses.Length > 0 && last.Units is int classes && classes is > 0 and < 2)
             Report(Diagnostics.TooFewClasses, last.Location, last.Name, classes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         return found.ToEquatableArray();
+    }
+
+    /// <summary>The rules on a layer's declared constants: activation parameters, dropout, batch norm, init.</summary>
+    private static void CheckLayerConstants(LayerSpec layer, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    {
+        string F(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+        foreach (var a in layer.Activations)
+        {
+            if (a.Kind == "Maxout" && a.Pieces < 2) report(Diagnostics.MaxoutPieces, layer.Location, [layer.Name, a.Pieces.ToString(CultureInfo.InvariantCulture)]);
+            if (a.Kind == "Elu" && !(a.Number > 0) ) report(Diagnostics.EluAlpha, layer.Location, [layer.Name, F(a.Number)]);
+            if (a.Kind == "LeakyRelu" && !(a.Number >= 0 && a.Number < 1)) report(Diagnostics.LeakySlope, layer.Location, [layer.Name, F(a.Number)]);
+        }
+        if (layer.Dropout is float p && !(p >= 0 && p < 1)) report(Diagnostics.DropoutRange, layer.Location, [layer.Name, F(p)]);
+        if (layer.BatchNorm is { } bn)
+        {
+            if (layer.Units == 1) report(Diagnostics.BatchNormWidthOne, layer.Location, [layer.Name, "1"]);
+            if (!(bn.Momentum > 0 && bn.Momentum <= 1)) report(Diagnostics.BadConstant, layer.Location, [layer.Name, "BatchNorm Momentum", F(bn.Momentum), "in (0, 1]"]);
+            if (!(bn.Epsilon > 0) || float.IsInfinity(bn.Epsilon)) report(Diagnostics.BadConstant, layer.Location, [layer.Name, "BatchNorm Epsilon", F(bn.Epsilon), "a positive number"]);
+        }
+        if (layer.Init == InitKind.SmallRandom && (!(layer.InitStd > 0) || float.IsInfinity(layer.InitStd)))
+            report(Diagnostics.BadConstant, layer.Location, [layer.Name, "InitStd", F(layer.InitStd), "a positive number"]);
+        if (float.IsNaN(layer.BiasInit) || float.IsInfinity(layer.BiasInit))
+            report(Diagnostics.BadConstant, layer.Location, [layer.Name, "BiasInit", F(layer.BiasInit), "a finite number"]);
+
+        if (layer.Init == InitKind.Zeros)
+            report(Diagnostics.ZerosInit, layer.Location, [layer.Name]);
+        string? kind = layer.Activation?.Kind;
+        bool saturating = kind is "Sigmoid" or "Tanh";
+        if (saturating && layer.Init is InitKind.He or InitKind.HeUniform)
+            report(Diagnostics.InitMismatch, layer.Location, [layer.Name, layer.Init.ToString(), kind!,
+                "He's doubled variance pushes a saturating unit into its flat tails, where gradients vanish; use Xavier"]);
+        if (kind is "Relu" or "LeakyRelu" or "PRelu" && layer.Init is InitKind.Xavier or InitKind.XavierUniform && layer.BatchNorm is null)
+            report(Diagnostics.InitMismatch, layer.Location, [layer.Name, layer.Init.ToString(), kind!,
+                "ReLU zeroes half its input, so Xavier halves the activations' variance at every layer and deep networks fade to zero; use He"]);
     }
 
     private static string ShapeWord(TypeShape shape) => shape switch

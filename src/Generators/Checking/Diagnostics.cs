@@ -13,6 +13,9 @@ internal static class Diagnostics
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
 
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
+
     public static readonly DiagnosticDescriptor NoLayers = Error("FN0001",
         "Network has no layers",
         "Network '{0}' declares no layers: add positional parameters such as '[Dense(10), SoftmaxCrossEntropy] Dense Scores'");
@@ -65,9 +68,51 @@ internal static class Diagnostics
         "Activation or loss is not supported",
         "Layer '{0}' uses {1} '{2}', which Functional cannot generate code for: use one of {3}");
 
+    public static readonly DiagnosticDescriptor MaxoutPieces = Error("FN0014",
+        "Maxout needs at least two pieces",
+        "Layer '{0}' uses Maxout with k = {1}: the maximum of fewer than 2 linear pieces is not an activation; use k ≥ 2");
+
+    public static readonly DiagnosticDescriptor DropoutRange = Error("FN0015",
+        "Dropout probability out of range",
+        "Layer '{0}' drops units with probability {1}: it must be in [0, 1) (p = 1 would drop everything)");
+
+    public static readonly DiagnosticDescriptor EluAlpha = Error("FN0016",
+        "ELU α must be positive",
+        "Layer '{0}' uses ELU with α = {1}: α must be positive");
+
+    public static readonly DiagnosticDescriptor BatchNormWidthOne = Error("FN0017",
+        "Batch norm on a layer of width 1",
+        "Layer '{0}' has batch norm but only {1} output: normalising a single feature per sample leaves nothing to learn from; remove [BatchNorm] or widen the layer");
+
+    public static readonly DiagnosticDescriptor ActivationAfterLoss = Error("FN0018",
+        "Activation after the loss",
+        "Layer '{0}' lists the activation '{1}' after its loss '{2}': a loss ends the network; put the activation before the loss or remove it");
+
+    public static readonly DiagnosticDescriptor InitMismatch = Warning("FN0019",
+        "Initialisation does not suit the activation",
+        "Layer '{0}' initialises its weights with {1} before {2}: {3}");
+
+    public static readonly DiagnosticDescriptor ZerosInit = Warning("FN0020",
+        "Weights initialised to zero",
+        "Layer '{0}' initialises its weights to zero: every unit then computes the same output and receives the same update, so they never become different; use Xavier or He (zeros suit biases, which start at BiasInit)");
+
+    public static readonly DiagnosticDescriptor LeakySlope = Error("FN0021",
+        "Leaky ReLU slope out of range",
+        "Layer '{0}' uses LeakyRelu with slope {1}: the slope must be in [0, 1)");
+
+    public static readonly DiagnosticDescriptor DropoutOnLossLayer = Error("FN0022",
+        "Dropout on the loss layer",
+        "Layer '{0}' has both its loss and dropout: dropping class scores corrupts the loss; put [Dropout] on a hidden layer");
+
+    public static readonly DiagnosticDescriptor BadConstant = Error("FN0023",
+        "Constant out of range",
+        "Layer '{0}': {1} is {2}, but must be {3}");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
+        MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
+        DropoutOnLossLayer, BadConstant,
     }.ToDictionary(d => d.Id);
 }

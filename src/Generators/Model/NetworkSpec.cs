@@ -32,17 +32,31 @@ internal sealed record LayerSpec(
     bool HasDenseAttribute,
     int? Units,
     InitKind Init,
-    EquatableArray<string> Activations,
+    float InitStd,
+    float BiasInit,
+    EquatableArray<ActivationSpec> Activations,
     EquatableArray<string> Losses,
+    int LossPosition,
+    BatchNormSpec? BatchNorm,
+    float? Dropout,
     LocationInfo Location)
 {
     /// <summary>The single activation, or null for a linear layer (valid specs have at most one).</summary>
-    public string? Activation => Activations.Length == 0 ? null : Activations[0];
+    public ActivationSpec? Activation => Activations.Length == 0 ? null : Activations[0];
     public string? Loss => Losses.Length == 0 ? null : Losses[0];
 }
 
+/// <summary>
+/// An activation as declared: its kind (Relu, LeakyRelu, …), its number (leaky slope, ELU α), Maxout's k,
+/// PReLU's sharing, and where it stood among the parameter's attributes (to catch one written after the loss).
+/// </summary>
+internal sealed record ActivationSpec(string Kind, float Number, int Pieces, bool Shared, int Position);
+
+/// <summary>Batch normalization's two constants.</summary>
+internal sealed record BatchNormSpec(float Momentum, float Epsilon);
+
 /// <summary>Mirrors Functional.Dsl.Init (the generator cannot reference the Dsl assembly at run time).</summary>
-internal enum InitKind { Default = 0, Xavier = 1, He = 2 }
+internal enum InitKind { Default = 0, Xavier = 1, He = 2, Zeros = 3, SmallRandom = 4, XavierUniform = 5, HeUniform = 6 }
 
 /// <summary>A source location kept as values, turned back into a <see cref="Location"/> only when reporting.</summary>
 internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)

@@ -15,6 +15,8 @@ internal static class Parser
     private const string DenseAttribute = "Functional.Dsl.DenseAttribute";
     private const string ActivationBase = "Functional.Dsl.ActivationAttribute";
     private const string LossBase = "Functional.Dsl.LossAttribute";
+    private const string BatchNormAttribute = "Functional.Dsl.BatchNormAttribute";
+    private const string DropoutAttribute = "Functional.Dsl.DropoutAttribute";
     private const string DenseType = "Functional.Dense";
 
     public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
@@ -80,10 +82,15 @@ internal static class Parser
         int? units = null;
         bool hasDense = false;
         var init = InitKind.Default;
-        var activations = new List<string>();
+        float initStd = 0.01f, biasInit = 0f;
+        var activations = new List<ActivationSpec>();
         var losses = new List<string>();
+        int lossPosition = -1, position = 0;
+        BatchNormSpec? batchNorm = null;
+        float? dropout = null;
         foreach (var attribute in parameter.GetAttributes())
         {
+            position++;
             var cls = attribute.AttributeClass;
             if (cls is null || cls.TypeKind == TypeKind.Error) continue;
             string name = cls.ToDisplayString();
@@ -92,11 +99,32 @@ internal static class Parser
                 hasDense = true;
                 if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int u) units = u;
                 foreach (var named in attribute.NamedArguments)
-                    if (named.Key == "Init" && named.Value.Value is int i && System.Enum.IsDefined(typeof(InitKind), i))
-                        init = (InitKind)i;
+                {
+                    if (named.Key == "Init" && named.Value.Value is int i && System.Enum.IsDefined(typeof(InitKind), i)) init = (InitKind)i;
+                    if (named.Key == "InitStd" && named.Value.Value is float std) initStd = std;
+                    if (named.Key == "BiasInit" && named.Value.Value is float bias) biasInit = bias;
+                }
             }
-            else if (DerivesFrom(cls, ActivationBase)) activations.Add(ShortName(cls));
-            else if (DerivesFrom(cls, LossBase)) losses.Add(ShortName(cls));
+            else if (name == BatchNormAttribute)
+            {
+                float momentum = 0.1f, epsilon = 1e-5f;
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "Momentum" && named.Value.Value is float m) momentum = m;
+                    if (named.Key == "Epsilon" && named.Value.Value is float e) epsilon = e;
+                }
+                batchNorm = new BatchNormSpec(momentum, epsilon);
+            }
+            else if (name == DropoutAttribute)
+            {
+                if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is float p) dropout = p;
+            }
+            else if (DerivesFrom(cls, ActivationBase)) activations.Add(ReadActivation(ShortName(cls), attribute, position));
+            else if (DerivesFrom(cls, LossBase))
+            {
+                losses.Add(ShortName(cls));
+                if (lossPosition < 0) lossPosition = position;
+            }
         }
         var location = LocationInfo.From(parameter.Locations.FirstOrDefault())
             ?? new LocationInfo("", default, default);
@@ -107,9 +135,30 @@ internal static class Parser
             HasDenseAttribute: hasDense,
             Units: units,
             Init: init,
+            InitStd: initStd,
+            BiasInit: biasInit,
             Activations: activations.ToEquatableArray(),
             Losses: losses.ToEquatableArray(),
+            LossPosition: lossPosition,
+            BatchNorm: batchNorm,
+            Dropout: dropout,
             Location: location);
+    }
+
+    /// <summary>An activation with its declared constants; absent or half-typed arguments keep the attribute's defaults.</summary>
+    private static ActivationSpec ReadActivation(string kind, AttributeData attribute, int position)
+    {
+        float number = kind switch { "LeakyRelu" => 0.01f, "Elu" => 1f, _ => 0f };
+        int pieces = 1;
+        bool shared = false;
+        if (kind == "Maxout")
+            pieces = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int k ? k : 0;
+        foreach (var named in attribute.NamedArguments)
+        {
+            if ((named.Key == "Slope" || named.Key == "Alpha") && named.Value.Value is float f) number = f;
+            if (named.Key == "Shared" && named.Value.Value is bool b) shared = b;
+        }
+        return new ActivationSpec(kind, number, pieces, shared, position);
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

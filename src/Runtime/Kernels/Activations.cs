@@ -1,16 +1,27 @@
 // Activation functions as operator structs: forward, and the derivative expressed through the saved output.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Functional.Kernels;
 
 /// <summary>
 /// An elementwise activation y = f(z). Its backward is written in terms of the saved output y, so the
-/// pre-activation never has to be kept: dz = dy ⊙ f′(z) computed from (dy, y).
+/// pre-activation never has to be kept: dz = dy ⊙ f′(z) computed from (dy, y). That is what lets the
+/// derivative ride in the epilogue of the product that produces dy.
 /// </summary>
 public interface IActivation
 {
     static abstract TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct;
     static abstract TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct;
+}
+
+/// <summary>
+/// A compile-time float, so a declared hyperparameter (leaky slope, ELU α) becomes a JIT constant inside the
+/// kernel. The generator emits one tiny struct per declared value.
+/// </summary>
+public interface IConstant
+{
+    static abstract float Value { get; }
 }
 
 /// <summary>y = z. Used by layers without an activation (the scores before a loss).</summary>
@@ -31,9 +42,79 @@ public readonly struct Relu : IActivation
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => TS.WherePositive(y, dy);
 }
 
+/// <summary>y = z for z &gt; 0, else α·z; dz = dy·(y &gt; 0 ? 1 : α). Valid for α ≥ 0, where sign(y) = sign(z).</summary>
+public readonly struct LeakyRelu<TSlope> : IActivation where TSlope : IConstant
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+        => TS.SelectPositive(z, z, TS.Multiply(z, TS.Broadcast(TSlope.Value)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+        => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Broadcast(TSlope.Value)));
+}
+
+/// <summary>y = 1/(1 + e^−z); dz = dy·y·(1 − y).</summary>
+public readonly struct Sigmoid : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+    {
+        // e^−z overflows to +∞ for very negative z, giving 1/∞ = 0: the right limit, no NaN.
+        var one = TS.Broadcast(1f);
+        return TS.Divide(one, TS.Add(one, TS.Exp(TS.Subtract(TS.Zero, z))));
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+        => TS.Multiply(dy, TS.Multiply(y, TS.Subtract(TS.Broadcast(1f), y)));
+}
+
+/// <summary>y = tanh z = 1 − 2/(e^{2z} + 1); dz = dy·(1 − y²).</summary>
+public readonly struct Tanh : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+    {
+        // This form tends to ±1 without NaN as e^{2z} overflows to ∞ or underflows to 0.
+        var one = TS.Broadcast(1f);
+        return TS.Subtract(one, TS.Divide(TS.Broadcast(2f), TS.Add(TS.Exp(TS.Add(z, z)), one)));
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+        => TS.Multiply(dy, TS.Subtract(TS.Broadcast(1f), TS.Multiply(y, y)));
+}
+
+/// <summary>y = z for z &gt; 0, else α(eᶻ − 1); dz = dy·(y &gt; 0 ? 1 : y + α) (α &gt; 0, so sign(y) = sign(z)).</summary>
+public readonly struct Elu<TAlpha> : IActivation where TAlpha : IConstant
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+    {
+        // Clamp the exp's argument at 0: for z > 0 its value is discarded anyway and must not overflow.
+        var negative = TS.Multiply(TS.Broadcast(TAlpha.Value), TS.Subtract(TS.Exp(TS.SelectPositive(z, TS.Zero, z)), TS.Broadcast(1f)));
+        return TS.SelectPositive(z, z, negative);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+        => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Add(y, TS.Broadcast(TAlpha.Value))));
+}
+
 /// <summary>Standalone activation passes, for where no matrix product is there to fuse into.</summary>
 public static unsafe class ActivationPass
 {
+    /// <summary>y ← f(y) in place.</summary>
+    public static void ForwardInPlace<TAct>(Span<float> y) where TAct : IActivation
+    {
+        fixed (float* p = y)
+        {
+            int i = 0, count = y.Length;
+            if (Cpu.Current >= Isa.Vector256)
+                for (; i + Simd256.Count <= count; i += Simd256.Count)
+                    Simd256.Store(p + i, TAct.Forward<Simd256, Vector256<float>>(Simd256.Load(p + i)));
+            for (; i < count; i++)
+                p[i] = TAct.Forward<Scalar, float>(p[i]);
+        }
+    }
+
     /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y.</summary>
     public static void BackwardInPlace<TAct>(Span<float> dy, ReadOnlySpan<float> y) where TAct : IActivation
     {
@@ -48,7 +129,7 @@ public static unsafe class ActivationPass
         int i = 0;
         if (Cpu.Current >= Isa.Vector256)
             for (; i + Simd256.Count <= count; i += Simd256.Count)
-                Simd256.Store(dy + i, TAct.Backward<Simd256, System.Runtime.Intrinsics.Vector256<float>>(Simd256.Load(dy + i), Simd256.Load(y + i)));
+                Simd256.Store(dy + i, TAct.Backward<Simd256, Vector256<float>>(Simd256.Load(dy + i), Simd256.Load(y + i)));
         for (; i < count; i++)
             dy[i] = TAct.Backward<Scalar, float>(dy[i], y[i]);
     }

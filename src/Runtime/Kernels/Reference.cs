@@ -31,14 +31,17 @@ public static class Reference
         return t;
     }
 
-    /// <summary>y[B, out] = f(x·W + b) in double, with W at <paramref name="weights"/> ([in, out]) and b at <paramref name="bias"/> in the block.</summary>
+    /// <summary>
+    /// y[B, out] = f(x·W + b) in double, with W at <paramref name="weights"/> ([in, out]) and b at
+    /// <paramref name="bias"/> in the block (a negative bias offset means the layer has none).
+    /// </summary>
     public static double[] Dense(double[] x, ReadOnlySpan<double> parameters, int weights, int bias, int batch, int inputs, int outputs, Func<double, double> activation)
     {
         var y = new double[batch * outputs];
         for (int b = 0; b < batch; b++)
             for (int o = 0; o < outputs; o++)
             {
-                double z = parameters[bias + o];
+                double z = bias >= 0 ? parameters[bias + o] : 0;
                 for (int i = 0; i < inputs; i++) z += x[b * inputs + i] * parameters[weights + i * outputs + o];
                 y[b * outputs + o] = activation(z);
             }
@@ -47,6 +50,66 @@ public static class Reference
 
     public static double Identity(double z) => z;
     public static double Relu(double z) => z > 0 ? z : 0;
+    public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+    public static double Tanh(double z) => Math.Tanh(z);
+    public static double LeakyRelu(double z, double slope) => z > 0 ? z : slope * z;
+    public static double Elu(double z, double alpha) => z > 0 ? z : alpha * (Math.Exp(z) - 1);
+
+    /// <summary>Elementwise f over a copy.</summary>
+    public static double[] Map(double[] x, Func<double, double> f) => Array.ConvertAll(x, v => f(v));
+
+    /// <summary>Training-mode batch norm: (z − μ)/√(σ² + ε)·γ + β per feature, with the batch's biased variance.</summary>
+    public static double[] BatchNorm(double[] z, ReadOnlySpan<double> parameters, int gamma, int beta, int batch, int width, double epsilon)
+    {
+        var u = new double[z.Length];
+        for (int j = 0; j < width; j++)
+        {
+            double mean = 0, variance = 0;
+            for (int b = 0; b < batch; b++) mean += z[b * width + j];
+            mean /= batch;
+            for (int b = 0; b < batch; b++) variance += (z[b * width + j] - mean) * (z[b * width + j] - mean);
+            variance /= batch;
+            for (int b = 0; b < batch; b++)
+                u[b * width + j] = (z[b * width + j] - mean) / Math.Sqrt(variance + epsilon) * parameters[gamma + j] + parameters[beta + j];
+        }
+        return u;
+    }
+
+    /// <summary>PReLU with <paramref name="slopes"/> learned slopes (1 = shared by every unit).</summary>
+    public static double[] PRelu(double[] u, ReadOnlySpan<double> parameters, int slope, int slopes, int batch, int units)
+    {
+        var y = new double[u.Length];
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < units; j++)
+            {
+                double v = u[b * units + j];
+                y[b * units + j] = v > 0 ? v : parameters[slope + (slopes == 1 ? 0 : j)] * v;
+            }
+        return y;
+    }
+
+    /// <summary>Maxout: the maximum of each unit's k consecutive pieces.</summary>
+    public static double[] Maxout(double[] u, int batch, int units, int pieces)
+    {
+        var y = new double[batch * units];
+        for (int i = 0; i < y.Length; i++)
+        {
+            double best = u[i * pieces];
+            for (int p = 1; p < pieces; p++) best = Math.Max(best, u[i * pieces + p]);
+            y[i] = best;
+        }
+        return y;
+    }
+
+    /// <summary>Inverted dropout with the same mask the fast path draws from <paramref name="seed"/>.</summary>
+    public static double[] Dropout(double[] a, float probability, long seed)
+    {
+        var mask = new float[a.Length];
+        Kernels.Dropout.FillMask(mask, probability, seed);
+        var y = new double[a.Length];
+        for (int i = 0; i < a.Length; i++) y[i] = a[i] * mask[i];
+        return y;
+    }
 
     public static double SoftmaxCrossEntropy(double[] scores, ReadOnlySpan<int> labels, int batch, int classes)
     {

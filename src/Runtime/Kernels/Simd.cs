@@ -23,6 +23,12 @@ public unsafe interface ISimd<TV> where TV : struct
     static abstract TV Max(TV a, TV b);
     /// <summary>x where mask &gt; 0, else 0 (ReLU's derivative applied to x).</summary>
     static abstract TV WherePositive(TV mask, TV x);
+    static abstract TV Subtract(TV a, TV b);
+    static abstract TV Divide(TV a, TV b);
+    /// <summary>eˣ, vectorised (overflows to +∞ and underflows to 0 like MathF.Exp).</summary>
+    static abstract TV Exp(TV x);
+    /// <summary>Per lane: condition &gt; 0 ? ifPositive : otherwise.</summary>
+    static abstract TV SelectPositive(TV condition, TV ifPositive, TV otherwise);
 }
 
 /// <summary>512-bit vectors: 16 floats (AVX-512).</summary>
@@ -38,6 +44,10 @@ public readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WherePositive(Vector512<float> mask, Vector512<float> x) => Vector512.GreaterThan(mask, Vector512<float>.Zero) & x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SelectPositive(Vector512<float> condition, Vector512<float> ifPositive, Vector512<float> otherwise) => Vector512.ConditionalSelect(Vector512.GreaterThan(condition, Vector512<float>.Zero), ifPositive, otherwise);
 }
 
 /// <summary>256-bit vectors: 8 floats (AVX2 with FMA).</summary>
@@ -53,6 +63,10 @@ public readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WherePositive(Vector256<float> mask, Vector256<float> x) => Vector256.GreaterThan(mask, Vector256<float>.Zero) & x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SelectPositive(Vector256<float> condition, Vector256<float> ifPositive, Vector256<float> otherwise) => Vector256.ConditionalSelect(Vector256.GreaterThan(condition, Vector256<float>.Zero), ifPositive, otherwise);
 }
 
 /// <summary>128-bit vectors: 4 floats (SSE/NEON); also the narrow tail after wider tiles.</summary>
@@ -68,6 +82,10 @@ public readonly unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WherePositive(Vector128<float> mask, Vector128<float> x) => Vector128.GreaterThan(mask, Vector128<float>.Zero) & x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SelectPositive(Vector128<float> condition, Vector128<float> ifPositive, Vector128<float> otherwise) => Vector128.ConditionalSelect(Vector128.GreaterThan(condition, Vector128<float>.Zero), ifPositive, otherwise);
 }
 
 /// <summary>A one-lane "vector": plain floats. The scalar fallback, and the last columns after every vector tile.</summary>
@@ -84,4 +102,8 @@ public readonly unsafe struct Scalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float a, float b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => a > b ? a : b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WherePositive(float mask, float x) => mask > 0f ? x : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Subtract(float a, float b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SelectPositive(float condition, float ifPositive, float otherwise) => condition > 0f ? ifPositive : otherwise;
 }

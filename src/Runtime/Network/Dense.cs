@@ -1,43 +1,90 @@
-// A dense layer's parameters: a named, read-only view of W and b inside the network's one parameter block.
+// A dense layer's parameters: a named, read-only view of W, b (and γ, β, PReLU slopes, BN statistics) in the network's blocks.
 namespace Functional;
 
 /// <summary>
-/// The weights W [Inputs, Outputs] (row-major) and bias b [Outputs] of one dense layer, as a view into the
-/// network's contiguous parameter block. Views are read-only: training never changes a model it was given,
-/// it returns a new one.
+/// Where one dense layer's pieces sit: W [Inputs, Width] and then, when present, b [Width], γ and β [Width]
+/// (batch norm, which replaces b), PReLU slopes [SlopeCount] in the parameter block; the batch-norm running mean
+/// and variance [Width] in the buffer block. Width = Outputs × Pieces (Maxout's k, else 1). Absent parts have offset −1.
+/// </summary>
+public readonly record struct DenseLayout(
+    int Inputs, int Outputs, int Pieces, int WeightsOffset, int BiasOffset = -1, int GammaOffset = -1, int BetaOffset = -1,
+    int SlopeOffset = -1, int SlopeCount = 0, int RunningMeanOffset = -1, int RunningVarianceOffset = -1)
+{
+    public int Width => Outputs * Pieces;
+    public int WeightCount => Inputs * Width;
+
+    /// <summary>A plain layer: W then b.</summary>
+    public static DenseLayout Plain(int offset, int inputs, int outputs) => new(inputs, outputs, 1, offset, offset + inputs * outputs);
+}
+
+/// <summary>
+/// The parameters of one dense layer, as read-only views into the network's contiguous blocks. Training never
+/// changes a model it was given; it returns a new one.
 /// </summary>
 public sealed class Dense
 {
-    private readonly float[] block;
+    private readonly float[] parameters;
+    private readonly float[] buffers;
 
-    /// <summary>A view of W at <paramref name="offset"/> followed by b, inside <paramref name="block"/>.</summary>
-    public Dense(float[] block, int offset, int inputs, int outputs)
+    /// <summary>A plain layer (W at <paramref name="offset"/> followed by b) inside <paramref name="block"/>.</summary>
+    public Dense(float[] block, int offset, int inputs, int outputs) : this(block, [], DenseLayout.Plain(offset, inputs, outputs)) { }
+
+    /// <summary>A layer laid out by <paramref name="layout"/> in <paramref name="parameters"/> and <paramref name="buffers"/>.</summary>
+    public Dense(float[] parameters, float[] buffers, DenseLayout layout)
     {
-        ArgumentNullException.ThrowIfNull(block);
-        if (inputs <= 0 || outputs <= 0) throw new ArgumentOutOfRangeException(nameof(inputs), $"a dense layer needs positive widths, got {inputs} → {outputs}");
-        if (offset < 0 || (long)offset + (long)inputs * outputs + outputs > block.Length)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"a {inputs}→{outputs} layer at offset {offset} does not fit a block of {block.Length} floats");
-        this.block = block;
-        Offset = offset;
-        Inputs = inputs;
-        Outputs = outputs;
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(buffers);
+        if (layout.Inputs <= 0 || layout.Outputs <= 0 || layout.Pieces <= 0)
+            throw new ArgumentOutOfRangeException(nameof(layout), $"a dense layer needs positive widths, got {layout.Inputs} → {layout.Outputs}×{layout.Pieces}");
+        Fits(parameters, layout.WeightsOffset, layout.WeightCount, "W");
+        Fits(parameters, layout.BiasOffset, layout.Width, "b");
+        Fits(parameters, layout.GammaOffset, layout.Width, "γ");
+        Fits(parameters, layout.BetaOffset, layout.Width, "β");
+        Fits(parameters, layout.SlopeOffset, layout.SlopeCount, "PReLU slope");
+        Fits(buffers, layout.RunningMeanOffset, layout.Width, "running mean");
+        Fits(buffers, layout.RunningVarianceOffset, layout.Width, "running variance");
+        this.parameters = parameters;
+        this.buffers = buffers;
+        Layout = layout;
     }
 
-    public int Offset { get; }
-    public int Inputs { get; }
-    public int Outputs { get; }
+    private static void Fits(float[] block, int offset, int count, string part)
+    {
+        if (offset < 0) return;
+        if ((long)offset + count > block.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{part} ({count} floats at {offset}) does not fit a block of {block.Length}");
+    }
 
-    /// <summary>W as [Inputs, Outputs], row-major.</summary>
-    public ReadOnlySpan<float> Weights => block.AsSpan(Offset, Inputs * Outputs);
+    public DenseLayout Layout { get; }
+    public int Offset => Layout.WeightsOffset;
+    public int Inputs => Layout.Inputs;
+    public int Outputs => Layout.Outputs;
 
-    /// <summary>b, [Outputs].</summary>
-    public ReadOnlySpan<float> Bias => block.AsSpan(Offset + Inputs * Outputs, Outputs);
+    /// <summary>W as [Inputs, Width], row-major.</summary>
+    public ReadOnlySpan<float> Weights => parameters.AsSpan(Layout.WeightsOffset, Layout.WeightCount);
+    /// <summary>b [Width]; empty for a batch-norm layer.</summary>
+    public ReadOnlySpan<float> Bias => View(parameters, Layout.BiasOffset, Layout.Width);
+    /// <summary>Batch norm's scale γ [Width]; empty without batch norm.</summary>
+    public ReadOnlySpan<float> Gamma => View(parameters, Layout.GammaOffset, Layout.Width);
+    /// <summary>Batch norm's shift β [Width]; empty without batch norm.</summary>
+    public ReadOnlySpan<float> Beta => View(parameters, Layout.BetaOffset, Layout.Width);
+    /// <summary>PReLU's learned slopes (one per unit, or one shared); empty for other activations.</summary>
+    public ReadOnlySpan<float> Slope => View(parameters, Layout.SlopeOffset, Layout.SlopeCount);
+    /// <summary>Batch norm's running mean [Width], used by inference; empty without batch norm.</summary>
+    public ReadOnlySpan<float> RunningMean => View(buffers, Layout.RunningMeanOffset, Layout.Width);
+    /// <summary>Batch norm's running variance [Width], used by inference; empty without batch norm.</summary>
+    public ReadOnlySpan<float> RunningVariance => View(buffers, Layout.RunningVarianceOffset, Layout.Width);
+
+    private static ReadOnlySpan<float> View(float[] block, int offset, int count) => offset < 0 ? default : block.AsSpan(offset, count);
 
     /// <summary>The whole parameter block this view is part of.</summary>
-    public ReadOnlyMemory<float> Block => block;
+    public ReadOnlyMemory<float> Block => parameters;
 
-    /// <summary>Whether both views are of the same parameter block.</summary>
-    public bool SharesBlockWith(Dense other) => ReferenceEquals(block, other.block);
+    /// <summary>The whole buffer block (non-trained state such as batch-norm statistics); empty when the network has none.</summary>
+    public ReadOnlyMemory<float> BufferBlock => buffers;
 
-    public override string ToString() => $"Dense {Inputs} → {Outputs} at {Offset}";
+    /// <summary>Whether both views are of the same parameter and buffer blocks.</summary>
+    public bool SharesBlockWith(Dense other) => ReferenceEquals(parameters, other.parameters) && ReferenceEquals(buffers, other.buffers);
+
+    public override string ToString() => $"Dense {Inputs} → {Outputs}{(Layout.Pieces > 1 ? $"×{Layout.Pieces}" : "")} at {Offset}";
 }

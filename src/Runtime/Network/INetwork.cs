@@ -13,48 +13,67 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
     static abstract int ClassCount { get; }
     static abstract int ParameterCount { get; }
 
+    /// <summary>Floats of non-trained state (batch-norm running statistics); 0 for most networks.</summary>
+    static abstract int BufferCount { get; }
+
     /// <summary>Names, shapes and offsets of the layers in the parameter block (for monitoring and diagnostics).</summary>
     static abstract NetworkLayout Layout { get; }
 
-    /// <summary>Wraps a block of <see cref="ParameterCount"/> floats; the caller hands over ownership.</summary>
-    static abstract TSelf FromParameters(float[] parameters);
+    /// <summary>Fresh parameters from <paramref name="seed"/>, by the declared initialisation or <paramref name="weights"/> for every layer.</summary>
+    static abstract TSelf Init(int seed, Dsl.Init? weights = null, float smallStd = 0.01f);
+
+    /// <summary>
+    /// Wraps a block of <see cref="ParameterCount"/> floats and one of <see cref="BufferCount"/> (null: fresh
+    /// statistics, mean 0 and variance 1); the caller hands over ownership of both.
+    /// </summary>
+    static abstract TSelf FromParameters(float[] parameters, float[]? buffers = null);
 
     /// <summary>The parameter block every layer is a view of.</summary>
     ReadOnlyMemory<float> Parameters { get; }
+
+    /// <summary>The buffer block (batch-norm running statistics); empty when <see cref="BufferCount"/> is 0.</summary>
+    ReadOnlyMemory<float> Buffers { get; }
 
     /// <summary>Buffers for batches of up to <paramref name="maxBatch"/> rows.</summary>
     static abstract Workspace CreateWorkspace(int maxBatch);
 
     /// <summary>
-    /// Training forward, loss (plus ½λ‖W‖² when <paramref name="l2"/> ≠ 0) and backward on one batch; writes
-    /// ∂loss/∂parameters into <paramref name="gradient"/>. Allocates nothing.
+    /// Training forward, loss (plus ½λ‖W‖² when <see cref="StepOptions.L2"/> ≠ 0) and backward on one batch; writes
+    /// ∂loss/∂parameters into <paramref name="gradient"/> and advances the running statistics in
+    /// <paramref name="buffers"/>. Dropout masks come from <see cref="StepOptions.DropoutSeed"/>. Allocates nothing.
     /// </summary>
-    static abstract BatchResult ComputeGradient(ReadOnlySpan<float> parameters, Batch batch, float l2, Span<float> gradient, Workspace workspace);
+    static abstract BatchResult ComputeGradient(ReadOnlySpan<float> parameters, Span<float> buffers, Batch batch, StepOptions options, Span<float> gradient, Workspace workspace);
 
-    /// <summary>Inference forward: scores [count, ClassCount] for inputs [count, InputCount].</summary>
-    static abstract void Infer(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int count, Span<float> scores, Workspace workspace);
+    /// <summary>Inference forward (running statistics, no dropout): scores [count, ClassCount] for inputs [count, InputCount].</summary>
+    static abstract void Infer(ReadOnlySpan<float> parameters, ReadOnlySpan<float> buffers, ReadOnlySpan<float> inputs, int count, Span<float> scores, Workspace workspace);
 
     /// <summary>The data loss of precomputed scores (no penalty), and how many were classified correctly.</summary>
     static abstract Kernels.LossResult ScoreLoss(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int count);
 
-    /// <summary>The same loss computed naively in double precision: the reference for gradient checks.</summary>
-    static abstract double ReferenceLoss(ReadOnlySpan<double> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count, double l2);
+    /// <summary>The same training-mode loss computed naively in double precision (same dropout masks): the reference for gradient checks.</summary>
+    static abstract double ReferenceLoss(ReadOnlySpan<double> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count, StepOptions options);
+
+    /// <summary>Per hidden layer (declaration order), its output [count, units] from the last forward pass in <paramref name="workspace"/>: for activation statistics.</summary>
+    static abstract ReadOnlySpan<float> LayerOutput(Workspace workspace, int layer, int count);
 }
+
+/// <summary>Values a training step takes besides the batch: the L2 strength and the seed of its dropout masks.</summary>
+public readonly record struct StepOptions(float L2 = 0f, long DropoutSeed = 0);
 
 /// <summary>What one training batch produced: mean loss (with penalty) and correct predictions out of Count.</summary>
 public readonly record struct BatchResult(float Loss, int Correct, int Count);
 
-/// <summary>One layer's place in the parameter block.</summary>
-public sealed record LayerLayout(string Name, int Inputs, int Outputs, int WeightsOffset, int BiasOffset)
+/// <summary>One layer's name and its place in the parameter and buffer blocks.</summary>
+public sealed record LayerLayout(string Name, DenseLayout Dense)
 {
-    public int WeightCount => Inputs * Outputs;
+    public int Inputs => Dense.Inputs;
+    public int Outputs => Dense.Outputs;
+    public int WeightsOffset => Dense.WeightsOffset;
+    public int WeightCount => Dense.WeightCount;
 }
 
-/// <summary>The whole network's parameter layout, in declaration order.</summary>
-public sealed record NetworkLayout(string Name, int Inputs, int Classes, IReadOnlyList<LayerLayout> Layers)
-{
-    public int ParameterCount => Layers.Sum(l => l.WeightCount + l.Outputs);
-}
+/// <summary>The whole network's layout, in declaration order.</summary>
+public sealed record NetworkLayout(string Name, int Inputs, int Classes, int ParameterCount, int BufferCount, IReadOnlyList<LayerLayout> Layers);
 
 /// <summary>
 /// Scratch buffers a generated network's kernels write into: the gathered batch, saved activations, gradients.

@@ -16,6 +16,7 @@ public static class Evaluate
     {
         CheckShape<TNet>(data);
         var parameters = model.Parameters.Span;
+        var buffers = model.Buffers.Span;
         var workspace = TNet.CreateWorkspace(Chunk);
         var scores = new float[Chunk * TNet.ClassCount];
         double loss = 0;
@@ -23,7 +24,7 @@ public static class Evaluate
         for (int start = 0; start < data.Count; start += Chunk)
         {
             int n = Math.Min(Chunk, data.Count - start);
-            TNet.Infer(parameters, data.Features.Slice(start * data.FeatureCount, n * data.FeatureCount), n, scores, workspace);
+            TNet.Infer(parameters, buffers, data.Features.Slice(start * data.FeatureCount, n * data.FeatureCount), n, scores, workspace);
             var r = TNet.ScoreLoss(scores.AsSpan(0, n * TNet.ClassCount), data.Labels.Slice(start, n), n);
             loss += (double)r.Loss * n;
             correct += r.Correct;
@@ -40,7 +41,7 @@ public static class Evaluate
         if (features.Length != TNet.InputCount)
             throw new ArgumentException($"{typeof(TNet).Name} takes {TNet.InputCount} inputs, got {features.Length}", nameof(features));
         var scores = new float[TNet.ClassCount];
-        TNet.Infer(model.Parameters.Span, features, 1, scores, TNet.CreateWorkspace(1));
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, features, 1, scores, TNet.CreateWorkspace(1));
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(scores);
     }
 

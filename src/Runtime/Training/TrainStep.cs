@@ -9,7 +9,7 @@ namespace Functional.Training;
 /// value (never compiled into the kernels). <see cref="Invoke"/> is the pure single step;
 /// <see cref="Training.Fold"/> runs many with buffers it owns, with the same result bit for bit.
 /// </summary>
-public sealed record TrainStep<TNet>(float L2 = 0f) where TNet : class, INetwork<TNet>
+public sealed record TrainStep<TNet>(float L2 = 0f, long Seed = 0) where TNet : class, INetwork<TNet>
 {
     /// <summary>The same step with L2 regularisation ½λ‖W‖² added to the loss.</summary>
     public TrainStep<TNet> WithL2(float lambda)
@@ -17,6 +17,9 @@ public sealed record TrainStep<TNet>(float L2 = 0f) where TNet : class, INetwork
         if (!(lambda >= 0) || !float.IsFinite(lambda)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "L2 strength must be a finite number ≥ 0");
         return this with { L2 = lambda };
     }
+
+    /// <summary>The same step with dropout masks drawn from <paramref name="seed"/> (each step's masks mix it with the step number).</summary>
+    public TrainStep<TNet> WithSeed(long seed) => this with { Seed = seed };
 
     /// <summary>One step on one batch: a new state; <paramref name="state"/> is left as it was.</summary>
     [Pure]
@@ -38,6 +41,7 @@ public static class Training
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(state);
         var parameters = state.Model.Parameters.ToArray();
+        var buffers = state.Model.Buffers.ToArray();
         var optimizerState = state.OptimizerState.Copy();
         var gradient = new float[TNet.ParameterCount];
         Workspace? workspace = null;
@@ -48,11 +52,12 @@ public static class Training
                 throw new ArgumentException($"{typeof(TNet).Name} takes {TNet.InputCount} inputs but batch rows of {batch.Source.Name} have {batch.Source.FeatureCount}", nameof(batches));
             if (batch.Count == 0) continue;
             if (workspace is null || workspace.MaxBatch < batch.Count) workspace = TNet.CreateWorkspace(batch.Count);
-            var result = TNet.ComputeGradient(parameters, batch, step.L2, gradient, workspace);
+            var options = new StepOptions(step.L2, Kernels.Dropout.Mix(step.Seed, count));
+            var result = TNet.ComputeGradient(parameters, buffers, batch, options, gradient, workspace);
             state.Optimizer.ApplyInPlace(parameters, gradient, optimizerState);
             count++;
             observer?.OnStep(new StepReport(count, result.Loss, result.Correct, result.Count));
         }
-        return state with { Model = TNet.FromParameters(parameters), OptimizerState = optimizerState, Step = count };
+        return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, Step = count };
     }
 }

@@ -60,6 +60,24 @@ public sealed unsafe class ActivationTests
         gdy.AssertGuardsIntact("dy");
     }
 
+    /// <summary>Every width test relies on this: a pin takes effect on this thread and is undone on dispose, even nested.</summary>
+    [Fact]
+    public void Cpu_Pin_sets_the_current_width_and_restores_the_previous_one()
+    {
+        var before = Cpu.Current;
+        using (Cpu.Pin(Isa.Vector512))
+        {
+            Assert.Equal(Isa.Vector512, Cpu.Current);
+            using (Cpu.Pin(Isa.Scalar)) Assert.Equal(Isa.Scalar, Cpu.Current);
+            Assert.Equal(Isa.Vector512, Cpu.Current);
+            var other = Isa.Scalar;
+            var thread = new Thread(() => other = Cpu.Current);
+            thread.Start(); thread.Join();
+            Assert.Equal(Cpu.Best, other);
+        }
+        Assert.Equal(before, Cpu.Current);
+    }
+
     private static void AssertBitwiseEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {
         int mismatches = 0, first = -1;

@@ -14,9 +14,9 @@ public sealed unsafe class GemmTests(ITestOutputHelper output)
 
     /// <summary>
     /// Scalar and Vector256 (this machine's widest hardware path) run every combination with at most two sides
-    /// in {255, 257}. The 255/257 cubes are 16-million-term products that would be most of the run time (tests
-    /// run unoptimised) and add no tile or tail case a shape with two large sides lacks; the 257 cube runs once,
-    /// at the two widths with the widest tiles.
+    /// in {255, 257}. The 255/257 cubes are 16-million-term products whose double-precision references would be
+    /// most of the run time, and they add no tile or tail case a shape with two large sides lacks; the 257 cube
+    /// runs once, at the two widths with the widest tiles.
     /// </summary>
     private static bool Cube(int m, int k, int n) => m > 17 && k > 17 && n > 17;
 

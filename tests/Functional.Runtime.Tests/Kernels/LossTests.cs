@@ -1,9 +1,10 @@
 // Losses against the double-precision references: values, gradients by centered differences, correct counts, and the L2 penalty.
 using Functional.Kernels;
+using Xunit.Abstractions;
 
 namespace Functional.Tests.Kernels;
 
-public sealed unsafe class LossTests
+public sealed unsafe class LossTests(ITestOutputHelper output)
 {
     public enum Kind { SoftmaxCrossEntropy, Hinge }
 
@@ -128,6 +129,7 @@ public sealed unsafe class LossTests
         var (_, gradient) = Run(kind, scores, labels, batch, classes);
 
         double max = Compare.MaxDifference(gradient, numeric, out int worst);
+        output.WriteLine($"GRADDIFF {kind} {max:E3}");
         const double tolerance = 2e-6;
         Assert.True(max <= tolerance,
                     $"{kind} C={classes} B={batch} ±{scale}: max |Δ| = {max:E3} at row {worst / classes}, class {worst % classes}: " +

@@ -1,0 +1,115 @@
+// Batch normalization of a layer's pre-activation, fused with the activation that follows it.
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace Functional.Kernels;
+
+/// <summary>
+/// Per feature j of z [B, w]: x̂ = (z − μ_j)/√(σ²_j + ε), u = γ_j·x̂ + β_j, y = f(u). Training uses the batch's
+/// μ and σ² (biased, as in the forward of the paper) and folds them into running averages (PyTorch's
+/// convention: r ← (1 − m)·r + m·batch, with the unbiased variance); inference uses the running averages.
+/// </summary>
+public static unsafe class BatchNorm
+{
+    /// <summary>
+    /// Training forward. Writes x̂ and 1/σ for backward, and y = f(γ·x̂ + β); advances the running statistics.
+    /// <paramref name="scratch"/> holds 2·width floats (the batch mean and variance).
+    /// </summary>
+    public static void ForwardTraining<TAct>(ReadOnlySpan<float> z, Span<float> xHat, Span<float> invStd, Span<float> y,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance, Span<float> scratch,
+        int batch, int width, float momentum, float epsilon) where TAct : IActivation
+    {
+        Check(z, batch, width); Check(xHat, batch, width); Check(y, batch, width);
+        var mean = scratch.Slice(0, width);
+        var variance = scratch.Slice(width, width);
+        mean.Clear();
+        for (int b = 0; b < batch; b++) TensorPrimitives.Add(mean, z.Slice(b * width, width), mean);
+        TensorPrimitives.Multiply(mean, 1f / batch, mean);
+
+        // Two passes (mean, then squared deviations) rather than E[z²] − μ², which cancels badly in float.
+        variance.Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            var centred = xHat.Slice(b * width, width);
+            TensorPrimitives.Subtract(z.Slice(b * width, width), mean, centred);
+            TensorPrimitives.MultiplyAdd(centred, centred, variance, variance);
+        }
+        TensorPrimitives.Multiply(variance, 1f / batch, variance);
+
+        float keep = 1f - momentum, unbiased = batch > 1 ? (float)batch / (batch - 1) : 1f;
+        for (int j = 0; j < width; j++)
+        {
+            runningMean[j] = keep * runningMean[j] + momentum * mean[j];
+            runningVariance[j] = keep * runningVariance[j] + momentum * variance[j] * unbiased;
+            invStd[j] = 1f / MathF.Sqrt(variance[j] + epsilon);
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            var row = xHat.Slice(b * width, width);
+            TensorPrimitives.Multiply(row, invStd.Slice(0, width), row);
+            AffineActivate<TAct>(row, gamma, beta, y.Slice(b * width, width));
+        }
+    }
+
+    /// <summary>Inference forward with the running statistics: y = f(z·s + t), s = γ/√(r_σ² + ε), t = β − r_μ·s.</summary>
+    public static void ForwardInference<TAct>(ReadOnlySpan<float> z, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, Span<float> scratch, int batch, int width, float epsilon)
+        where TAct : IActivation
+    {
+        Check(z, batch, width); Check(y, batch, width);
+        var scale = scratch.Slice(0, width);
+        var shift = scratch.Slice(width, width);
+        for (int j = 0; j < width; j++)
+        {
+            scale[j] = gamma[j] / MathF.Sqrt(runningVariance[j] + epsilon);
+            shift[j] = beta[j] - runningMean[j] * scale[j];
+        }
+        for (int b = 0; b < batch; b++) AffineActivate<TAct>(z.Slice(b * width, width), scale, shift, y.Slice(b * width, width));
+    }
+
+    /// <summary>
+    /// Backward from du = ∂L/∂u: dγ = Σ_b du·x̂, dβ = Σ_b du, and dz = (γ/σ)/B · (B·du − dβ − x̂·dγ), written over du
+    /// (in place is safe: each element is read before it is written).
+    /// </summary>
+    public static void Backward(Span<float> du, ReadOnlySpan<float> xHat, ReadOnlySpan<float> invStd, ReadOnlySpan<float> gamma,
+        Span<float> dGamma, Span<float> dBeta, int batch, int width)
+    {
+        Check(du, batch, width); Check(xHat, batch, width);
+        dGamma.Slice(0, width).Clear();
+        dBeta.Slice(0, width).Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            var row = du.Slice(b * width, width);
+            TensorPrimitives.Add(dBeta.Slice(0, width), row, dBeta.Slice(0, width));
+            TensorPrimitives.MultiplyAdd(row, xHat.Slice(b * width, width), dGamma.Slice(0, width), dGamma.Slice(0, width));
+        }
+        for (int j = 0; j < width; j++)
+        {
+            float k = gamma[j] * invStd[j] / batch, sumDu = dBeta[j], sumDuXHat = dGamma[j];
+            for (int b = 0; b < batch; b++)
+            {
+                int i = b * width + j;
+                du[i] = k * (batch * du[i] - sumDu - xHat[i] * sumDuXHat);
+            }
+        }
+    }
+
+    /// <summary>y = f(x ⊙ scale + shift) over one row, vectorised: the BN affine and the activation in one pass.</summary>
+    private static void AffineActivate<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y) where TAct : IActivation
+    {
+        fixed (float* px = x, ps = scale, pt = shift, py = y)
+        {
+            int i = 0, n = y.Length;
+            if (Cpu.Current >= Isa.Vector256)
+                for (; i + Simd256.Count <= n; i += Simd256.Count)
+                    Simd256.Store(py + i, TAct.Forward<Simd256, Vector256<float>>(Simd256.MultiplyAdd(Simd256.Load(px + i), Simd256.Load(ps + i), Simd256.Load(pt + i))));
+            for (; i < n; i++)
+                py[i] = TAct.Forward<Scalar, float>(px[i] * ps[i] + pt[i]);
+        }
+    }
+
+    private static void Check(ReadOnlySpan<float> span, int batch, int width)
+    {
+        if (span.Length < batch * width) throw new ArgumentException($"a buffer of {span.Length} floats cannot hold {batch} × {width}");
+    }
+}
