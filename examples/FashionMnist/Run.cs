@@ -29,7 +29,7 @@ internal static class Run
         // Hold out a validation set from the training data (5,000 of 60,000; proportionally fewer for the subset).
         var (rawTrain, rawValidation) = fashion.Train.Split(Math.Min(5000, fashion.Train.Count / 12), o.Seed);
         // Zero-centre and scale by statistics of the training part only, then apply the same transform everywhere.
-        var standardize = Standardizer.Fit(rawTrain);
+        var standardize = Preprocess.Standardize(Granularity.Scalar).Fit(rawTrain);
         var (train, validation, test) = (standardize.Apply(rawTrain), standardize.Apply(rawValidation), standardize.Apply(fashion.Test));
         Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
                           $"{FashionMlp.ParameterCount:N0} parameters; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
