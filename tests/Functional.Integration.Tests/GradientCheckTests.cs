@@ -16,7 +16,7 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
 
     public sealed record GradientReport(double MaxRelativeError, string WorstParameter, double LossDifference, int Parameters);
 
-    private sealed class Case<TNet> : ICase where TNet : class, INetwork<TNet>
+    public sealed class Case<TNet> : ICase where TNet : class, INetwork<TNet>
     {
         public string Name => typeof(TNet).Name;
         public override string ToString() => Name;
@@ -68,7 +68,8 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
 
     public static TheoryData<ICase, float, Isa> Cases()
     {
-        var cases = new ICase[] { new Case<TinyMlp>(), new Case<AwkwardMlp>(), new Case<HingeNet>(), new Case<SoftmaxRegression>(), new Case<ReluScores>() };
+        var cases = new ICase[] { new Case<TinyMlp>(), new Case<AwkwardMlp>(), new Case<HingeNet>(), new Case<SoftmaxRegression>(), new Case<ReluScores>() }
+            .Concat(ActivationMatrix.Cases);
         var data = new TheoryData<ICase, float, Isa>();
         foreach (var c in cases)
             foreach (var l2 in new[] { 0f, 0.1f })

@@ -1,0 +1,62 @@
+// Per-layer activation statistics of a forward pass: the lecture's tool for judging an initialisation.
+using Functional.Data;
+
+namespace Functional.Training;
+
+/// <summary>One layer's outputs summarised: mean, standard deviation, and the share of values near ±1 or 0.</summary>
+public sealed record LayerStatistics(string Layer, double Mean, double Std, double Saturated, double Zero, float[] Histogram, float HistogramMin, float HistogramMax);
+
+/// <summary>Runs the inference forward and summarises every layer's output.</summary>
+public static class ActivationStatistics
+{
+    /// <summary>Bins of the histogram over [min, max] of each layer's outputs.</summary>
+    public const int Bins = 40;
+
+    /// <summary>
+    /// Statistics of each layer's output on <paramref name="inputs"/> ([count, InputCount]). "Saturated" counts
+    /// |y| &gt; 0.99 (a tanh or sigmoid stuck in its flat tail), "zero" counts |y| &lt; 1e-3 (dead or collapsed units).
+    /// </summary>
+    public static IReadOnlyList<LayerStatistics> Measure<TNet>(TNet model, ReadOnlySpan<float> inputs, int count) where TNet : class, INetwork<TNet>
+    {
+        var workspace = TNet.CreateWorkspace(count);
+        var scores = new float[count * TNet.ClassCount];
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, inputs, count, scores, workspace);
+        var result = new List<LayerStatistics>();
+        for (int layer = 0; layer < TNet.Layout.Layers.Count; layer++)
+            result.Add(Summarise(TNet.Layout.Layers[layer].Name, TNet.LayerOutput(workspace, layer, count)));
+        return result;
+    }
+
+    /// <summary>Statistics of one block of values, in double precision.</summary>
+    public static LayerStatistics Summarise(string name, ReadOnlySpan<float> values)
+    {
+        double sum = 0, squares = 0;
+        long saturated = 0, zero = 0;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        foreach (var v in values)
+        {
+            sum += v;
+            squares += (double)v * v;
+            if (Math.Abs(v) > 0.99f) saturated++;
+            if (Math.Abs(v) < 1e-3f) zero++;
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        double mean = sum / values.Length;
+        double std = Math.Sqrt(Math.Max(0, squares / values.Length - mean * mean));
+        var histogram = new float[Bins];
+        float span = max > min ? max - min : 1f;
+        foreach (var v in values) histogram[Math.Min(Bins - 1, (int)((v - min) / span * Bins))]++;
+        for (int i = 0; i < Bins; i++) histogram[i] /= values.Length;
+        return new LayerStatistics(name, mean, std, (double)saturated / values.Length, (double)zero / values.Length, histogram, min, max);
+    }
+
+    /// <summary>Unit-Gaussian inputs [count, features] from a seed: the lecture experiment's input.</summary>
+    public static float[] GaussianInputs(int count, int features, int seed)
+    {
+        var random = new SeededRandom(seed);
+        var x = new float[count * features];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)random.NextGaussian();
+        return x;
+    }
+}
