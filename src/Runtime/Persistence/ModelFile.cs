@@ -1,0 +1,341 @@
+// Saves a trained network with its fitted preprocessing in one versioned, checksummed file, and loads it back safely.
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Functional.Data;
+using LanguageExt;
+using LanguageExt.Common;
+using static LanguageExt.Prelude;
+
+namespace Functional.Persistence;
+
+/// <summary>
+/// The model file (".fnm"): a network's layout, parameters and buffers, and the fitted pipeline its inputs need, so
+/// that a loaded model is applied to new data exactly as it was trained.
+/// <code>
+/// magic    8 bytes   89 'F' 'N' 'M' 0D 0A 1A 0A  (PNG's trick: a file mangled by text-mode transfer fails here)
+/// version  u32 LE    1
+/// sections           tag (4 ASCII bytes), length (u64 LE), payload, repeated:
+///   HEAD   UTF-8 JSON: the network's layout and the pipeline's steps (kinds, settings, where each array lies in PIPE)
+///   PARM   float32 LE × ParameterCount
+///   BUFS   float32 LE × BufferCount (batch-norm running statistics; empty for most networks)
+///   PIPE   float32 LE: every pipeline array, one after another
+///   END    SHA-256 of every byte before this section's tag; nothing may follow it
+/// </code>
+/// A reader rejects an unknown section whose tag starts with an upper-case letter (it would change what the model
+/// means) and skips one starting with a lower-case letter (extra information, such as training metrics): PNG's rule
+/// for critical and ancillary chunks. New sections can thus be added without a new version; the version changes
+/// only when an existing section changes meaning.
+/// </summary>
+public static class ModelFile
+{
+    public const int Version = 1;
+    public const string Extension = ".fnm";
+
+    private static readonly byte[] Magic = [0x89, (byte)'F', (byte)'N', (byte)'M', 0x0D, 0x0A, 0x1A, 0x0A];
+    private const string Head = "HEAD", Parameters = "PARM", Buffers = "BUFS", Pipeline = "PIPE", End = "END ";
+    private const int SectionHeader = 12;
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>
+    /// Writes <paramref name="model"/> and <paramref name="pipeline"/> to <paramref name="path"/> atomically: to a
+    /// temporary file beside it first, renamed over the target only when complete, so a crash or a full disk never
+    /// leaves half a model or destroys the previous one.
+    /// </summary>
+    public static Fin<Unit> Save<TNet>(string path, TNet model, FittedPipeline pipeline) where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        if (pipeline.OutputCount != TNet.InputCount)
+            throw new ArgumentException($"the pipeline produces {pipeline.OutputCount} features but {typeof(TNet).Name} takes {TNet.InputCount}", nameof(pipeline));
+        return Write(path, new ModelContents(TNet.Layout, model.Parameters.ToArray(), model.Buffers.ToArray(), pipeline));
+    }
+
+    /// <summary>
+    /// Reads a model of type <typeparamref name="TNet"/> and its pipeline. Fails, naming <paramref name="path"/>, for a
+    /// missing, truncated or corrupt file, a file of another format or a newer version, and a file saved from a
+    /// network of another layout (the difference is spelled out).
+    /// </summary>
+    public static Fin<(TNet Model, FittedPipeline Pipeline)> Load<TNet>(string path) where TNet : class, INetwork<TNet> =>
+        from contents in Read(path, TNet.Layout, typeof(TNet).Name)
+        select (TNet.FromParameters(contents.Parameters, contents.Buffers), contents.Pipeline);
+
+    internal static Fin<Unit> Write(string path, ModelContents contents) => WriteAtomically(path, Encode(contents));
+
+    internal static Fin<ModelContents> Read(string path, NetworkLayout expected, string typeName) =>
+        ReadAll(path).Bind(bytes => Decode(bytes, path, expected, typeName));
+
+    private static Fin<byte[]> ReadAll(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) return Error.New($"{path}: is a directory, not a model file");
+            if (!File.Exists(path)) return Error.New($"{path}: file not found");
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Error.New($"{path}: cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// What a model file holds, independent of the generated network type: the generic <see cref="Save{TNet}"/> and
+    /// <see cref="Load{TNet}"/> are thin wrappers over <see cref="Encode"/> and <see cref="Decode"/>.
+    /// </summary>
+    internal sealed record ModelContents(NetworkLayout Layout, float[] Parameters, float[] Buffers, FittedPipeline Pipeline);
+
+    /// <summary>
+    /// Decodes a model that must have the layout <paramref name="expected"/> (of the network type called
+    /// <paramref name="typeName"/>); <paramref name="name"/> is what errors call the source.
+    /// </summary>
+    internal static Fin<ModelContents> Decode(byte[] bytes, string name, NetworkLayout expected, string typeName)
+    {
+        var sections = ReadSections(bytes, name);
+        if (sections.IsFail) return sections.Map(_ => default(ModelContents)!);
+        var found = sections.ThrowIfFail();
+        foreach (var required in (string[])[Head, Parameters, Buffers, Pipeline])
+            if (!found.ContainsKey(required)) return Error.New($"{name}: the {required} section is missing");
+
+        JsonObject head;
+        try
+        {
+            head = JsonNode.Parse(found[Head]) as JsonObject ?? throw new JsonException("not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            return Error.New($"{name}: the HEAD section is not valid JSON ({e.Message})");
+        }
+
+        return from layout in CheckLayout(head["network"], expected, typeName, name)
+               from p in Floats(found[Parameters], expected.ParameterCount, Parameters, name)
+               from b in Floats(found[Buffers], expected.BufferCount, Buffers, name)
+               from a in FloatsAny(found[Pipeline], Pipeline, name)
+               from description in ParseDescription(head["pipeline"], a, name, "pipeline")
+               from transform in Transforms.Restore(description, $"{name}: pipeline")
+               from pipeline in transform is FittedPipeline fp
+                   ? FinSucc(fp)
+                   : FinFail<FittedPipeline>(Error.New($"{name}: the pipeline is a {transform.GetType().Name}, not a FittedPipeline"))
+               from width in pipeline.OutputCount == expected.Inputs
+                   ? FinSucc(unit)
+                   : FinFail<Unit>(Error.New($"{name}: the pipeline produces {pipeline.OutputCount} features but {typeName} takes {expected.Inputs}"))
+               select new ModelContents(expected, p, b, pipeline);
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    internal static byte[] Encode(ModelContents contents)
+    {
+        var arrays = new List<float[]>();
+        var head = new JsonObject
+        {
+            ["format"] = "Functional model",
+            ["version"] = Version,
+            ["network"] = JsonSerializer.SerializeToNode(contents.Layout, Json),
+            ["pipeline"] = Describe(contents.Pipeline.Describe(), arrays),
+        };
+        using var output = new MemoryStream();
+        output.Write(Magic);
+        Span<byte> u32 = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(u32, Version);
+        output.Write(u32);
+        WriteSection(output, Head, Encoding.UTF8.GetBytes(head.ToJsonString(Json)));
+        WriteSection(output, Parameters, FloatBytes(contents.Parameters));
+        WriteSection(output, Buffers, FloatBytes(contents.Buffers));
+        WriteSection(output, Pipeline, FloatBytes([.. arrays.SelectMany(a => a)]));
+        var hash = SHA256.HashData(output.GetBuffer().AsSpan(0, (int)output.Length));
+        WriteSection(output, End, hash);
+        return output.ToArray();
+    }
+
+    private static void WriteSection(Stream output, string tag, ReadOnlySpan<byte> payload)
+    {
+        Span<byte> header = stackalloc byte[SectionHeader];
+        Encoding.ASCII.GetBytes(tag, header);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[4..], (ulong)payload.Length);
+        output.Write(header);
+        output.Write(payload);
+    }
+
+    private static byte[] FloatBytes(ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
+        return bytes;
+    }
+
+    /// <summary>The description as JSON, its arrays replaced by where they lie in PIPE (appended to <paramref name="arrays"/>).</summary>
+    private static JsonObject Describe(TransformDescription d, List<float[]> arrays)
+    {
+        var settings = new JsonObject();
+        foreach (var (key, value) in d.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) settings[key] = value;
+        var placed = new JsonObject();
+        foreach (var (key, value) in d.Arrays.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            placed[key] = new JsonObject { ["offset"] = arrays.Sum(a => (long)a.Length), ["length"] = value.Length };
+            arrays.Add(value);
+        }
+        var parts = new JsonArray();
+        foreach (var part in d.Parts) parts.Add(Describe(part, arrays));
+        return new JsonObject { ["kind"] = d.Kind, ["settings"] = settings, ["arrays"] = placed, ["parts"] = parts };
+    }
+
+    /// <summary>Writes to "path.tmp-…" beside the target, flushes it to disk, then renames it over the target.</summary>
+    internal static Fin<Unit> WriteAtomically(string path, byte[] bytes)
+    {
+        string full = Path.GetFullPath(path);
+        string temporary = $"{full}.tmp-{Guid.NewGuid():N}";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                file.Write(bytes);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+            return unit;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            return Error.New($"{path}: cannot be written: {e.Message} (any previous file there is unchanged)");
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    private static Fin<Dictionary<string, byte[]>> ReadSections(ReadOnlySpan<byte> bytes, string name)
+    {
+        if (bytes.Length == 0) return Error.New($"{name}: the file is empty (expected a Functional model file)");
+        if (bytes.Length < Magic.Length || !bytes[..Magic.Length].SequenceEqual(Magic))
+        {
+            bool prefix = bytes.Length < Magic.Length && Magic.AsSpan(0, bytes.Length).SequenceEqual(bytes);
+            bool mangled = bytes.Length >= 4 && bytes[..4].SequenceEqual(Magic.AsSpan(0, 4));
+            return Error.New(prefix ? $"{name}: truncated: the file ends after {bytes.Length} bytes, inside the 8-byte signature"
+                : mangled ? $"{name}: the file starts like a Functional model but its line-ending bytes were changed (was it transferred as text?)"
+                : $"{name}: not a Functional model file (it does not start with the model file signature)");
+        }
+        if (bytes.Length < Magic.Length + 4) return Error.New($"{name}: truncated: the file ends inside the version number");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[Magic.Length..]);
+        if (version != Version)
+            return Error.New($"{name}: model file format version {version}; this Functional reads version {Version}" +
+                             (version > Version ? " (the file was written by a newer Functional)" : ""));
+
+        var sections = new Dictionary<string, byte[]>();
+        int position = Magic.Length + 4;
+        while (true)
+        {
+            if (bytes.Length - position < SectionHeader)
+                return Error.New($"{name}: truncated: the file ends at byte {bytes.Length:N0}, {(bytes.Length == position ? "before" : "inside")} " +
+                                 $"the header of a section, without the END section that closes a complete file");
+            string tag = Encoding.ASCII.GetString(bytes.Slice(position, 4));
+            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(bytes[(position + 4)..]);
+            if (!tag.All(c => c is >= ' ' and <= '~'))
+                return Error.New($"{name}: corrupt: byte {position:N0} should start a section tag but holds non-text bytes");
+            int start = position + SectionHeader;
+            if (length > (ulong)(bytes.Length - start))
+                return Error.New($"{name}: truncated: section {tag.Trim()} at byte {position:N0} says it holds {length:N0} bytes, but only {bytes.Length - start:N0} follow");
+            var payload = bytes.Slice(start, (int)length);
+            if (tag == End)
+            {
+                var expected = SHA256.HashData(bytes[..position]);
+                if (!payload.SequenceEqual(expected))
+                    return Error.New($"{name}: corrupt: the SHA-256 checksum in the END section does not match the file's contents");
+                if (start + (int)length != bytes.Length)
+                    return Error.New($"{name}: corrupt: {bytes.Length - start - (int)length:N0} bytes follow the END section");
+                return sections;
+            }
+            if (sections.ContainsKey(tag)) return Error.New($"{name}: corrupt: section {tag.Trim()} appears twice");
+            if (char.IsUpper(tag[0]) && tag is not (Head or Parameters or Buffers or Pipeline))
+                return Error.New($"{name}: unknown required section {tag.Trim()} (written by a newer Functional?); " +
+                                 "the model cannot be used without understanding it");
+            // Lower-case first letter: ancillary, safe to skip.
+            if (char.IsUpper(tag[0])) sections[tag] = payload.ToArray();
+            position = start + (int)length;
+        }
+    }
+
+    private static Fin<Unit> CheckLayout(JsonNode? stored, NetworkLayout layout, string typeName, string name)
+    {
+        var expected = JsonSerializer.SerializeToNode(layout, Json)!;
+        if (stored is null) return Error.New($"{name}: HEAD has no network layout");
+        if (JsonNode.DeepEquals(stored, expected)) return unit;
+
+        string Describe(JsonNode? n) => n?.ToJsonString() ?? "nothing";
+        string storedName = stored["name"]?.ToString() ?? "?";
+        var differences = new List<string>();
+        foreach (var key in new[] { "name", "inputs", "classes", "parameterCount", "bufferCount" })
+            if (!JsonNode.DeepEquals(stored[key], expected[key]))
+                differences.Add($"{key} {Describe(stored[key])} in the file, {Describe(expected[key])} in {typeName}");
+        var storedLayers = stored["layers"] as JsonArray ?? [];
+        var expectedLayers = expected["layers"] as JsonArray ?? [];
+        for (int i = 0; i < Math.Max(storedLayers.Count, expectedLayers.Count); i++)
+        {
+            var s = i < storedLayers.Count ? storedLayers[i] : null;
+            var e = i < expectedLayers.Count ? expectedLayers[i] : null;
+            if (!JsonNode.DeepEquals(s, e))
+                differences.Add($"layer {i + 1}: {Describe(s)} in the file, {Describe(e)} in {typeName}");
+        }
+        return Error.New($"{name}: saved from network {storedName}, whose layout differs from {typeName}'s: " +
+                         string.Join("; ", differences.DefaultIfEmpty("the layouts differ")));
+    }
+
+    private static Fin<float[]> Floats(byte[] payload, int count, string tag, string name) =>
+        payload.Length == 4L * count
+            ? FloatsAny(payload, tag, name)
+            : Error.New($"{name}: section {tag} holds {payload.Length:N0} bytes, but {count:N0} floats need {4L * count:N0}");
+
+    private static Fin<float[]> FloatsAny(byte[] payload, string tag, string name)
+    {
+        if (payload.Length % 4 != 0) return Error.New($"{name}: section {tag} holds {payload.Length:N0} bytes, not a whole number of floats");
+        var values = new float[payload.Length / 4];
+        if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(payload).CopyTo(values);
+        else for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(payload.AsSpan(4 * i));
+        int bad = System.Array.FindIndex(values, v => !float.IsFinite(v));
+        return bad < 0 ? values : Error.New($"{name}: section {tag} value {bad:N0} is {values[bad]}; a model holds finite numbers only");
+    }
+
+    private static Fin<TransformDescription> ParseDescription(JsonNode? node, float[] pool, string name, string where)
+    {
+        try
+        {
+            return Parse(node, pool, where);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException)
+        {
+            return Error.New($"{name}: {e.Message}");
+        }
+    }
+
+    private static TransformDescription Parse(JsonNode? node, float[] pool, string where)
+    {
+        if (node is not JsonObject o) throw new FormatException($"{where} is not a JSON object");
+        string kind = o["kind"]?.GetValue<string>() ?? throw new FormatException($"{where} has no kind");
+        var settings = new Dictionary<string, string>();
+        if (o["settings"] is JsonObject s)
+            foreach (var (key, value) in s) settings[key] = value?.GetValue<string>() ?? throw new FormatException($"{where}: setting {key} is null");
+        var arrays = new Dictionary<string, float[]>();
+        if (o["arrays"] is JsonObject a)
+            foreach (var (key, value) in a)
+            {
+                long offset = value?["offset"]?.GetValue<long>() ?? -1, length = value?["length"]?.GetValue<long>() ?? -1;
+                if (offset < 0 || length < 0 || offset + length > pool.Length)
+                    throw new FormatException($"{where}: array {key} at {offset} of length {length} lies outside the PIPE section's {pool.Length:N0} floats");
+                arrays[key] = pool.AsSpan((int)offset, (int)length).ToArray();
+            }
+        var parts = new List<TransformDescription>();
+        if (o["parts"] is JsonArray p)
+            for (int i = 0; i < p.Count; i++) parts.Add(Parse(p[i], pool, $"{where}, step {i + 1}"));
+        return new TransformDescription(kind, settings, arrays) { Parts = parts };
+    }
+}
