@@ -8,9 +8,16 @@ namespace FashionExample;
 
 internal static class Run
 {
-    public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile);
+    public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,
+        Functional.Dsl.Init? Init = null, string Variant = "relu");
 
-    public static int Train(Options o)
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 2;
+    }
+
+    public static int Train<TNet>(Options o) where TNet : class, Functional.INetwork<TNet>
     {
         if (o.Epochs <= 0 || o.Batch <= 0)
         {
@@ -32,14 +39,14 @@ internal static class Run
         var standardize = Preprocess.Standardize(Granularity.Scalar).Fit(rawTrain);
         var (train, validation, test) = (standardize.Apply(rawTrain), standardize.Apply(rawValidation), standardize.Apply(fashion.Test));
         Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
-                          $"{FashionMlp.ParameterCount:N0} parameters; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
+                          $"{typeof(TNet).Name} ({o.Variant}), {TNet.ParameterCount:N0} parameters, init {(o.Init?.ToString() ?? "as declared")}; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
 
         Optimizer optimizer = o.Momentum > 0 ? Sgd.Momentum(o.LearningRate, o.Momentum) : Sgd.Plain(o.LearningRate);
-        var step = FashionMlp.Step.WithL2(o.L2);
+        var step = new TrainStep<TNet>().WithL2(o.L2).WithSeed(o.Seed);
         var history = new List<EpochMetrics>();
         int batchesPerEpoch = (train.Count + o.Batch - 1) / o.Batch;
 
-        var final = Enumerable.Range(1, o.Epochs).Aggregate(TrainState.Of(FashionMlp.Init(o.Seed), optimizer), (state, epoch) =>
+        var final = Enumerable.Range(1, o.Epochs).Aggregate(TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer), (state, epoch) =>
         {
             var clock = Stopwatch.StartNew();
             var progress = new EpochProgress(epoch, o.Epochs, batchesPerEpoch);

@@ -96,6 +96,6 @@ public static class Dropout
         System.Numerics.Tensors.TensorPrimitives.Multiply(a, mask, y);
     }
 
-    /// <summary>dy ← dy ⊙ mask.</summary>
-    public static void Backward(Span<float> dy, ReadOnlySpan<float> mask) => System.Numerics.Tensors.TensorPrimitives.Multiply(dy, mask, dy);
+    /// <summary>dy ← dy ⊙ mask, over dy's length (the mask buffer may be sized for a larger batch).</summary>
+    public static void Backward(Span<float> dy, ReadOnlySpan<float> mask) => System.Numerics.Tensors.TensorPrimitives.Multiply(dy, mask.Slice(0, dy.Length), dy);
 }
