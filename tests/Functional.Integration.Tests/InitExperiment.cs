@@ -1,34 +1,19 @@
-// The lecture's initialisation experiment as a test: 10 layers of width 500 on unit-Gaussian input.
-using Functional;
-using Functional.Dsl;
+// The lecture's initialisation experiment as a test: the runnable example's own measurements, asserted.
 using Functional.Training;
+using InitExperiment;
 using Xunit.Abstractions;
 
 namespace Functional.Integration.Tests;
 
-[Network(Inputs = 500)]
-public sealed partial record DeepTanh(
-    [Dense(500), Tanh] Dense L1, [Dense(500), Tanh] Dense L2, [Dense(500), Tanh] Dense L3, [Dense(500), Tanh] Dense L4,
-    [Dense(500), Tanh] Dense L5, [Dense(500), Tanh] Dense L6, [Dense(500), Tanh] Dense L7, [Dense(500), Tanh] Dense L8,
-    [Dense(500), Tanh] Dense L9, [Dense(500), Tanh] Dense L10,
-    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
-
-[Network(Inputs = 500)]
-public sealed partial record DeepRelu(
-    [Dense(500), Relu] Dense L1, [Dense(500), Relu] Dense L2, [Dense(500), Relu] Dense L3, [Dense(500), Relu] Dense L4,
-    [Dense(500), Relu] Dense L5, [Dense(500), Relu] Dense L6, [Dense(500), Relu] Dense L7, [Dense(500), Relu] Dense L8,
-    [Dense(500), Relu] Dense L9, [Dense(500), Relu] Dense L10,
-    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
-
 public sealed class InitExperimentTests(ITestOutputHelper output)
 {
-    private const int Samples = 1000;
-    private static readonly float[] Inputs = ActivationStatistics.GaussianInputs(Samples, 500, seed: 1);
+    /// <summary>The example's five cases, measured once for all the tests below.</summary>
+    private static readonly IReadOnlyList<Case> Cases = Experiment.Run();
 
-    private IReadOnlyList<LayerStatistics> Hidden<TNet>(TNet model, string label) where TNet : class, INetwork<TNet>
+    private IReadOnlyList<LayerStatistics> Hidden(string name)
     {
-        var stats = ActivationStatistics.Measure(model, Inputs, Samples).Take(10).ToList();
-        output.WriteLine($"{label}: std per layer " + string.Join(" ", stats.Select(s => s.Std.ToString("G3"))) +
+        var stats = Cases.Single(c => c.Name == name).Layers;
+        output.WriteLine($"{name}: std per layer " + string.Join(" ", stats.Select(s => s.Std.ToString("G3"))) +
                          $"; saturated {stats[^1].Saturated:P0} at L10");
         return stats;
     }
@@ -36,7 +21,7 @@ public sealed class InitExperimentTests(ITestOutputHelper output)
     [Fact]
     public void Small_random_weights_make_tanh_activations_collapse_towards_zero()
     {
-        var s = Hidden(DeepTanh.Init(1, Init.SmallRandom, smallStd: 0.01f), "tanh, N(0, 0.01²)");
+        var s = Hidden("tanh, N(0, 0.01²)");
         // Each layer multiplies the std by about 0.01·√500 ≈ 0.22: after ten layers nothing is left.
         Assert.All(s.Zip(s.Skip(1)), pair => Assert.True(pair.Item2.Std < 0.5 * pair.Item1.Std, $"{pair.Item2.Layer}: std {pair.Item2.Std} vs {pair.Item1.Std}"));
         Assert.True(s[^1].Std < 1e-5, $"last layer std {s[^1].Std}");
@@ -46,7 +31,7 @@ public sealed class InitExperimentTests(ITestOutputHelper output)
     [Fact]
     public void Unit_std_weights_saturate_tanh_at_plus_and_minus_one()
     {
-        var s = Hidden(DeepTanh.Init(1, Init.SmallRandom, smallStd: 1f), "tanh, N(0, 1)");
+        var s = Hidden("tanh, N(0, 1)");
         Assert.All(s, l => Assert.True(l.Saturated > 0.8, $"{l.Layer}: only {l.Saturated:P0} of outputs beyond ±0.99"));
         Assert.All(s, l => Assert.True(l.Std > 0.9, $"{l.Layer}: std {l.Std}"));
     }
@@ -54,7 +39,7 @@ public sealed class InitExperimentTests(ITestOutputHelper output)
     [Fact]
     public void Xavier_keeps_tanh_activations_spread_through_all_ten_layers()
     {
-        var s = Hidden(DeepTanh.Init(1, Init.Xavier), "tanh, Xavier");
+        var s = Hidden("tanh, Xavier");
         Assert.All(s, l => Assert.InRange(l.Std, 0.15, 0.75));
         Assert.All(s, l => Assert.True(l.Saturated < 0.05, $"{l.Layer}: {l.Saturated:P0} saturated"));
         // The decline from layer to layer is gentle, not geometric collapse.
@@ -64,8 +49,8 @@ public sealed class InitExperimentTests(ITestOutputHelper output)
     [Fact]
     public void With_relu_Xavier_halves_the_variance_per_layer_and_He_keeps_it()
     {
-        var xavier = Hidden(DeepRelu.Init(1, Init.Xavier), "ReLU, Xavier");
-        var he = Hidden(DeepRelu.Init(1, Init.He), "ReLU, He");
+        var xavier = Hidden("ReLU, Xavier");
+        var he = Hidden("ReLU, He");
         // Second moment E[y²] is what ReLU halves (its mean is not zero); its ratio per layer is ~0.5 for Xavier, ~1 for He.
         double Moment(LayerStatistics l) => l.Std * l.Std + l.Mean * l.Mean;
         var xavierRatios = xavier.Zip(xavier.Skip(1), (a, b) => Moment(b) / Moment(a)).ToList();

@@ -1,0 +1,13 @@
+// Runs the initialisation experiment, prints the per-layer statistics and writes PNG plots of them.
+using InitExperiment;
+
+string folder = args.Length > 0 ? args[0] : "init-experiment";
+Directory.CreateDirectory(folder);
+var cases = Experiment.Run();
+foreach (var c in cases)
+{
+    Console.WriteLine(c.Name);
+    foreach (var l in c.Layers)
+        Console.WriteLine($"  {l.Layer,-4} mean {l.Mean,10:F5}  std {l.Std,10:G4}  |y|>0.99 {l.Saturated,6:P1}  |y|<1e-3 {l.Zero,6:P1}");
+}
+foreach (var file in Plots.Write(cases, folder)) Console.WriteLine($"wrote {file}");
