@@ -1,0 +1,244 @@
+// Downloads for real over HTTP from a loopback server: good, corrupted and truncated files, caching, and fallback addresses.
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Functional.Data;
+
+namespace Functional.Tests.Data;
+
+/// <summary>
+/// An HTTP server on 127.0.0.1 (a free port) serving named byte arrays. A file can be served corrupted (as given) or
+/// truncated: the full Content-Length is announced, half the bytes are sent, and the connection is aborted.
+/// </summary>
+internal sealed class LoopbackServer : IDisposable
+{
+    private readonly HttpListener listener = new();
+    private readonly Task loop;
+    public ConcurrentDictionary<string, byte[]> Files { get; } = new();
+    public ConcurrentDictionary<string, bool> Truncate { get; } = new();
+    public ConcurrentDictionary<string, int> Requests { get; } = new();
+    public Uri BaseUri { get; }
+
+    public LoopbackServer()
+    {
+        // Port 0 asks the OS for a free port; HttpListener cannot, so borrow one from a socket and release it.
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        BaseUri = new Uri($"http://127.0.0.1:{port}/data/");
+        listener.Prefixes.Add(BaseUri.ToString());
+        listener.Start();
+        loop = Task.Run(Serve);
+    }
+
+    private async Task Serve()
+    {
+        while (listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await listener.GetContextAsync(); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            _ = Task.Run(() => Answer(context));
+        }
+    }
+
+    private async Task Answer(HttpListenerContext context)
+    {
+        string name = context.Request.Url!.Segments[^1];
+        Requests.AddOrUpdate(name, 1, (_, n) => n + 1);
+        var response = context.Response;
+        try
+        {
+            if (!Files.TryGetValue(name, out var bytes))
+            {
+                response.StatusCode = 404;
+                response.Close();
+                return;
+            }
+            response.ContentLength64 = bytes.Length;
+            if (Truncate.ContainsKey(name))
+            {
+                await response.OutputStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                await response.OutputStream.FlushAsync();
+                response.Abort(); // the connection closes with half the announced bytes sent
+                return;
+            }
+            await response.OutputStream.WriteAsync(bytes);
+            response.Close();
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }
+    }
+
+    public void Dispose()
+    {
+        listener.Stop();
+        listener.Close();
+        loop.Wait(TimeSpan.FromSeconds(5));
+    }
+}
+
+public sealed class DownloadTests : IDisposable
+{
+    private readonly ScratchDirectory dir = new();
+    private readonly LoopbackServer server = new();
+
+    public void Dispose()
+    {
+        server.Dispose();
+        dir.Dispose();
+    }
+
+    private string Cache => Path.Combine(dir.Path, "cache");
+
+    /// <summary>Four small files standing in for Fashion-MNIST's, with their true sizes and hashes.</summary>
+    private (DownloadOptions Options, Dictionary<string, byte[]> Content) Stage(int size = 200_000)
+    {
+        var content = new Dictionary<string, byte[]>();
+        var files = new List<DownloadFile>();
+        var random = new SeededRandom(size);
+        foreach (var name in FashionMnist.FileNames)
+        {
+            var bytes = new byte[size + name.Length];
+            for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)random.NextInt(256);
+            content[name] = bytes;
+            server.Files[name] = bytes;
+            files.Add(new DownloadFile(name, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length));
+        }
+        return (new DownloadOptions { BaseUris = [server.BaseUri], Files = files }, content);
+    }
+
+    /// <summary>Everything in the cache, hidden partial files included.</summary>
+    private string[] CacheListing() =>
+        Directory.Exists(Cache) ? [.. Directory.GetFiles(Cache).Select(Path.GetFileName).Order()!] : [];
+
+    [Fact]
+    public async Task Files_arrive_verified_with_progress_reported()
+    {
+        var (options, content) = Stage();
+        var reports = new List<DownloadProgress>();
+        var directory = IdxScratch.Value(await FashionMnistDownload.FetchAsync(Cache, options with { Progress = new Collect(reports) }));
+
+        Assert.Equal(Cache, directory);
+        Assert.Equal(FashionMnist.FileNames.Order(), CacheListing());
+        foreach (var (name, bytes) in content) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(Cache, name)));
+        // Progress rises to each file's full size, file by file.
+        foreach (var name in FashionMnist.FileNames)
+        {
+            var mine = reports.Where(r => r.File == name).ToList();
+            Assert.True(mine.Count > 1, $"{name}: {mine.Count} progress reports");
+            Assert.Equal(content[name].Length, mine[^1].Received);
+            Assert.True(mine.Zip(mine.Skip(1)).All(p => p.Item1.Received <= p.Item2.Received));
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupted_file_is_rejected_and_not_left_behind()
+    {
+        var (options, _) = Stage();
+        string bad = FashionMnist.FileNames[2];
+        var corrupted = (byte[])server.Files[bad].Clone();
+        corrupted[corrupted.Length / 3] ^= 0xFF;
+        server.Files[bad] = corrupted;
+
+        var message = IdxScratch.Message(await FashionMnistDownload.FetchAsync(Cache, options));
+
+        Assert.StartsWith($"Fashion-MNIST download into {Cache} failed: {bad} ({server.BaseUri}{bad}: corrupted: SHA-256 ", message);
+        Assert.Contains($"expected {options.Files[2].Sha256}", message);
+        // The three good files are kept (each was verified on its own); the corrupted one and any partial file are gone.
+        Assert.Equal(FashionMnist.FileNames.Where(f => f != bad).Order(), CacheListing());
+    }
+
+    [Fact]
+    public async Task A_truncated_transfer_is_rejected_and_not_left_behind()
+    {
+        var (options, _) = Stage();
+        string cut = FashionMnist.FileNames[0];
+        server.Truncate[cut] = true;
+
+        var message = IdxScratch.Message(await FashionMnistDownload.FetchAsync(Cache, options));
+
+        Assert.Contains($"{cut} ({server.BaseUri}{cut}: truncated", message);
+        Assert.Equal(FashionMnist.FileNames.Where(f => f != cut).Order(), CacheListing());
+    }
+
+    [Fact]
+    public async Task Verified_files_are_not_fetched_again_and_damaged_ones_are_replaced()
+    {
+        var (options, content) = Stage();
+        IdxScratch.Value(await FashionMnistDownload.FetchAsync(Cache, options));
+        string damaged = FashionMnist.FileNames[1];
+        File.WriteAllBytes(Path.Combine(Cache, damaged), [1, 2, 3]);
+
+        IdxScratch.Value(await FashionMnistDownload.FetchAsync(Cache, options));
+
+        Assert.Equal(content[damaged], File.ReadAllBytes(Path.Combine(Cache, damaged)));
+        foreach (var name in FashionMnist.FileNames) Assert.Equal(name == damaged ? 2 : 1, server.Requests[name]);
+        Assert.Equal(FashionMnist.FileNames.Order(), CacheListing());
+    }
+
+    [Fact]
+    public async Task The_next_address_is_tried_when_one_fails()
+    {
+        var (options, _) = Stage();
+        var missing = new Uri(server.BaseUri, "../elsewhere/");
+        var result = await FashionMnistDownload.FetchAsync(Cache, options with { BaseUris = [missing, server.BaseUri] });
+        IdxScratch.Value(result);
+
+        var noServer = await FashionMnistDownload.FetchAsync(Path.Combine(dir.Path, "other"), options with { BaseUris = [missing] });
+        Assert.Contains($"{missing}{FashionMnist.FileNames[0]}: the server answered 404", IdxScratch.Message(noServer));
+    }
+
+    /// <summary>
+    /// The built-in SHA-256s are those of the files Zalando publishes. Debian's package holds the same compressed data
+    /// with the gzip header's name and time stripped; restoring them (the name, and the times the published files carry)
+    /// gives back the published files, whose MD5s are the README's. Served over loopback, they pass the real check.
+    /// </summary>
+    [Fact]
+    public async Task The_published_files_pass_the_official_hashes()
+    {
+        string debian = FashionMnist.SystemDirectory;
+        Assert.True(FashionMnist.FileNames.All(f => File.Exists(Path.Combine(debian, f))),
+            $"this test needs the Debian package dataset-fashion-mnist in {debian} (.ci/run installs it)");
+        var mtimes = new Dictionary<string, uint>
+        {
+            ["train-images-idx3-ubyte.gz"] = 1504176606, ["train-labels-idx1-ubyte.gz"] = 1504176606,
+            ["t10k-images-idx3-ubyte.gz"] = 1504176627, ["t10k-labels-idx1-ubyte.gz"] = 1504176627,
+        };
+        var publishedMd5 = new Dictionary<string, string>
+        {
+            ["train-images-idx3-ubyte.gz"] = "8d4fb7e6c68d591d4c3dfef9ec88bf0d", ["train-labels-idx1-ubyte.gz"] = "25c81989df183df01b3e8a0aad5dffbe",
+            ["t10k-images-idx3-ubyte.gz"] = "bef4ecab320f06d8554ea6380940ec79", ["t10k-labels-idx1-ubyte.gz"] = "bb300cfdad3c16e7a12a480ee83cd310",
+        };
+        foreach (var name in FashionMnist.FileNames)
+        {
+            var published = Republish(File.ReadAllBytes(Path.Combine(debian, name)), name, mtimes[name]);
+            Assert.Equal(publishedMd5[name], Convert.ToHexStringLower(MD5.HashData(published)));
+            server.Files[name] = published;
+        }
+
+        var data = IdxScratch.Value(await FashionMnistDownload.LoadAsync(Cache, new DownloadOptions { BaseUris = [server.BaseUri] }));
+        Assert.Equal((60_000, 10_000), (data.Train.Count, data.Test.Count));
+    }
+
+    /// <summary>Puts back the FNAME field and modification time that Debian's re-packaging left out of the gzip header.</summary>
+    private static byte[] Republish(byte[] debian, string name, uint mtime)
+    {
+        Assert.Equal([0x1F, 0x8B, 8, 0], debian[..4]); // deflate, no flags: no name stored
+        var header = new byte[10];
+        debian.AsSpan(0, 10).CopyTo(header);
+        header[3] = 0x08; // FNAME
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), mtime);
+        return [.. header, .. System.Text.Encoding.ASCII.GetBytes(name[..^3]), 0, .. debian.AsSpan(10)];
+    }
+
+    private sealed class Collect(List<DownloadProgress> into) : IProgress<DownloadProgress>
+    {
+        public void Report(DownloadProgress value)
+        {
+            lock (into) into.Add(value);
+        }
+    }
+}
