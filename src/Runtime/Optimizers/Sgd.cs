@@ -1,5 +1,7 @@
 // Plain SGD and SGD with momentum (PyTorch's convention), the lecture's first two update rules.
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Functional.Kernels;
 
 namespace Functional.Optimizers;
 
@@ -68,15 +70,15 @@ public sealed record MomentumSgd : Optimizer
     protected override void ComputeUpdates(ReadOnlySpan<float> gradient, OptimizerState owned, ReadOnlySpan<float> parameters, Span<float> updates)
     {
         var v = Expect<VelocityState>(owned, gradient.Length, "SGD with momentum").Buffer;
-        TensorPrimitives.MultiplyAdd(v, Momentum, gradient, v);
-        TensorPrimitives.Multiply(v, -LearningRate, updates);
+        if (updates.Length < v.Length) throw new ArgumentException($"updates holds {updates.Length} floats for {v.Length} parameters", nameof(updates));
+        MomentumPass.Run(v, gradient, updates, Momentum, -LearningRate, apply: false);
     }
 
     public override void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned)
     {
         var v = Expect<VelocityState>(owned, gradient.Length, "SGD with momentum").Buffer;
-        TensorPrimitives.MultiplyAdd(v, Momentum, gradient, v);
-        TensorPrimitives.MultiplyAdd(v, -LearningRate, parameters, parameters);
+        if (parameters.Length != v.Length) throw new ArgumentException($"{parameters.Length} parameters for a state of {v.Length}", nameof(parameters));
+        MomentumPass.Run(v, gradient, parameters, Momentum, -LearningRate, apply: true);
     }
 }
 
@@ -91,4 +93,82 @@ public sealed record VelocityState : OptimizerState
     public ReadOnlySpan<float> Velocity => Buffer;
     public override int ParameterCount => Buffer.Length;
     public override OptimizerState Copy() => new VelocityState((float[])Buffer.Clone());
+}
+
+/// <summary>
+/// Momentum's update as one pass over the parameter block: v ← v·μ + g, then target ← target + v·(−lr) (apply)
+/// or target ← v·(−lr) (the pure form's updates). Each element is read and written once, on every core the block
+/// is big enough for. Multiplies and adds stay separate (no FMA) at every width, so the fused step equals the
+/// pure <c>Update</c> followed by θ + u bit for bit, and the split over threads changes nothing.
+/// </summary>
+internal static unsafe class MomentumPass
+{
+    public static void Run(Span<float> velocity, ReadOnlySpan<float> gradient, Span<float> target, float momentum, float step, bool apply)
+    {
+        fixed (float* v = velocity, g = gradient, t = target)
+        {
+            var job = new Job(v, g, t, velocity.Length, momentum, step, apply);
+            int parts = Parallelism.PartsForElements(velocity.Length);
+            if (parts == 1) job.Run(0, 1);
+            else Parallelism.Run(ref job, parts);
+        }
+    }
+
+    private readonly struct Job(float* v, float* g, float* t, int count, float momentum, float step, bool apply) : IParallelJob
+    {
+        public void Run(int part, int parts)
+        {
+            // Split on 64-byte boundaries so no two threads write the same cache line.
+            int lines = (count + 15) / 16;
+            var (first, last) = Parallelism.Range(lines, part, parts);
+            int from = first * 16, to = Math.Min(last * 16, count);
+            if (apply) Pass<Apply>(v, g, t, from, to, momentum, step);
+            else Pass<Write>(v, g, t, from, to, momentum, step);
+        }
+    }
+
+    private interface IMode { static abstract bool Applies { get; } }
+    private readonly struct Apply : IMode { public static bool Applies => true; }
+    private readonly struct Write : IMode { public static bool Applies => false; }
+
+    private static void Pass<TMode>(float* v, float* g, float* t, int from, int to, float momentum, float step) where TMode : IMode
+    {
+        int i = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> mu = Vector256.Create(momentum), lr = Vector256.Create(step);
+            for (; i + 16 <= to; i += 16)
+            {
+                Vector256<float> v0 = Vector256.Load(v + i) * mu + Vector256.Load(g + i);
+                Vector256<float> v1 = Vector256.Load(v + i + 8) * mu + Vector256.Load(g + i + 8);
+                v0.Store(v + i); v1.Store(v + i + 8);
+                if (TMode.Applies)
+                {
+                    (Vector256.Load(t + i) + v0 * lr).Store(t + i);
+                    (Vector256.Load(t + i + 8) + v1 * lr).Store(t + i + 8);
+                }
+                else
+                {
+                    (v0 * lr).Store(t + i);
+                    (v1 * lr).Store(t + i + 8);
+                }
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> mu = Vector128.Create(momentum), lr = Vector128.Create(step);
+            for (; i + 4 <= to; i += 4)
+            {
+                Vector128<float> v0 = Vector128.Load(v + i) * mu + Vector128.Load(g + i);
+                v0.Store(v + i);
+                (TMode.Applies ? Vector128.Load(t + i) + v0 * lr : v0 * lr).Store(t + i);
+            }
+        }
+        for (; i < to; i++)
+        {
+            float vi = v[i] * momentum + g[i];
+            v[i] = vi;
+            t[i] = TMode.Applies ? t[i] + vi * step : vi * step;
+        }
+    }
 }

@@ -1,0 +1,132 @@
+# PyTorch reference for bench/compare.sh: the same 784-256-128-10 ReLU network, init, data, optimizer and batches, timed figure by figure.
+"""Times PyTorch on the figures Functional's comparison times, one JSON line per measurement.
+
+Same work on both sides: Fashion-MNIST held in memory as float32, standardised with one mean/std fitted on
+the 55,000 training images (5,000 held out), He-normal weights for the hidden layers and N(0, 1/fan_in) for
+the scores, zero biases, softmax cross-entropy, SGD lr 0.01 momentum 0.9, a fresh permutation every epoch
+and the last partial batch kept (like Dataset.Batches). Threads are set with torch.set_num_threads.
+
+With --serve it reads requests "FIGURE THREADS" from stdin and answers each with one JSON line, so the
+comparison can interleave PyTorch and Functional run by run in one session (fair under a noisy machine).
+
+Must run as /usr/bin/python3 with LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp: without the
+OpenMP OpenBLAS, Debian's torch falls back to the reference BLAS and is ~20x slower (a dishonest anchor).
+"""
+import argparse, gzip, json, os, sys, time
+
+import numpy as np
+import torch
+
+DATA = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
+
+
+def idx(path, offset):
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
+def load():
+    images = idx(os.path.join(DATA, "train-images-idx3-ubyte.gz"), 16).reshape(-1, 784).astype(np.float32) / 255.0
+    labels = idx(os.path.join(DATA, "train-labels-idx1-ubyte.gz"), 8).astype(np.int64)
+    train = np.random.default_rng(1).permutation(len(labels))[5000:]
+    x, y = images[train], labels[train]
+    mean, std = x.mean(), x.std()
+    return torch.from_numpy((x - mean) / std).contiguous(), torch.from_numpy(y).contiguous()
+
+
+def network(seed):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(784, 256), torch.nn.ReLU(),
+        torch.nn.Linear(256, 128), torch.nn.ReLU(),
+        torch.nn.Linear(128, 10))
+    with torch.no_grad():
+        # He (std sqrt(2/fan_in)) for the ReLU layers, Xavier as Functional defines it (std sqrt(1/fan_in)) for the scores.
+        for layer, gain in ((net[0], 2.0), (net[2], 2.0), (net[4], 1.0)):
+            layer.weight.normal_(0.0, (gain / layer.in_features) ** 0.5)
+            layer.bias.zero_()
+    return net
+
+
+class Bench:
+    def __init__(self):
+        self.x, self.y = load()
+        self.loss_fn = torch.nn.CrossEntropyLoss()
+        self.models = {}
+        self.seed = 0
+
+    def model(self, figure):
+        # One model and optimizer per figure, trained on across runs (run 2 is epoch 2), warmed up once.
+        if figure not in self.models:
+            net = network(7)
+            opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+            self.models[figure] = (net, opt)
+            if figure.startswith("epoch"):
+                self.epoch(net, opt, self.x[:4096], self.y[:4096], int(figure[5:]))
+            elif figure == "infer1":
+                with torch.no_grad():
+                    for _ in range(2000): net(self.x[:1])
+            elif figure == "step1":
+                for _ in range(500): self.step(net, opt, self.x[:1], self.y[:1])
+        return self.models[figure]
+
+    def epoch(self, net, opt, x, y, batch):
+        self.seed += 1
+        perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(self.seed))
+        for start in range(0, x.shape[0], batch):
+            rows = perm[start:start + batch]
+            self.step(net, opt, x.index_select(0, rows), y.index_select(0, rows))
+
+    def step(self, net, opt, xb, yb):
+        opt.zero_grad(set_to_none=True)
+        self.loss_fn(net(xb), yb).backward()
+        opt.step()
+
+    def measure(self, figure, threads):
+        """Seconds for one epoch, or per call for the batch-1 figures."""
+        torch.set_num_threads(threads)
+        net, opt = self.model(figure)
+        if figure.startswith("epoch"):
+            t = time.perf_counter()
+            self.epoch(net, opt, self.x, self.y, int(figure[5:]))
+            return time.perf_counter() - t
+        if figure == "infer1":
+            one, n = self.x[:1].clone(), 20000
+            with torch.no_grad():
+                t = time.perf_counter()
+                for _ in range(n): net(one)
+                return (time.perf_counter() - t) / n
+        if figure == "step1":
+            n = 5000
+            t = time.perf_counter()
+            for i in range(n):
+                r = i % 1000
+                self.step(net, opt, self.x[r:r + 1], self.y[r:r + 1])
+            return (time.perf_counter() - t) / n
+        raise ValueError(f"unknown figure {figure}")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--serve", action="store_true", help="answer 'FIGURE THREADS' lines from stdin")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--figures", default="epoch64,epoch256,infer1,step1")
+    a = p.parse_args()
+    bench = Bench()
+    if a.serve:
+        print(json.dumps({"ready": True, "torch": torch.__version__, "blas": os.environ.get("LD_LIBRARY_PATH", "")}), flush=True)
+        for line in sys.stdin:
+            if not line.strip(): continue
+            figure, threads = line.split()
+            seconds = bench.measure(figure, int(threads))
+            print(json.dumps({"figure": figure, "threads": int(threads), "seconds": seconds}), flush=True)
+        return
+    for figure in a.figures.split(","):
+        for run in range(a.runs):
+            seconds = bench.measure(figure, a.threads)
+            print(json.dumps({"figure": figure, "threads": a.threads, "run": run, "seconds": seconds}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+// The inside of Gemm: blocking, packing of B, the 6-row × 2-vector micro-kernel, and the split over threads.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Functional.Kernels;
+
+/// <summary>
+/// The loop nest (BLIS's, with A read in place):
+/// <code>
+/// for each block of NBlock columns of this thread's share          (B block in L2)
+///   for each block of ≤ KBlock rows of B, sizes equal, fixed by K    (k order fixed)
+///     pack B[kBlock, nBlock] into panels of kc × 2w floats         (one panel ≈ 12 KB: fits L1)
+///     for each block of MBlock rows of A                          (A block in L2)
+///       for each panel                                            (panel stays in L1 …)
+///         for each 6-row tile: micro-kernel                        (… while A streams past it)
+/// </code>
+/// The tile's partial sums go back to C between k blocks; the epilogue runs on the last.
+/// </summary>
+internal static unsafe class GemmKernel
+{
+    /// <summary>Rows of a micro-tile. 6 rows × 2 vectors = 12 accumulators, + 2 for B and 1 broadcast = 15 of 16 ymm registers.</summary>
+    public const int Rows = 6;
+
+    /// <summary>Most rows of B in one packed block: kc × 16 floats = 16 KB at AVX2, half of L1, so the panel stays there.</summary>
+    public const int KBlock = 256;
+
+    /// <summary>Rows of A per block: 120 × 256 floats = 120 KB, which stays in L2 while every panel passes over it.</summary>
+    public const int MBlock = 120;
+
+    /// <summary>Columns of B packed at once: KBlock × 256 floats = 256 KB of packing scratch per thread.</summary>
+    public const int NBlock = 256;
+
+    /// <summary>The widest panel (2 × 16 lanes at Vector512), for sizing the edge tile.</summary>
+    private const int MaxPanel = 32;
+
+    public readonly struct Operands(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n)
+    {
+        public readonly float* A = a, B = b, C = c;
+        public readonly nint ARow = aRow, ACol = aCol, Ldb = ldb, Ldc = ldc;
+        public readonly int M = m, K = k, N = n;
+    }
+
+    /// <summary>Splits the columns into whole panels over the threads the size of the product earns.</summary>
+    public static void Run<TS, TV, TE>(in Operands p, TE epilogue)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        int panel = 2 * TS.Count;
+        int panels = (p.N + panel - 1) / panel;
+        int parts = Parallelism.PartsFor(2L * p.M * p.N * p.K, panels);
+        var job = new Job<TS, TV, TE>(p, epilogue, panels);
+        if (parts == 1) job.Run(0, 1);
+        else Parallelism.Run(ref job, parts);
+    }
+
+    private readonly struct Job<TS, TV, TE>(Operands p, TE epilogue, int panels) : IParallelJob
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        public void Run(int part, int parts)
+        {
+            var (first, last) = Parallelism.Range(panels, part, parts);
+            int panel = 2 * TS.Count;
+            if (first < last) Columns<TS, TV, TE>(p, epilogue, first * panel, Math.Min(last * panel, p.N));
+        }
+    }
+
+    /// <summary>Equal k blocks of at most <see cref="KBlock"/>: the summation order depends on K only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KcFor(int k) => k <= KBlock ? k : (k + (k + KBlock - 1) / KBlock - 1) / ((k + KBlock - 1) / KBlock);
+
+    /// <summary>Computes columns [from, to) of C, all rows. <paramref name="from"/> is a multiple of the panel width.</summary>
+    private static void Columns<TS, TV, TE>(in Operands p, TE e, int from, int to)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        int w = TS.Count, panel = 2 * w;
+        float* packed = Scratch.Packing();
+        float* tile = stackalloc float[Rows * MaxPanel];
+        int kc0 = KcFor(p.K);
+        for (int jc = from; jc < to; jc += NBlock)
+        {
+            int nc = Math.Min(NBlock, to - jc);
+            int pc = 0;
+            do
+            {
+                int kc = Math.Min(kc0, p.K - pc);
+                bool accumulate = pc > 0, finish = pc + kc >= p.K;
+                Pack<TS, TV>(p.B + pc * p.Ldb + jc, p.Ldb, kc, nc, packed);
+                for (int ic = 0; ic < p.M; ic += MBlock)
+                {
+                    int mEnd = Math.Min(ic + MBlock, p.M);
+                    for (int jr = 0; jr < nc; jr += panel)
+                    {
+                        int cols = Math.Min(panel, nc - jr), col = jc + jr;
+                        float* bPanel = packed + (nint)(jr / panel) * kc * panel;
+                        for (int row = ic; row < mEnd; row += Rows)
+                        {
+                            int rows = Math.Min(Rows, mEnd - row);
+                            float* a = p.A + row * p.ARow + pc * p.ACol;
+                            float* c = p.C + row * p.Ldc + col;
+                            if (rows == Rows && cols == panel)
+                                Tile<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
+                            else
+                                Edge<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
+                        }
+                    }
+                }
+                pc += kc;
+            } while (pc < p.K);
+        }
+    }
+
+    /// <summary>
+    /// B[kc, nc] (row stride ldb) → panels of kc × 2w floats, one after another, columns past nc zeroed,
+    /// so the micro-kernel reads B with unit stride and never needs a column tail.
+    /// </summary>
+    private static void Pack<TS, TV>(float* b, nint ldb, int kc, int nc, float* packed)
+        where TS : ISimd<TV> where TV : struct
+    {
+        int w = TS.Count, panel = 2 * w;
+        int full = nc / panel, rest = nc - full * panel;
+        nint panelSize = (nint)kc * panel;
+        for (int k = 0; k < kc; k++)
+        {
+            float* source = b + k * ldb;
+            float* target = packed + (nint)k * panel;
+            for (int j = 0; j < full; j++, source += panel, target += panelSize)
+            {
+                TS.Store(target, TS.Load(source));
+                TS.Store(target + w, TS.Load(source + w));
+            }
+            if (rest > 0)
+            {
+                int i = 0;
+                for (; i < rest; i++) target[i] = source[i];
+                for (; i < panel; i++) target[i] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A ragged tile: run the full micro-kernel on a copy of the valid part of C (rows past the edge repeat the last
+    /// row of A, so they are finite and simply dropped), then store the valid part with the epilogue one lane at a
+    /// time, so no load or store reaches past the matrix.
+    /// </summary>
+    private static void Edge<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows, int cols, float* tile)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        int panel = 2 * TS.Count;
+        if (accumulate)
+            for (int r = 0; r < Rows; r++)
+                for (int j = 0; j < panel; j++)
+                    tile[r * panel + j] = r < rows && j < cols ? c[r * ldc + j] : 0f;
+        Tile<TS, TV, Plain>(a, aRow, aCol, b, kc, tile, panel, accumulate, false, default, row, col, rows);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+            {
+                float v = tile[r * panel + j];
+                c[r * ldc + j] = finish ? e.Apply<Scalar, float>(v, row + r, col + j) : v;
+            }
+    }
+
+    /// <summary>
+    /// The micro-kernel: a 6 × 2w tile of C += A[6 rows, kc] · panel[kc, 2w], in twelve registers.
+    /// A(r, k) is read at a_r + k·aCol, where row r past <paramref name="rows"/> repeats the last valid row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        nint w = TS.Count;
+        float* a0 = a;
+        float* a1 = a + (rows > 1 ? aRow : 0);
+        float* a2 = a + (rows > 2 ? 2 : rows - 1) * aRow;
+        float* a3 = a + (rows > 3 ? 3 : rows - 1) * aRow;
+        float* a4 = a + (rows > 4 ? 4 : rows - 1) * aRow;
+        float* a5 = a + (rows > 5 ? 5 : rows - 1) * aRow;
+        TV c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (accumulate)
+        {
+            float* t = c;
+            c00 = TS.Load(t); c01 = TS.Load(t + w); t += ldc;
+            c10 = TS.Load(t); c11 = TS.Load(t + w); t += ldc;
+            c20 = TS.Load(t); c21 = TS.Load(t + w); t += ldc;
+            c30 = TS.Load(t); c31 = TS.Load(t + w); t += ldc;
+            c40 = TS.Load(t); c41 = TS.Load(t + w); t += ldc;
+            c50 = TS.Load(t); c51 = TS.Load(t + w);
+        }
+        else
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = TS.Zero;
+        }
+
+        nint step = aCol, at = 0;
+        float* bEnd = b + (nint)kc * 2 * w;
+        for (; b < bEnd; b += 2 * w, at += step)
+        {
+            TV b0 = TS.Load(b), b1 = TS.Load(b + w);
+            TV x = TS.Broadcast(a0[at]);
+            c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
+            x = TS.Broadcast(a1[at]);
+            c10 = TS.MultiplyAdd(x, b0, c10); c11 = TS.MultiplyAdd(x, b1, c11);
+            x = TS.Broadcast(a2[at]);
+            c20 = TS.MultiplyAdd(x, b0, c20); c21 = TS.MultiplyAdd(x, b1, c21);
+            x = TS.Broadcast(a3[at]);
+            c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
+            x = TS.Broadcast(a4[at]);
+            c40 = TS.MultiplyAdd(x, b0, c40); c41 = TS.MultiplyAdd(x, b1, c41);
+            x = TS.Broadcast(a5[at]);
+            c50 = TS.MultiplyAdd(x, b0, c50); c51 = TS.MultiplyAdd(x, b1, c51);
+        }
+
+        if (finish)
+        {
+            TS.Store(c, e.Apply<TS, TV>(c00, row, col)); TS.Store(c + w, e.Apply<TS, TV>(c01, row, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c10, row + 1, col)); TS.Store(c + w, e.Apply<TS, TV>(c11, row + 1, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c20, row + 2, col)); TS.Store(c + w, e.Apply<TS, TV>(c21, row + 2, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c30, row + 3, col)); TS.Store(c + w, e.Apply<TS, TV>(c31, row + 3, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c40, row + 4, col)); TS.Store(c + w, e.Apply<TS, TV>(c41, row + 4, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c50, row + 5, col)); TS.Store(c + w, e.Apply<TS, TV>(c51, row + 5, col + w));
+        }
+        else
+        {
+            TS.Store(c, c00); TS.Store(c + w, c01); c += ldc;
+            TS.Store(c, c10); TS.Store(c + w, c11); c += ldc;
+            TS.Store(c, c20); TS.Store(c + w, c21); c += ldc;
+            TS.Store(c, c30); TS.Store(c + w, c31); c += ldc;
+            TS.Store(c, c40); TS.Store(c + w, c41); c += ldc;
+            TS.Store(c, c50); TS.Store(c + w, c51);
+        }
+    }
+
+    /// <summary>Per-thread packing scratch on the pinned heap, 64-byte aligned, made once per thread and then reused.</summary>
+    private static class Scratch
+    {
+        private const int Floats = KBlock * NBlock;
+        [ThreadStatic] private static float[]? buffer;
+
+        public static float* Packing()
+        {
+            var array = buffer ??= GC.AllocateUninitializedArray<float>(Floats + 16, pinned: true);
+            float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+            return (float*)(((nint)start + 63) & ~(nint)63);
+        }
+    }
+}
