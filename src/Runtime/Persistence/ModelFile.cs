@@ -272,6 +272,8 @@ public static class ModelFile
         if (JsonNode.DeepEquals(stored, expected)) return unit;
 
         string Describe(JsonNode? n) => n?.ToJsonString() ?? "nothing";
+        // A layer reads as "Hidden1 784→256"; when those agree, its parts or offsets differ (say, batch norm added).
+        string Layer(JsonNode? n) => n is null ? "no layer" : $"{n["name"]} {n["inputs"]}→{n["outputs"]}";
         string storedName = stored["name"]?.ToString() ?? "?";
         var differences = new List<string>();
         foreach (var key in new[] { "name", "inputs", "classes", "parameterCount", "bufferCount" })
@@ -283,8 +285,10 @@ public static class ModelFile
         {
             var s = i < storedLayers.Count ? storedLayers[i] : null;
             var e = i < expectedLayers.Count ? expectedLayers[i] : null;
-            if (!JsonNode.DeepEquals(s, e))
-                differences.Add($"layer {i + 1}: {Describe(s)} in the file, {Describe(e)} in {typeName}");
+            if (JsonNode.DeepEquals(s, e)) continue;
+            differences.Add(Layer(s) == Layer(e)
+                ? $"layer {i + 1} ({Layer(e)}) is laid out differently: {Describe(s?["dense"])} in the file, {Describe(e?["dense"])} in {typeName}"
+                : $"layer {i + 1} is {Layer(s)} in the file, {Layer(e)} in {typeName}");
         }
         return Error.New($"{name}: saved from network {storedName}, whose layout differs from {typeName}'s: " +
                          string.Join("; ", differences.DefaultIfEmpty("the layouts differ")));

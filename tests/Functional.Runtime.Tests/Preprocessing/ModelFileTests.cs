@@ -69,7 +69,7 @@ public sealed class ModelFileTests : IDisposable
         var message = Message(ModelFile.Read(path, Layout(hidden: 5), "WiderNet"));
         Assert.StartsWith($"{path}: saved from network TinyNet, whose layout differs from WiderNet's", message);
         Assert.Contains("parameterCount 43 in the file, 53 in WiderNet", message);
-        Assert.Contains("layer 1:", message);
+        Assert.Contains("layer 1 is Hidden 6→4 in the file, Hidden 6→5 in WiderNet", message);
     }
 
     [Fact]
