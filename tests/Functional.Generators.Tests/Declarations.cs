@@ -42,7 +42,10 @@ internal static class Declarations
             [Dense(3), Hinge] Dense Scores);
         """;
 
-    /// <summary>A network nested in a partial class inside a namespace, with an explicit initialisation.</summary>
+    /// <summary>
+    /// A network nested in a partial class inside a namespace, with an explicit initialisation. Xavier sits on the
+    /// linear loss layer: on a ReLU layer it would (rightly) draw the FN0019 init/activation warning.
+    /// </summary>
     public const string NestedXavier = """
         using Functional;
         using Functional.Dsl;
@@ -53,10 +56,26 @@ internal static class Declarations
             {
                 [Network(Inputs = 64)]
                 internal sealed partial record Digits(
-                    [Dense(32, Init = Init.Xavier), Relu] Dense Hidden,
-                    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+                    [Dense(32), Relu] Dense Hidden,
+                    [Dense(10, Init = Init.Xavier), SoftmaxCrossEntropy] Dense Scores);
             }
         }
+        """;
+
+    /// <summary>Every staged layer kind: batch norm, dropout, a shared PReLU, Maxout, and constants compiled in (leaky slope, ELU α).</summary>
+    public const string StagedLayers = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace Samples;
+
+        [Network(Inputs = 20)]
+        public sealed partial record Staged(
+            [Dense(16), BatchNorm(Momentum = 0.05f), LeakyRelu(Slope = 0.1f), Dropout(0.25f)] Dense Leaky,
+            [Dense(12, Init = Init.HeUniform), PRelu(Shared = true)] Dense Learned,
+            [Dense(8), BatchNorm, Maxout(3)] Dense Pieces,
+            [Dense(6, BiasInit = 0.1f), Elu(Alpha = 0.5f)] Dense Smooth,
+            [Dense(4), SoftmaxCrossEntropy] Dense Scores);
         """;
 
     public static TheoryData<string, string> All => new()
@@ -65,5 +84,6 @@ internal static class Declarations
         { nameof(SingleLayerSoftmax), SingleLayerSoftmax },
         { nameof(HingeWithLinearHidden), HingeWithLinearHidden },
         { nameof(NestedXavier), NestedXavier },
+        { nameof(StagedLayers), StagedLayers },
     };
 }

@@ -37,6 +37,27 @@ public sealed class SnapshotTests
         Assert.True(first == second, $"{name}: two runs differ\n{Snapshot.FirstDifference(first, second)}");
     }
 
+    [Fact]
+    public void Explicit_init_overrides_the_default_for_the_activation()
+    {
+        // A linear layer defaults to Xavier; He written out must win, in the description and in Init.
+        var outcome = GeneratorHarness.Run("""
+            using Functional;
+            using Functional.Dsl;
+
+            [Network(Inputs = 6)]
+            public sealed partial record Wide(
+                [Dense(5, Init = Init.He)] Dense Linear,
+                [Dense(4), Hinge] Dense Scores);
+            """);
+
+        string source = outcome.SingleSource;
+        Assert.Contains("→ Linear: dense 6 → 5, linear; He init", source);
+        Assert.Contains("new global::System.Span<float>(parameters, LinearWeights, 6 * 5), weights ?? global::Functional.Dsl.Init.He, fanIn: 6,", source);
+        Assert.Contains("new global::System.Span<float>(parameters, ScoresWeights, 5 * 4), weights ?? global::Functional.Dsl.Init.Xavier, fanIn: 5,", source);
+        Assert.Contains("→ Scores: dense 5 → 4, linear, then multiclass SVM hinge loss; Xavier init", source);
+    }
+
     [Theory]
     [InlineData("de-DE")]
     [InlineData("tr-TR")]

@@ -23,6 +23,7 @@ internal static class Checker
             return found.ToEquatableArray();
         }
         if (!spec.IsPartial) Report(Diagnostics.NotPartial, spec.Location, spec.Name);
+        if (spec.UnsupportedForm is not null) Report(Diagnostics.UnsupportedForm, spec.Location, spec.Name, spec.UnsupportedForm);
         foreach (var container in spec.ContainingTypes.Where(c => !c.IsPartial))
             Report(Diagnostics.ContainerNotPartial, container.Location, container.Name, spec.Name);
 
@@ -37,6 +38,8 @@ internal static class Checker
 
         foreach (var layer in spec.Layers)
         {
+            if (Reserved.Contains(layer.Name))
+                Report(Diagnostics.ReservedName, layer.Location, layer.Name, spec.Name, string.Join(", ", Reserved.OrderBy(n => n, System.StringComparer.Ordinal)));
             if (!layer.IsDenseType || !layer.HasDenseAttribute)
             {
                 string missing = layer.HasDenseAttribute ? "" : ", without [Dense]";
@@ -53,6 +56,10 @@ internal static class Checker
             if (layer.Activations.Length > 1)
                 Report(Diagnostics.TwoActivations, layer.Location, layer.Name, layer.Activations.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", layer.Activations.Select(a => a.Kind)));
         }
+
+        long size = ParameterCount(spec);
+        if (size > MaxArrayLength)
+            Report(Diagnostics.TooLarge, spec.Location, spec.Name, size.ToString("N0", CultureInfo.InvariantCulture), MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
 
         var withLoss = spec.Layers.Where(l => l.Losses.Length > 0).ToList();
         int lossCount = withLoss.Sum(l => l.Losses.Length);
@@ -75,6 +82,32 @@ internal static class Checker
             Report(Diagnostics.TooFewClasses, last.Location, last.Name, classes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         return found.ToEquatableArray();
+    }
+
+    /// <summary>Members the generator adds to every network record; a layer (a property) of the same name would clash.</summary>
+    private static readonly HashSet<string> Reserved =
+    [
+        "InputCount", "ClassCount", "ParameterCount", "BufferCount", "Layout", "Step", "Init", "FromParameters",
+        "Parameters", "Buffers", "Accuracy", "Predict", "Workspace", "LayerOutput", "Infer", "ScoreLoss",
+        "ComputeGradient", "ReferenceLoss",
+    ];
+
+    /// <summary>The largest float[] .NET allocates.</summary>
+    private const long MaxArrayLength = 0x7FFFFFC7;
+
+    /// <summary>The parameter count in 64-bit arithmetic (the emitter's layout, counted), so absurd widths are reported rather than overflowing.</summary>
+    private static long ParameterCount(NetworkSpec spec)
+    {
+        long total = 0, fanIn = spec.Inputs ?? 0;
+        foreach (var layer in spec.Layers)
+        {
+            long units = layer.Units ?? 0;
+            long width = units * (layer.Activation?.Kind == "Maxout" ? System.Math.Max(1, layer.Activation.Pieces) : 1);
+            total += fanIn * width + (layer.BatchNorm is null ? width : 2 * width);
+            if (layer.Activation?.Kind == "PRelu") total += layer.Activation.Shared ? 1 : units;
+            fanIn = units;
+        }
+        return total;
     }
 
     /// <summary>The rules on a layer's declared constants: activation parameters, dropout, batch norm, init.</summary>

@@ -108,11 +108,23 @@ internal static class Diagnostics
         "Constant out of range",
         "Layer '{0}': {1} is {2}, but must be {3}");
 
+    public static readonly DiagnosticDescriptor UnsupportedForm = Error("FN0024",
+        "Network record of an unsupported form",
+        "Network '{0}' is {1}: a network must be a non-generic, non-abstract record class, not file-local, and not nested in a generic type");
+
+    public static readonly DiagnosticDescriptor ReservedName = Error("FN0025",
+        "Layer name is taken by a generated member",
+        "Layer '{0}' has the name of a member the generator adds to '{1}': rename the layer (reserved: {2})");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error("FN0026",
+        "Network too large",
+        "Network '{0}' needs {1} parameters, more than one float array can hold ({2}): make its layers narrower");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
         MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
-        DropoutOnLossLayer, BadConstant,
+        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge,
     }.ToDictionary(d => d.Id);
 }

@@ -61,8 +61,10 @@ internal static class Emitter
             if (l.Spec.Loss is not null) parts.Add($"then {Catalog.LossLabel(l.Spec.Loss)} loss");
             yield return $"→ {l.Name}: {string.Join(", ", parts)}; {l.Init} init{(l.IsFused ? "" : "; staged (not fused into the product)")}";
         }
-        yield return $"{Grouped(net.ParameterCount)} parameters in one float block: per layer W [in, out] row-major, then b [out]";
-        yield return "(or γ, β [out] with batch norm), then any PReLU slopes." + (net.BufferCount > 0 ? $" {Grouped(net.BufferCount)} buffer floats: batch-norm running mean and variance." : "");
+        string extras = (net.Layers.Any(l => l.BatchNorm is not null) ? " (γ, β [out] instead with batch norm)" : "")
+                      + (net.Layers.Any(l => l.IsPRelu) ? ", then PReLU slopes" : "");
+        yield return $"{Grouped(net.ParameterCount)} parameters in one float block: per layer W [in, out] row-major, then b [out]{extras}.";
+        if (net.BufferCount > 0) yield return $"{Grouped(net.BufferCount)} buffer floats: batch norm's running mean and variance, used by inference.";
         yield return "Training: forward (keeping what backward needs), loss, backward (a pointwise activation's derivative fused";
         yield return "into the product that yields its gradient), optional L2 ½λ‖W‖² on weights. Inference: forward only.";
     }
@@ -93,7 +95,7 @@ internal static class Emitter
         w.Line();
         foreach (var l in net.Layers.Where(l => l.ConstantName is not null))
         {
-            w.Line($"/// <summary>{l.Name}'s {Catalog.ActivationLabel(l.Activation)} constant, compiled into its kernels.</summary>");
+            w.Line($"/// <summary>{Own(l.Name)} {Catalog.ActivationLabel(l.Activation)} constant, compiled into its kernels.</summary>");
             w.Line($"private readonly struct {l.ConstantName} : {Kernels}.IConstant {{ public static float Value => {Catalog.FloatLiteral(l.Activation!.Number)}; }}");
         }
         w.Line($"static int global::Functional.INetwork<{net.Name}>.InputCount => InputCount;");
@@ -118,7 +120,7 @@ internal static class Emitter
     {
         string inits = string.Join(", ", net.Layers.Select(l => $"{l.Name} {l.Init}"));
         w.Line("/// <summary>");
-        w.Line($"/// Fresh parameters drawn from <paramref name=\"seed\"/>: weights {inits} as declared, unless <paramref name=\"weights\"/>");
+        w.Line($"/// Fresh parameters drawn from <paramref name=\"seed\"/>: weights by {inits} (declared, or the activation's default), unless <paramref name=\"weights\"/>");
         w.Line("/// overrides every layer (<paramref name=\"smallStd\"/> is then SmallRandom's std). Biases start at their BiasInit, γ at 1, β at 0,");
         w.Line("/// PReLU slopes at 0.25; batch-norm running statistics at mean 0, variance 1.");
         w.Line("/// </summary>");
@@ -129,11 +131,11 @@ internal static class Emitter
             w.Line("var random = new global::Functional.SeededRandom(seed);");
             foreach (var l in net.Layers)
             {
-                w.Line($"global::Functional.Initializers.Fill(parameters.AsSpan({l.Name}Weights, {N(l.Inputs)} * {N(l.Width)}), weights ?? global::Functional.Dsl.Init.{l.Init}, " +
+                w.Line($"global::Functional.Initializers.Fill({Span("parameters", $"{l.Name}Weights", $"{N(l.Inputs)} * {N(l.Width)}")}, weights ?? global::Functional.Dsl.Init.{l.Init}, " +
                        $"fanIn: {N(l.Inputs)}, fanOut: {N(l.Width)}, smallStd: weights is null ? {Catalog.FloatLiteral(l.Spec.InitStd)} : smallStd, random);");
-                if (l.HasBias && l.Spec.BiasInit != 0f) w.Line($"parameters.AsSpan({l.Name}Bias, {N(l.Width)}).Fill({Catalog.FloatLiteral(l.Spec.BiasInit)});");
-                if (l.BatchNorm is not null) w.Line($"parameters.AsSpan({l.Name}Gamma, {N(l.Width)}).Fill(1f);");
-                if (l.IsPRelu) w.Line($"parameters.AsSpan({l.Name}Slope, {N(l.SlopeCount)}).Fill(0.25f);");
+                if (l.HasBias && l.Spec.BiasInit != 0f) w.Line($"{Span("parameters", $"{l.Name}Bias", N(l.Width))}.Fill({Catalog.FloatLiteral(l.Spec.BiasInit)});");
+                if (l.BatchNorm is not null) w.Line($"{Span("parameters", $"{l.Name}Gamma", N(l.Width))}.Fill(1f);");
+                if (l.IsPRelu) w.Line($"{Span("parameters", $"{l.Name}Slope", N(l.SlopeCount))}.Fill(0.25f);");
             }
             w.Line("return FromParameters(parameters);");
         }
@@ -159,7 +161,7 @@ internal static class Emitter
                 {
                     w.Line("buffers = new float[BufferCount];");
                     foreach (var l in net.Layers.Where(l => l.BatchNorm is not null))
-                        w.Line($"buffers.AsSpan({l.Name}RunningVariance, {N(l.Width)}).Fill(1f);");
+                        w.Line($"{Span("buffers", $"{l.Name}RunningVariance", N(l.Width))}.Fill(1f);");
                 }
                 w.Line("else if (buffers.Length != BufferCount)");
                 w.Line($"    {Throw}($\"{net.Name} has {{BufferCount}} buffer floats, got a block of {{buffers.Length}}\", nameof(buffers));");
@@ -176,23 +178,26 @@ internal static class Emitter
         using (w.Block("get"))
         {
             var first = net.Layers[0];
-            var checks = new List<string> { $"{first.Name}.Block.Length != ParameterCount || {first.Name}.BufferBlock.Length != BufferCount" };
+            var checks = new List<string> { $"{first.Identifier}.Block.Length != ParameterCount || {first.Identifier}.BufferBlock.Length != BufferCount" };
             foreach (var l in net.Layers)
             {
-                checks.Add($"{l.Name}.Layout != {l.DenseLayout}");
-                if (!l.IsFirst) checks.Add($"!{l.Name}.SharesBlockWith({first.Name})");
+                checks.Add($"{l.Identifier}.Layout != {l.DenseLayout}");
+                if (!l.IsFirst) checks.Add($"!{l.Identifier}.SharesBlockWith({first.Identifier})");
             }
             w.Line("if (" + checks[0]);
             w.Indent();
             foreach (var check in checks.Skip(1)) w.Line("|| " + check);
             w.Line(")");
-            w.Line($"throw new global::System.InvalidOperationException(\"{net.Name}'s layers are not views of one parameter block in its layout: make models with {net.Name}.Init or {net.Name}.FromParameters.\");");
+            w.Line($"throw new global::System.InvalidOperationException(\"{Own(net.Name)} layers are not views of one parameter block in its layout: make models with {net.Name}.Init or {net.Name}.FromParameters.\");");
             w.Outdent();
-            w.Line($"return {first.Name}.Block;");
+            w.Line($"return {first.Identifier}.Block;");
         }
         w.Line();
         w.Line("/// <summary>The buffer block (batch-norm running statistics); empty when the network has none.</summary>");
-        w.Line($"public global::System.ReadOnlyMemory<float> Buffers => Parameters.IsEmpty ? default : {net.Layers[0].Name}.BufferBlock;");
+        w.Line("public global::System.ReadOnlyMemory<float> Buffers");
+        w.Line("{");
+        w.Line($"    get {{ _ = Parameters; return {net.Layers[0].Identifier}.BufferBlock; }} // reading Parameters checks the layout");
+        w.Line("}");
         w.Line();
         w.Line("/// <summary>Fraction of <paramref name=\"data\"/> this model classifies correctly.</summary>");
         w.Line($"public static double Accuracy({net.Name} model, global::Functional.Data.Dataset data) => global::Functional.Training.Evaluate.Accuracy(model, data);");
@@ -219,33 +224,33 @@ internal static class Emitter
             foreach (var l in net.Layers)
             {
                 string units = N(l.Outputs), width = N(l.Width);
-                if (!l.IsLast) Buffer($"{l.Name}Output", units, $"{l.Name}'s output, [B, {units}]: the next layer's input, saved for backward.");
+                if (!l.IsLast) Buffer($"{l.Name}Output", units, $"{Own(l.Name)} output, [B, {units}]: the next layer's input, saved for backward.");
                 if (l.IsFused)
                 {
-                    if (!l.IsLast) Buffer($"{l.Name}Gradient", units, $"∂loss/∂ of {l.Name}'s pre-activation, [B, {units}].");
+                    if (!l.IsLast) Buffer($"{l.Name}Gradient", units, $"∂loss/∂ of {Own(l.Name)} pre-activation, [B, {units}].");
                 }
                 else
                 {
-                    if (l.NeedsZ) Buffer($"{l.Name}Z", width, $"{l.Name}'s product x·W{(l.HasBias ? " + b" : "")}, [B, {width}].");
+                    if (l.NeedsZ) Buffer($"{l.Name}Z", width, $"{Own(l.Name)} product x·W{(l.HasBias ? " + b" : "")}, [B, {width}].");
                     if (l.BatchNorm is not null)
                     {
-                        Buffer($"{l.Name}XHat", width, $"{l.Name}'s normalised pre-activation x̂, [B, {width}]: saved for backward.");
-                        Buffer($"{l.Name}InvStd", width, $"{l.Name}'s batch 1/√(σ² + ε), [{width}].", perRow: false);
-                        Buffer($"{l.Name}Statistics", N(2 * l.Width), $"{l.Name}'s batch mean and variance (scratch), [2 × {width}].", perRow: false);
+                        Buffer($"{l.Name}XHat", width, $"{Own(l.Name)} normalised pre-activation x̂, [B, {width}]: saved for backward.");
+                        Buffer($"{l.Name}InvStd", width, $"{Own(l.Name)} batch 1/√(σ² + ε), [{width}].", perRow: false);
+                        Buffer($"{l.Name}Statistics", N(2 * l.Width), $"{Own(l.Name)} batch mean and variance (scratch), [2 × {width}].", perRow: false);
                         Buffer($"{l.Name}NoBias", width, $"Zeros for the product's bias slot: batch norm's β replaces the bias, [{width}].", perRow: false);
                     }
-                    if (l.NeedsSeparateU) Buffer($"{l.Name}U", width, $"{l.Name}'s batch-normalised pre-activation γ·x̂ + β, [B, {width}].");
+                    if (l.NeedsSeparateU) Buffer($"{l.Name}U", width, $"{Own(l.Name)} batch-normalised pre-activation γ·x̂ + β, [B, {width}].");
                     if (l.Dropout is not null)
                     {
-                        Buffer($"{l.Name}A", units, $"{l.Name}'s activation before dropout, [B, {units}].");
-                        Buffer($"{l.Name}Mask", units, $"{l.Name}'s dropout mask (0 or 1/(1 − p)), [B, {units}].");
+                        Buffer($"{l.Name}A", units, $"{Own(l.Name)} activation before dropout, [B, {units}].");
+                        Buffer($"{l.Name}Mask", units, $"{Own(l.Name)} dropout mask (0 or 1/(1 − p)), [B, {units}].");
                     }
-                    if (!l.IsLast) Buffer($"{l.Name}OutputGradient", units, $"∂loss/∂ of {l.Name}'s output, [B, {units}]; turned into ∂loss/∂(x·W) in place.");
-                    if (l.IsMaxout) Buffer($"{l.Name}PieceGradient", width, $"∂loss/∂ of {l.Name}'s pieces, [B, {width}].");
+                    if (!l.IsLast) Buffer($"{l.Name}OutputGradient", units, $"∂loss/∂ of {Own(l.Name)} output, [B, {units}]; turned into ∂loss/∂(x·W) in place.");
+                    if (l.IsMaxout) Buffer($"{l.Name}PieceGradient", width, $"∂loss/∂ of {Own(l.Name)} pieces, [B, {width}].");
                 }
                 if (!l.IsFirst)
                 {
-                    w.Line($"/// <summary>{l.Name}'s Wᵀ [{width}, {l.Inputs}], packed for the input-gradient product.</summary>");
+                    w.Line($"/// <summary>{Own(l.Name)} Wᵀ [{width}, {l.Inputs}], packed for the input-gradient product.</summary>");
                     w.Line($"internal readonly float[] {l.Name}WeightsT = new float[{N(l.Inputs * l.Width)}];");
                 }
             }
@@ -265,8 +270,8 @@ internal static class Emitter
         w.Line("{");
         w.Indent();
         foreach (var l in net.Layers)
-            w.Line($"{N(l.Index)} => {(l.IsLast ? "ws.Scores" : $"ws.{l.Name}Output")}.AsSpan(0, count * {N(l.Outputs)}),");
-        w.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"{net.Name} has {N(net.Layers.Count)} layers\"),");
+            w.Line($"{N(l.Index)} => {ReadOnly(l.IsLast ? "ws.Scores" : $"ws.{l.Name}Output", "0", $"count * {N(l.Outputs)}")},");
+        w.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"{net.Name} has {N(net.Layers.Count)} layer{(net.Layers.Count == 1 ? "" : "s")}\"),");
         w.Outdent();
         w.Line("};");
         w.Outdent();
@@ -333,7 +338,7 @@ internal static class Emitter
             if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({l.Name}Slope, {N(l.SlopeCount)}), {a}, batch, {N(units)});");
             if (l.IsMaxout) w.Line($"{Kernels}.Maxout.Forward({u}, {a}, batch, {N(units)}, {N(l.Pieces)});");
             if (l.Dropout is float pDrop)
-                w.Line($"{Kernels}.Dropout.Forward({a}.AsSpan(0, batch * {N(units)}), ws.{l.Name}Mask.AsSpan(0, batch * {N(units)}), y, {Catalog.FloatLiteral(pDrop)}, " +
+                w.Line($"{Kernels}.Dropout.Forward({Span($"ws.{l.Name}A", "0", $"batch * {N(units)}")}, {Span($"ws.{l.Name}Mask", "0", $"batch * {N(units)}")}, y, {Catalog.FloatLiteral(pDrop)}, " +
                        $"{Kernels}.Dropout.Mix(dropoutSeed, {N(l.Index)}));");
         }
         w.Line();
@@ -369,10 +374,12 @@ internal static class Emitter
         var below = l.IsFirst ? null : net.Layers[l.Index - 1];
         if (below is null)
             w.Line("//           first layer: nothing flows on to the inputs");
+        else if (below.IsFused && below.Activation is null)
+            w.Line($"//           dx [B, {l.Inputs}] = dz · Wᵀ: {below.Name} is linear, so this is already its dz");
         else if (below.IsFused)
-            w.Line($"//           dx [B, {l.Inputs}] = (dz · Wᵀ) ⊙ {Catalog.ActivationLabel(below.Activation)}′(x): x is {below.Name}'s saved output, its derivative fused into the product");
+            w.Line($"//           dx [B, {l.Inputs}] = (dz · Wᵀ) ⊙ {Catalog.ActivationLabel(below.Activation)}′(x): x is {Own(below.Name)} saved output, its derivative fused into the product");
         else
-            w.Line($"//           dx [B, {l.Inputs}] = dz · Wᵀ: ∂loss/∂ of {below.Name}'s output, which {below.Name}'s own backward carries on");
+            w.Line($"//           dx [B, {l.Inputs}] = dz · Wᵀ: ∂loss/∂ of {Own(below.Name)} output, which {Own(below.Name)} own backward carries on");
 
         var parameters = new List<string> { $"{Ro} p", $"{Rw} dp" };
         if (!l.IsFused) parameters.Add("Workspace ws");
@@ -396,7 +403,7 @@ internal static class Emitter
                 if (l.IsMaxout)
                 {
                     w.Line($"{Kernels}.Maxout.Backward(dyRows, {u}, ws.{l.Name}PieceGradient, batch, {N(units)}, {N(l.Pieces)});");
-                    pre = $"ws.{l.Name}PieceGradient.AsSpan(0, batch * {N(width)})";
+                    pre = Span($"ws.{l.Name}PieceGradient", "0", $"batch * {N(width)}");
                 }
                 if (l.BatchNorm is not null)
                     w.Line($"{Kernels}.BatchNorm.Backward({pre}, ws.{l.Name}XHat, ws.{l.Name}InvStd, p.Slice({l.Name}Gamma, {N(width)}), dp.Slice({l.Name}Gamma, {N(width)}), dp.Slice({l.Name}Beta, {N(width)}), batch, {N(width)});");
@@ -411,6 +418,13 @@ internal static class Emitter
             }
         }
     }
+
+    /// <summary>English possessive of a name: Hidden's, Scores'.</summary>
+    private static string Own(string name) => name.EndsWith("s", System.StringComparison.Ordinal) ? name + "'" : name + "'s";
+
+    /// <summary>A span over part of an array, spelled without extension methods so the user's usings do not matter.</summary>
+    private static string Span(string array, string start, string length) => $"new {Rw}({array}, {start}, {length})";
+    private static string ReadOnly(string array, string start, string length) => $"new {Ro}({array}, {start}, {length})";
 
     /// <summary>The slice of a parameter-shaped block holding the layer's W, or its b.</summary>
     private static string W(LayerShape l, string block) => $"{block}.Slice({l.Name}Weights, {N(l.Inputs)} * {N(l.Width)})";
@@ -495,7 +509,7 @@ internal static class Emitter
             w.Line($"// loss: {Catalog.LossLabel(net.Loss)}, mean over the batch; dScores = ∂loss/∂scores");
             w.Line($"var loss = {Kernels}.{Catalog.LossKernel(net.Loss)}.LossAndGradient(scores, labels, n, ClassCount, dScores);");
             if (net.Last.IsFused && net.Last.Activation is not null)
-                w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>(dScores.AsSpan(0, n * ClassCount), scores);");
+                w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>({Span("dScores", "0", "n * ClassCount")}, scores);");
             w.Line("// backward, last layer first; each writes the gradient of the layer below");
             for (int i = net.Layers.Count - 1; i >= 0; i--)
             {
@@ -540,7 +554,7 @@ internal static class Emitter
     {
         string R = $"{Kernels}.Reference";
         w.Line("// ── Naive reference ─────────────────────────────────────────────────────────────────────────────────────");
-        w.Line("/// <summary>The training-mode loss of <see cref=\"ComputeGradient\"/> (same dropout masks), with plain loops in double precision: the yardstick for gradient checks.</summary>");
+        w.Line("/// <summary>The training-mode loss of ComputeGradient (same dropout masks), with plain loops in double precision: the yardstick for gradient checks.</summary>");
         using (w.Block("public static double ReferenceLoss(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int count, global::Functional.StepOptions options)"))
         {
             w.Line($"if (parameters.Length != ParameterCount) {Throw}($\"expected {{ParameterCount}} parameters, got {{parameters.Length}}\", nameof(parameters));");
@@ -548,7 +562,7 @@ internal static class Emitter
             string input = "x";
             foreach (var l in net.Layers)
             {
-                string v = l.Local;
+                string v = $"a{N(l.Index + 1)}"; // numbered, so no layer name can clash with a parameter
                 w.Line($"var {v} = {R}.Dense({input}, parameters, {l.Name}Weights, {(l.HasBias ? $"{l.Name}Bias" : "-1")}, count, {N(l.Inputs)}, {N(l.Width)}, {R}.Identity);");
                 if (l.BatchNorm is { } bn)
                     w.Line($"{v} = {R}.BatchNorm({v}, parameters, {l.Name}Gamma, {l.Name}Beta, count, {N(l.Width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
@@ -563,7 +577,7 @@ internal static class Emitter
             for (int i = 0; i < net.Layers.Count; i++)
             {
                 var l = net.Layers[i];
-                w.Line($"+ {R}.L2(parameters.Slice({l.Name}Weights, {N(l.Inputs * l.Width)}), options.L2){(i == net.Layers.Count - 1 ? ";" : "")}");
+                w.Line($"+ {R}.L2({W(l, "parameters")}, options.L2){(i == net.Layers.Count - 1 ? ";" : "")}");
             }
             w.Outdent();
         }

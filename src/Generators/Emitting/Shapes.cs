@@ -118,8 +118,8 @@ internal sealed class LayerShape
         _ => null,
     };
 
-    /// <summary>A camel-case local name for generated method bodies.</summary>
-    public string Local => char.ToLowerInvariant(Name[0]) + Name.Substring(1);
+    /// <summary>The layer's property as a C# identifier (a keyword such as 'class' needs its @).</summary>
+    public string Identifier => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(Name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + Name : Name;
 
     /// <summary>The C# expression constructing this layer's DenseLayout.</summary>
     public string DenseLayout

@@ -16,7 +16,8 @@ internal sealed record NetworkSpec(
     bool IsPartial,
     int? Inputs,
     EquatableArray<LayerSpec> Layers,
-    LocationInfo Location);
+    LocationInfo Location,
+    string? UnsupportedForm = null);
 
 /// <summary>What kind of type carries the [Network] attribute: only <see cref="RecordClass"/> is valid.</summary>
 internal enum TypeShape { RecordClass, RecordStruct, Class, Struct, Interface }

@@ -19,10 +19,15 @@ internal static class Parser
     private const string DropoutAttribute = "Functional.Dsl.DropoutAttribute";
     private const string DenseType = "Functional.Dense";
 
-    public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
+    /// <summary>The spec of the declaration, or null when this is a second [Network] on another part of the same partial type.</summary>
+    public static NetworkSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        // A partial type may carry [Network] on several parts (itself a compile error, CS0579): describe it once.
+        var firstAttribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttribute)?.ApplicationSyntaxReference;
+        if (firstAttribute is not null && (firstAttribute.SyntaxTree != syntax.SyntaxTree || !syntax.Span.Contains(firstAttribute.Span)))
+            return null;
         var location = LocationInfo.From(syntax.Identifier.GetLocation())!;
 
         var shape = syntax switch
@@ -42,7 +47,19 @@ internal static class Parser
             IsPartial: syntax.Modifiers.Any(SyntaxKind.PartialKeyword),
             Inputs: ReadInputs(context.Attributes),
             Layers: shape == TypeShape.RecordClass ? ReadLayers(type, cancellation) : EquatableArray<LayerSpec>.Empty,
-            Location: location);
+            Location: location,
+            UnsupportedForm: UnsupportedForm(type, syntax));
+    }
+
+    /// <summary>Declaration forms the generator cannot emit for, named for the diagnostic.</summary>
+    private static string? UnsupportedForm(INamedTypeSymbol type, TypeDeclarationSyntax syntax)
+    {
+        if (type.TypeParameters.Length > 0) return "generic";
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            if (outer.TypeParameters.Length > 0) return $"nested in the generic type '{outer.Name}'";
+        if (type.IsAbstract) return "abstract";
+        if (syntax.Modifiers.Any(SyntaxKind.FileKeyword)) return "file-local";
+        return null;
     }
 
     private static int? ReadInputs(System.Collections.Immutable.ImmutableArray<AttributeData> attributes)
