@@ -15,11 +15,13 @@ var activation = new Option<string>("--activation") { Description = $"Hidden act
 var batchNorm = new Option<bool>("--batchnorm") { Description = "Batch normalization before each hidden activation" };
 var dropout = new Option<bool>("--dropout") { Description = "Inverted dropout (p = 0.2) after each hidden activation, training only" };
 var init = new Option<Functional.Dsl.Init?>("--init") { Description = "Weight initialisation for every layer: Xavier, He, XavierUniform, HeUniform, SmallRandom, Zeros (default: He for the ReLU family, Xavier otherwise)" };
+var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the epochs: constant or cosine", DefaultValueFactory = _ => "constant" };
+schedule.AcceptOnlyFromAmong("constant", "cosine");
 var metrics = new Option<FileInfo?>("--metrics") { Description = "Write per-epoch metrics and the final test accuracy to this JSON file" };
 
 var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default).")
 {
-    epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init,
+    epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule,
 };
 root.SetAction(parse =>
 {
@@ -28,6 +30,6 @@ root.SetAction(parse =>
     string variant = chosen + (bn ? " + batch norm" : "") + (drop ? " + dropout 0.2" : "");
     return Variants.Train(chosen, bn, drop, new Run.Options(
         parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(momentum),
-        parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant));
+        parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant, parse.GetValue(schedule)!));
 });
 return root.Parse(args).Invoke();

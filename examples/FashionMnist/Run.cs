@@ -9,7 +9,21 @@ namespace FashionExample;
 internal static class Run
 {
     public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,
-        Functional.Dsl.Init? Init = null, string Variant = "relu");
+        Functional.Dsl.Init? Init = null, string Variant = "relu", string Schedule = "constant");
+
+    /// <summary>The learning rate for an epoch (1-based): constant, or cosine-annealed from --lr towards 0 over the run.</summary>
+    private static float LearningRate(Options o, int epoch) => o.Schedule switch
+    {
+        "cosine" => (float)(o.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / o.Epochs))),
+        _ => o.LearningRate,
+    };
+
+    private static Optimizer WithLearningRate(Optimizer optimizer, float lr) => optimizer switch
+    {
+        MomentumSgd m => m with { LearningRate = lr },
+        VanillaSgd v => v with { LearningRate = lr },
+        _ => optimizer,
+    };
 
     public static int Fail(string message)
     {
@@ -48,6 +62,8 @@ internal static class Run
 
         var final = Enumerable.Range(1, o.Epochs).Aggregate(TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer), (state, epoch) =>
         {
+            // The learning rate is a value in the optimizer, so a schedule is just a new optimizer each epoch.
+            state = state with { Optimizer = WithLearningRate(state.Optimizer, LearningRate(o, epoch)) };
             var clock = Stopwatch.StartNew();
             var progress = new EpochProgress(epoch, o.Epochs, batchesPerEpoch);
             var next = train.Batches(o.Batch, seed: o.Seed * 1_000_003 + epoch).Fold(state, step, progress);
