@@ -118,6 +118,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>sum[n] = Σ_row dz[row, n], four vectors of columns at a time, rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnSums<TS, TV>(float* dz, float* sum, int rows, int cols)
         where TS : ISimd<TV> where TV : struct
     {

@@ -40,27 +40,91 @@ internal static unsafe class GemmKernel
         public readonly int M = m, K = k, N = n;
     }
 
-    /// <summary>Splits the columns into whole panels over the threads the size of the product earns.</summary>
+    /// <summary>
+    /// At most this many rows go the direct way (<see cref="Direct{TS, TV, TE}"/>): B read in place, no packing.
+    /// With one or two rows each element of B is used once or twice, so copying it first would double the traffic.
+    /// </summary>
+    public const int DirectRows = 2;
+
+    /// <summary>Splits the columns into whole panels (or, for a few rows, whole 4-vector strips) over the threads the product earns.</summary>
     public static void Run<TS, TV, TE>(in Operands p, TE epilogue)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
-        int panel = 2 * TS.Count;
-        int panels = (p.N + panel - 1) / panel;
-        int parts = Parallelism.PartsFor(2L * p.M * p.N * p.K, panels);
-        var job = new Job<TS, TV, TE>(p, epilogue, panels);
+        bool direct = p.M <= DirectRows;
+        int unit = direct ? 4 * TS.Count : 2 * TS.Count;
+        int units = (p.N + unit - 1) / unit;
+        // A product of a few rows is bound by reading B, not by arithmetic: count B's bytes as work too, so a
+        // batch-1 pass over a large weight matrix is shared (each core then streams half of it through its own L2).
+        long work = 2L * p.M * p.N * p.K + (direct ? 16L * p.N * p.K : 0);
+        int parts = Parallelism.PartsFor(work, units);
+        var job = new Job<TS, TV, TE>(p, epilogue, units, direct);
         if (parts == 1) job.Run(0, 1);
         else Parallelism.Run(ref job, parts);
     }
 
-    private readonly struct Job<TS, TV, TE>(Operands p, TE epilogue, int panels) : IParallelJob
+    private readonly struct Job<TS, TV, TE>(Operands p, TE epilogue, int units, bool direct) : IParallelJob
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         public void Run(int part, int parts)
         {
-            var (first, last) = Parallelism.Range(panels, part, parts);
-            int panel = 2 * TS.Count;
-            if (first < last) Columns<TS, TV, TE>(p, epilogue, first * panel, Math.Min(last * panel, p.N));
+            var (first, last) = Parallelism.Range(units, part, parts);
+            int unit = direct ? 4 * TS.Count : 2 * TS.Count;
+            if (first >= last) return;
+            int from = first * unit, to = Math.Min(last * unit, p.N);
+            if (direct) Direct<TS, TV, TE>(p, epilogue, from, to);
+            else Columns<TS, TV, TE>(p, epilogue, from, to);
         }
+    }
+
+    /// <summary>
+    /// Columns [from, to) for a product of at most <see cref="DirectRows"/> rows, reading B where it lies: strips of
+    /// four vectors per row, then single vectors, then (only in the last strip, whoever runs it) single lanes.
+    /// Every lane is the same FMA chain in k order as in the packed path; only the last N mod w columns differ,
+    /// summed at the one-lane width, and those are the same columns for any split.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Direct<TS, TV, TE>(in Operands p, TE e, int from, int to)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        int w = TS.Count, col = from;
+        for (; col + 4 * w <= to; col += 4 * w)
+            for (int row = 0; row < p.M; row++) Strip4<TS, TV, TE>(p, e, row, col);
+        for (; col + w <= to; col += w)
+            for (int row = 0; row < p.M; row++) Strip1<TS, TV, TE>(p, e, row, col);
+        for (; col < to; col++)
+            for (int row = 0; row < p.M; row++) Strip1<Scalar, float, TE>(p, e, row, col);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Strip4<TS, TV, TE>(in Operands p, TE e, nint row, nint col)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        nint w = TS.Count, ldb = p.Ldb, aCol = p.ACol;
+        float* a = p.A + row * p.ARow;
+        float* b = p.B + col;
+        TV c0 = TS.Zero, c1 = TS.Zero, c2 = TS.Zero, c3 = TS.Zero;
+        for (int k = 0; k < p.K; k++, a += aCol, b += ldb)
+        {
+            TV x = TS.Broadcast(*a);
+            c0 = TS.MultiplyAdd(x, TS.Load(b), c0); c1 = TS.MultiplyAdd(x, TS.Load(b + w), c1);
+            c2 = TS.MultiplyAdd(x, TS.Load(b + 2 * w), c2); c3 = TS.MultiplyAdd(x, TS.Load(b + 3 * w), c3);
+        }
+        float* c = p.C + row * p.Ldc + col;
+        TS.Store(c, e.Apply<TS, TV>(c0, row, col)); TS.Store(c + w, e.Apply<TS, TV>(c1, row, col + w));
+        TS.Store(c + 2 * w, e.Apply<TS, TV>(c2, row, col + 2 * w)); TS.Store(c + 3 * w, e.Apply<TS, TV>(c3, row, col + 3 * w));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Strip1<TS, TV, TE>(in Operands p, TE e, nint row, nint col)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        nint ldb = p.Ldb, aCol = p.ACol;
+        float* a = p.A + row * p.ARow;
+        float* b = p.B + col;
+        TV c0 = TS.Zero;
+        for (int k = 0; k < p.K; k++, a += aCol, b += ldb)
+            c0 = TS.MultiplyAdd(TS.Broadcast(*a), TS.Load(b), c0);
+        TS.Store(p.C + row * p.Ldc + col, e.Apply<TS, TV>(c0, row, col));
     }
 
     /// <summary>Equal k blocks of at most <see cref="KBlock"/>: the summation order depends on K only.</summary>
@@ -68,6 +132,7 @@ internal static unsafe class GemmKernel
     private static int KcFor(int k) => k <= KBlock ? k : (k + (k + KBlock - 1) / KBlock - 1) / ((k + KBlock - 1) / KBlock);
 
     /// <summary>Computes columns [from, to) of C, all rows. <paramref name="from"/> is a multiple of the panel width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns<TS, TV, TE>(in Operands p, TE e, int from, int to)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
@@ -112,6 +177,7 @@ internal static unsafe class GemmKernel
     /// B[kc, nc] (row stride ldb) → panels of kc × 2w floats, one after another, columns past nc zeroed,
     /// so the micro-kernel reads B with unit stride and never needs a column tail.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pack<TS, TV>(float* b, nint ldb, int kc, int nc, float* packed)
         where TS : ISimd<TV> where TV : struct
     {
@@ -141,6 +207,7 @@ internal static unsafe class GemmKernel
     /// row of A, so they are finite and simply dropped), then store the valid part with the epilogue one lane at a
     /// time, so no load or store reaches past the matrix.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Edge<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows, int cols, float* tile)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {

@@ -10,6 +10,7 @@ internal static unsafe class Transposition
 {
     private const int Block = 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float* source, float* destination, int rows, int cols)
     {
         int r8 = 0, c8 = 0;
@@ -31,6 +32,7 @@ internal static unsafe class Transposition
         Scalar(source, destination, rows, cols, r8, rows, 0, c8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scalar(float* source, float* destination, int rows, int cols, int rFrom, int rTo, int cFrom, int cTo)
     {
         for (int r0 = rFrom; r0 < rTo; r0 += Block)

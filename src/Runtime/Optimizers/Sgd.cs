@@ -131,6 +131,7 @@ internal static unsafe class MomentumPass
     private readonly struct Apply : IMode { public static bool Applies => true; }
     private readonly struct Write : IMode { public static bool Applies => false; }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Pass<TMode>(float* v, float* g, float* t, int from, int to, float momentum, float step) where TMode : IMode
     {
         int i = from;

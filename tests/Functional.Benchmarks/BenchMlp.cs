@@ -1,0 +1,11 @@
+// The network the benchmarks time: the README example's 784-256(ReLU)-128(ReLU)-10 MLP, declared again so examples/ stays untouched.
+using Functional;
+using Functional.Dsl;
+
+namespace Functional.Benchmarks;
+
+[Network(Inputs = 784)]
+public sealed partial record BenchMlp(
+    [Dense(256), Relu] Dense Hidden1,
+    [Dense(128), Relu] Dense Hidden2,
+    [Dense(10), SoftmaxCrossEntropy] Dense Scores);

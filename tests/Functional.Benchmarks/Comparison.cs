@@ -1,0 +1,223 @@
+// `compare`: Functional and PyTorch side by side, interleaved run by run in one session, printed as one table of medians and ratios.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Functional.Data;
+using Functional.Kernels;
+using Functional.Optimizers;
+using Functional.Training;
+
+namespace Functional.Benchmarks;
+
+/// <summary>
+/// For every figure and every run, times our side and then PyTorch's (the order alternates between runs), so
+/// both meet the same background load; each table row shows the medians and the ratio of the medians, plus the
+/// spread of the per-run ratios. PyTorch runs as a long-lived child (bench/torch_reference.py --serve) with the
+/// OpenMP OpenBLAS, and holds the same data in memory.
+/// </summary>
+public static class Comparison
+{
+    private sealed record Figure(string Key, string Label, int Threads, double Target);
+
+    private static readonly Figure[] Figures =
+    [
+        new("epoch64", "epoch, batch 64", 1, 1.6),
+        new("epoch64", "epoch, batch 64", 2, 2.0),
+        new("epoch256", "epoch, batch 256", 1, 0),
+        new("epoch256", "epoch, batch 256", 2, 0),
+        new("infer1", "batch-1 inference", 1, 5.0),
+        new("step1", "batch-1 training step", 1, 8.0),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int runs = Option(args, "--runs", 5);
+        string only = OptionText(args, "--figures", "");
+        string root = FindRepository();
+        var figures = Figures.Where(f => only.Length == 0 || only.Split(',').Contains(f.Key)).ToArray();
+
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, kernels at {Cpu.Best}; .NET {Environment.Version}; {runs} runs per figure, interleaved");
+        var data = Load();
+        Console.WriteLine($"data: {data.Count:N0} training images × {data.FeatureCount}, standardised, in memory");
+
+        using var torch = Torch.Start(root);
+        Console.WriteLine($"PyTorch: {torch.Version}, BLAS from {torch.Blas}");
+        var ours = new Ours(data);
+
+        var results = figures.ToDictionary(f => f, _ => (Ours: new List<double>(), Torch: new List<double>()));
+        for (int run = 0; run < runs; run++)
+            foreach (var f in figures)
+            {
+                // Alternate who goes first, so neither side always inherits the other's warm or cold caches.
+                if (run % 2 == 0) { results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); results[f].Torch.Add(torch.Measure(f.Key, f.Threads)); }
+                else { results[f].Torch.Add(torch.Measure(f.Key, f.Threads)); results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); }
+                Console.Error.Write($"\rrun {run + 1}/{runs} {f.Label}, {f.Threads} thread(s)          ");
+            }
+        Console.Error.WriteLine();
+
+        Console.WriteLine();
+        Console.WriteLine("| figure | threads | Functional (median) | PyTorch (median) | speed-up (PyTorch ÷ Functional) | per-run speed-ups (min–max) | target |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var f in figures)
+        {
+            var (o, t) = results[f];
+            double mo = Median(o), mt = Median(t);
+            var ratios = o.Zip(t, (a, b) => b / a).ToArray();
+            string target = f.Target > 0 ? $"≥ {f.Target:0.0}× ({(mt / mo >= f.Target ? "met" : "not met")})" : "—";
+            Console.WriteLine($"| {f.Label} | {f.Threads} | {Show(mo)} | {Show(mt)} | **{mt / mo:F2}×** | {ratios.Min():F2}–{ratios.Max():F2}× | {target} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("The 784×256 layer's products at batch 256, one thread (medians of 9):");
+        foreach (var r in KernelRates.Measure(runs: 9)) Console.WriteLine("  " + r);
+        return 0;
+    }
+
+    private static string Show(double seconds) => seconds >= 0.1 ? $"{seconds:F3} s" : seconds >= 1e-3 ? $"{seconds * 1e3:F2} ms" : $"{seconds * 1e6:F1} µs";
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>Fashion-MNIST's 60,000 training images less 5,000 held out, standardised with one mean and std, as PyTorch's side does.</summary>
+    private static Dataset Load()
+    {
+        var fashion = FashionMnist.Load().ThrowIfFail();
+        if (fashion.Train.Count < 60_000)
+            throw new InvalidOperationException($"the comparison needs the full data set (apt-get install dataset-fashion-mnist), found only {fashion.Source}");
+        var (train, _) = fashion.Train.Split(5000, 1);
+        var features = train.Features.ToArray();
+        double sum = 0, squares = 0;
+        foreach (var v in features) { sum += v; squares += (double)v * v; }
+        double mean = sum / features.Length, std = Math.Sqrt(squares / features.Length - mean * mean);
+        for (int i = 0; i < features.Length; i++) features[i] = (float)((features[i] - mean) / std);
+        return train.WithFeatures(features);
+    }
+
+    /// <summary>Our side: one training state per figure, trained on across runs, like PyTorch's.</summary>
+    private sealed class Ours(Dataset data)
+    {
+        private readonly Dictionary<string, TrainState<BenchMlp>> states = [];
+        private int seed;
+
+        private TrainState<BenchMlp> State(string key)
+        {
+            if (!states.TryGetValue(key, out var state))
+            {
+                state = TrainState.Of(BenchMlp.Init(7), Sgd.Momentum(0.01f, 0.9f));
+                // Warm up: reach the JIT's optimised tier on the same code paths before any timing.
+                var warm = data.Take(4096);
+                foreach (int batch in new[] { 64, 256, 1 })
+                    state = warm.Batches(batch, 0).Take(batch == 1 ? 2000 : 64).Fold(state, BenchMlp.Step);
+                states[key] = state;
+            }
+            return state;
+        }
+
+        public double Measure(string key, int threads)
+        {
+            Parallelism.Threads = threads;
+            var state = State(key);
+            switch (key)
+            {
+                case "epoch64":
+                case "epoch256":
+                {
+                    int batch = key == "epoch64" ? 64 : 256;
+                    var clock = Stopwatch.StartNew();
+                    state = data.Batches(batch, ++seed).Fold(state, BenchMlp.Step);
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    states[key] = state;
+                    return seconds;
+                }
+                case "infer1":
+                {
+                    var parameters = state.Model.Parameters.Span;
+                    var buffers = state.Model.Buffers.Span;
+                    var workspace = new BenchMlp.Workspace(1);
+                    var scores = new float[BenchMlp.ClassCount];
+                    const int n = 20000;
+                    for (int i = 0; i < 2000; i++) BenchMlp.Infer(parameters, buffers, data.Row(i % 1000), 1, scores, workspace);
+                    var clock = Stopwatch.StartNew();
+                    for (int i = 0; i < n; i++) BenchMlp.Infer(parameters, buffers, data.Row(i % 1000), 1, scores, workspace);
+                    return clock.Elapsed.TotalSeconds / n;
+                }
+                case "step1":
+                {
+                    const int n = 5000;
+                    var batches = data.Batches(1, ++seed).Take(n).ToArray();
+                    var clock = Stopwatch.StartNew();
+                    state = batches.Fold(state, BenchMlp.Step);
+                    double seconds = clock.Elapsed.TotalSeconds / n;
+                    states[key] = state;
+                    return seconds;
+                }
+                default: throw new ArgumentException($"unknown figure {key}");
+            }
+        }
+    }
+
+    /// <summary>The PyTorch side: bench/torch_reference.py --serve as a child process, one request per line.</summary>
+    private sealed class Torch : IDisposable
+    {
+        private readonly Process process;
+        public string Version { get; }
+        public string Blas { get; }
+
+        private Torch(Process process, string version, string blas) => (this.process, Version, Blas) = (process, version, blas);
+
+        public static Torch Start(string root)
+        {
+            const string blas = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+            if (!Directory.Exists(blas))
+                throw new InvalidOperationException($"{blas} is missing: apt-get install -y libopenblas0-openmp (without it torch uses the reference BLAS, ~20× slower)");
+            var info = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(root, "bench", "torch_reference.py"), "--serve"])
+            {
+                RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
+            };
+            info.Environment["LD_LIBRARY_PATH"] = blas;
+            var process = Process.Start(info) ?? throw new InvalidOperationException("could not start /usr/bin/python3");
+            using var ready = JsonDocument.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("bench/torch_reference.py exited before it was ready"));
+            return new Torch(process, ready.RootElement.GetProperty("torch").GetString()!, ready.RootElement.GetProperty("blas").GetString()!);
+        }
+
+        public double Measure(string key, int threads)
+        {
+            process.StandardInput.WriteLine($"{key} {threads.ToString(CultureInfo.InvariantCulture)}");
+            process.StandardInput.Flush();
+            string line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("bench/torch_reference.py stopped answering");
+            using var answer = JsonDocument.Parse(line);
+            return answer.RootElement.GetProperty("seconds").GetDouble();
+        }
+
+        public void Dispose()
+        {
+            process.StandardInput.Close();
+            if (!process.WaitForExit(10_000)) process.Kill();
+            process.Dispose();
+        }
+    }
+
+    private static string FindRepository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Functional.sln"))) return dir.FullName;
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Functional.sln"))) return dir.FullName;
+        throw new InvalidOperationException("run from inside the repository (Functional.sln not found)");
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string OptionText(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}

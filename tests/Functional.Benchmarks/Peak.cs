@@ -1,0 +1,169 @@
+// What "peak" means on the machine at hand: FMA throughput from a register-only loop, and the rate our big products reach.
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Functional.Kernels;
+
+namespace Functional.Benchmarks;
+
+/// <summary>
+/// The roofline's ceiling, measured rather than quoted: twelve independent FMA chains (more than latency × ports,
+/// 4 cycles × 2 pipes on Zen 3), so the loop runs at the FMA units' throughput. Run on the widest width the CPU
+/// accelerates, since that is what the kernels use.
+/// </summary>
+public static class Peak
+{
+    public static int Run()
+    {
+        Console.WriteLine($"CPU width {Cpu.Best}, Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256: {Vector256.IsHardwareAccelerated}");
+        Console.WriteLine($"FMA peak, one core: {FmaGflops():F1} GFLOP/s (best of 7)");
+        foreach (var r in KernelRates.Measure(runs: 9))
+            Console.WriteLine(r);
+        return 0;
+    }
+
+    /// <summary>Best of seven ~0.1 s runs, in GFLOP/s of the calling thread's on-CPU time.</summary>
+    public static double FmaGflops()
+    {
+        double best = 0;
+        for (int run = 0; run < 7; run++)
+        {
+            long iterations = 4_000_000;
+            double start = ThreadClock.Now();
+            float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
+            double seconds = ThreadClock.Now() - start;
+            int lanes = Cpu.Best == Isa.Vector512 ? 16 : 8;
+            best = Math.Max(best, iterations * 12.0 * lanes * 2 / seconds / 1e9);
+            GC.KeepAlive(sink);
+        }
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains256(long iterations)
+    {
+        Vector256<float> m = Vector256.Create(0.999999f), c = Vector256.Create(1e-7f);
+        Vector256<float> a0 = Vector256.Create(1f), a1 = a0 + a0, a2 = a1 + a0, a3 = a2 + a0, a4 = a3 + a0, a5 = a4 + a0;
+        Vector256<float> a6 = a5 + a0, a7 = a6 + a0, a8 = a7 + a0, a9 = a8 + a0, a10 = a9 + a0, a11 = a10 + a0;
+        for (long i = 0; i < iterations; i++)
+        {
+            a0 = Vector256.MultiplyAddEstimate(a0, m, c); a1 = Vector256.MultiplyAddEstimate(a1, m, c);
+            a2 = Vector256.MultiplyAddEstimate(a2, m, c); a3 = Vector256.MultiplyAddEstimate(a3, m, c);
+            a4 = Vector256.MultiplyAddEstimate(a4, m, c); a5 = Vector256.MultiplyAddEstimate(a5, m, c);
+            a6 = Vector256.MultiplyAddEstimate(a6, m, c); a7 = Vector256.MultiplyAddEstimate(a7, m, c);
+            a8 = Vector256.MultiplyAddEstimate(a8, m, c); a9 = Vector256.MultiplyAddEstimate(a9, m, c);
+            a10 = Vector256.MultiplyAddEstimate(a10, m, c); a11 = Vector256.MultiplyAddEstimate(a11, m, c);
+        }
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains512(long iterations)
+    {
+        Vector512<float> m = Vector512.Create(0.999999f), c = Vector512.Create(1e-7f);
+        Vector512<float> a0 = Vector512.Create(1f), a1 = a0 + a0, a2 = a1 + a0, a3 = a2 + a0, a4 = a3 + a0, a5 = a4 + a0;
+        Vector512<float> a6 = a5 + a0, a7 = a6 + a0, a8 = a7 + a0, a9 = a8 + a0, a10 = a9 + a0, a11 = a10 + a0;
+        for (long i = 0; i < iterations; i++)
+        {
+            a0 = Vector512.MultiplyAddEstimate(a0, m, c); a1 = Vector512.MultiplyAddEstimate(a1, m, c);
+            a2 = Vector512.MultiplyAddEstimate(a2, m, c); a3 = Vector512.MultiplyAddEstimate(a3, m, c);
+            a4 = Vector512.MultiplyAddEstimate(a4, m, c); a5 = Vector512.MultiplyAddEstimate(a5, m, c);
+            a6 = Vector512.MultiplyAddEstimate(a6, m, c); a7 = Vector512.MultiplyAddEstimate(a7, m, c);
+            a8 = Vector512.MultiplyAddEstimate(a8, m, c); a9 = Vector512.MultiplyAddEstimate(a9, m, c);
+            a10 = Vector512.MultiplyAddEstimate(a10, m, c); a11 = Vector512.MultiplyAddEstimate(a11, m, c);
+        }
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
+    }
+}
+
+/// <summary>
+/// One product's measured rate as a fraction of the measured FMA peak. <see cref="Seconds"/> is the median of the
+/// thread's on-CPU time per product (CLOCK_THREAD_CPUTIME_ID), which time slices lost to other tenants of a shared
+/// machine do not inflate; <see cref="WallSeconds"/> is the median wall-clock time, for comparison.
+/// </summary>
+public sealed record KernelRate(string Name, int M, int K, int N, double Seconds, double WallSeconds, double Peak)
+{
+    public double Gflops => 2.0 * M * K * N / Seconds / 1e9;
+    public double FractionOfPeak => Gflops / Peak;
+    public override string ToString() =>
+        $"{Name,-30} {M}×{K}×{N}: {Seconds * 1e6,7:F1} µs on-CPU ({WallSeconds * 1e6,7:F1} µs wall)  {Gflops,6:F1} GFLOP/s = {FractionOfPeak,6:P1} of the {Peak:F1} GFLOP/s peak";
+}
+
+/// <summary>The calling thread's CPU time, from the kernel: immune to time slices given to other processes.</summary>
+public static class ThreadClock
+{
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private const int ThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
+
+    /// <summary>Seconds of CPU this thread has used; falls back to wall-clock time where the call is unavailable.</summary>
+    public static double Now()
+    {
+        if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuTime, out var t) == 0) return t.Seconds + t.Nanoseconds * 1e-9;
+        return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+    }
+}
+
+/// <summary>The 784×256 layer's three products at batch 256 on one thread, medians of several timed runs.</summary>
+public static unsafe class KernelRates
+{
+    public const int Batch = 256, Inputs = 784, Outputs = 256;
+
+    public static IReadOnlyList<KernelRate> Measure(int runs)
+    {
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = 1;
+        try
+        {
+            double peak = Peak.FmaGflops();
+            var x = Buffer(Batch * Inputs, 1); var w = Buffer(Inputs * Outputs, 2); var b = Buffer(Outputs, 3);
+            var y = Buffer(Batch * Outputs, 4); var dz = Buffer(Batch * Outputs, 5); var dw = Buffer(Inputs * Outputs, 6);
+            var wt = Buffer(Inputs * Outputs, 7); var dx = Buffer(Batch * Inputs, 8); var below = Buffer(Batch * Inputs, 9);
+            fixed (float* px = x, pw = w, pb = b, py = y, pdz = dz, pdw = dw, pwt = wt, pdx = dx, pbelow = below)
+            {
+                float* cx = px, cw = pw, cb = pb, cy = py, cdz = pdz, cdw = pdw, cwt = pwt, cdx = pdx, cbelow = pbelow;
+                return
+                [
+                    Rate("forward x·W + b, ReLU", Batch, Inputs, Outputs, peak, runs, () => Gemm.Forward<Relu>(cx, cw, cb, cy, Batch, Inputs, Outputs)),
+                    Rate("weight gradient xᵀ·dz", Inputs, Batch, Outputs, peak, runs, () => Gemm.WeightGradient(cx, cdz, cdw, Batch, Inputs, Outputs)),
+                    Rate("input gradient dz·Wᵀ ⊙ ReLU′", Batch, Outputs, Inputs, peak, runs, () => Gemm.InputGradient<Relu>(cdz, cw, cwt, cbelow, cdx, Batch, Inputs, Outputs)),
+                ];
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
+    private static float[] Buffer(int n, int seed)
+    {
+        var random = new SeededRandom(seed);
+        var values = GC.AllocateArray<float>(n, pinned: true);
+        for (int i = 0; i < n; i++) values[i] = (float)(random.NextDouble() - 0.5);
+        return values;
+    }
+
+    private static KernelRate Rate(string name, int m, int k, int n, double peak, int runs, Action product)
+    {
+        for (int i = 0; i < 20; i++) product(); // reach the optimised tier
+        var cpu = new double[runs];
+        var wall = new double[runs];
+        const int repeats = 50;
+        for (int run = 0; run < runs; run++)
+        {
+            double start = ThreadClock.Now();
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < repeats; i++) product();
+            wall[run] = clock.Elapsed.TotalSeconds / repeats;
+            cpu[run] = (ThreadClock.Now() - start) / repeats;
+        }
+        Array.Sort(cpu);
+        Array.Sort(wall);
+        return new KernelRate(name, m, k, n, cpu[runs / 2], wall[runs / 2], peak);
+    }
+}

@@ -1,0 +1,106 @@
+// `profile`: where one training step's time goes, kernel by kernel, in on-CPU microseconds (robust on a shared machine).
+using System.Diagnostics;
+using Functional.Data;
+using Functional.Kernels;
+using Functional.Optimizers;
+using Functional.Training;
+
+namespace Functional.Benchmarks;
+
+/// <summary>
+/// Times each kernel call the generated BenchMlp step makes, with the step's own shapes, then the whole step,
+/// and prints the share of each. The parts should add up to about the whole; what is left is the step's glue.
+/// </summary>
+public static unsafe class Profile
+{
+    public static int Run(string[] args)
+    {
+        int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
+        Parallelism.Threads = threads;
+        foreach (int batch in args.Length > 0 ? args[0].Split(',').Select(int.Parse) : [64, 256, 1])
+            Print(batch);
+        return 0;
+    }
+
+    private static void Print(int batch)
+    {
+        const int i1 = 784, o1 = 256, o2 = 128, o3 = 10;
+        var x = Buffer(batch * i1); var h1 = Buffer(batch * o1); var h2 = Buffer(batch * o2); var s = Buffer(batch * o3);
+        var ds = Buffer(batch * o3); var dh2 = Buffer(batch * o2); var dh1 = Buffer(batch * o1);
+        var p = Buffer(BenchMlp.ParameterCount); var g = Buffer(BenchMlp.ParameterCount);
+        var wt2 = Buffer(o1 * o2); var wt3 = Buffer(o2 * o3);
+        var labels = new int[batch];
+        var data = Dataset.Create("random", Buffer(4096 * i1), Enumerable.Range(0, 4096).Select(i => i % 10).ToArray(), i1, 10).ThrowIfFail();
+        int w1 = 0, b1 = i1 * o1, w2 = b1 + o1, b2 = w2 + o1 * o2, w3 = b2 + o2, b3 = w3 + o2 * o3;
+
+        var rows = new List<(string, double)>();
+        fixed (float* px = x, ph1 = h1, ph2 = h2, ps = s, pds = ds, pdh2 = dh2, pdh1 = dh1, pp = p, pg = g, pwt2 = wt2, pwt3 = wt3)
+        fixed (int* pl = labels)
+        {
+            float* cx = px, ch1 = ph1, ch2 = ph2, cs = ps, cds = pds, cdh2 = pdh2, cdh1 = pdh1, cp = pp, cg = pg, cwt2 = pwt2, cwt3 = pwt3;
+            int* cl = pl;
+            var batchOf = data.Batches(batch, 1).First();
+            var xs = x; var ls = labels;
+            rows.Add(("gather the batch", Time(() => batchOf.Gather(xs, ls))));
+            rows.Add(("Hidden1 forward x·W+b, ReLU", Time(() => Gemm.Forward<Relu>(cx, cp + w1, cp + b1, ch1, batch, i1, o1))));
+            rows.Add(("Hidden2 forward", Time(() => Gemm.Forward<Relu>(ch1, cp + w2, cp + b2, ch2, batch, o1, o2))));
+            rows.Add(("Scores forward", Time(() => Gemm.Forward<Identity>(ch2, cp + w3, cp + b3, cs, batch, o2, o3))));
+            rows.Add(("softmax cross-entropy", Time(() => SoftmaxCrossEntropy.LossAndGradient(cs, cl, batch, o3, cds))));
+            rows.Add(("Scores dW, db", Time(() => { Gemm.WeightGradient(ch2, cds, cg + w3, batch, o2, o3); Gemm.BiasGradient(cds, cg + b3, batch, o3); })));
+            rows.Add(("Scores dx (Wᵀ, dz·Wᵀ ⊙ ReLU′)", Time(() => Gemm.InputGradient<Relu>(cds, cp + w3, cwt3, ch2, cdh2, batch, o2, o3))));
+            rows.Add(("Hidden2 dW, db", Time(() => { Gemm.WeightGradient(ch1, cdh2, cg + w2, batch, o1, o2); Gemm.BiasGradient(cdh2, cg + b2, batch, o2); })));
+            rows.Add(("Hidden2 dx (Wᵀ, dz·Wᵀ ⊙ ReLU′)", Time(() => Gemm.InputGradient<Relu>(cdh2, cp + w2, cwt2, ch1, cdh1, batch, o1, o2))));
+            rows.Add(("Hidden2 Wᵀ alone", Time(() => Gemm.Transpose(cp + w2, cwt2, o1, o2))));
+            rows.Add(("Hidden1 dW, db", Time(() => { Gemm.WeightGradient(cx, cdh1, cg + w1, batch, i1, o1); Gemm.BiasGradient(cdh1, cg + b1, batch, o1); })));
+        }
+        var optimizer = Sgd.Momentum(0.01f, 0.9f);
+        var velocity = optimizer.Init(BenchMlp.ParameterCount);
+        rows.Add(("SGD momentum update", Time(() => optimizer.ApplyInPlace(p, g, velocity))));
+        double parts = rows.Sum(r => r.Item2);
+
+        var state = TrainState.Of(BenchMlp.Init(7), optimizer);
+        var many = data.Batches(batch, 2).Take(Math.Max(16, 2048 / batch)).ToArray();
+        var warmFold = Stopwatch.StartNew();
+        while (warmFold.ElapsedMilliseconds < 400) state = many.Fold(state, BenchMlp.Step);
+        double whole = double.MaxValue, wholeWall = double.MaxValue;
+        for (int i = 0; i < 7; i++)
+        {
+            double start = ThreadClock.Now();
+            var clock = Stopwatch.StartNew();
+            state = many.Fold(state, BenchMlp.Step);
+            wholeWall = Math.Min(wholeWall, clock.Elapsed.TotalSeconds / many.Length);
+            whole = Math.Min(whole, (ThreadClock.Now() - start) / many.Length);
+        }
+
+        Console.WriteLine($"batch {batch}, {Parallelism.Threads} thread(s): best on-CPU µs of the calling thread (with 2+ threads the parts run partly elsewhere: read the wall clock)");
+        foreach (var (name, t) in rows) Console.WriteLine($"  {name,-36} {t * 1e6,9:F1} µs  {t / whole,6:P1}");
+        Console.WriteLine($"  {"sum of the parts",-36} {parts * 1e6,9:F1} µs");
+        Console.WriteLine($"  {"whole step (Fold)",-36} {whole * 1e6,9:F1} µs  ({1.0 * 1_007_104 * batch / whole / 1e9:F1} GFLOP/s)");
+        Console.WriteLine($"  {"whole step (Fold), wall clock",-36} {wholeWall * 1e6,9:F1} µs  ({1.0 * 1_007_104 * batch / wholeWall / 1e9:F1} GFLOP/s)");
+    }
+
+    private static float[] Buffer(int n)
+    {
+        var random = new SeededRandom(n);
+        var values = GC.AllocateArray<float>(n, pinned: true);
+        for (int i = 0; i < n; i++) values[i] = (float)(random.NextDouble() - 0.5) * 0.1f;
+        return values;
+    }
+
+    /// <summary>Best per-call on-CPU time over several rounds, after warming up to the optimised tier.</summary>
+    private static double Time(Action action)
+    {
+        // Tiered compilation promotes a method ~100 ms after its 30th call: warm up for longer than that.
+        var warm = Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 400) action();
+        double best = double.MaxValue;
+        for (int round = 0; round < 7; round++)
+        {
+            int n = 20;
+            double start = ThreadClock.Now();
+            for (int i = 0; i < n; i++) action();
+            best = Math.Min(best, (ThreadClock.Now() - start) / n);
+        }
+        return best;
+    }
+}
