@@ -1,0 +1,95 @@
+// Every pointwise activation's SIMD forward and output-based derivative against the naive double reference, at every width.
+using Functional.Kernels;
+
+namespace Functional.Tests.Kernels;
+
+public sealed class PointwiseActivationTests
+{
+    private readonly struct Slope : IConstant { public static float Value => 0.1f; }
+    private readonly struct Alpha : IConstant { public static float Value => 0.7f; }
+
+    /// <summary>An activation under test: its kernel instantiation and the reference f and f′ in double.</summary>
+    public sealed record Case(string Name, Action<Span<float>> Forward, Action<Span<float>, float[]> Backward, Func<double, double> F, Func<double, double> Derivative,
+        Action<float[], float[], float[], int> GemmForward, Action<float[], float[], float[], float[], float[], int> GemmBackward)
+    {
+        public override string ToString() => Name;
+    }
+
+    private static Case Make<TAct>(string name, Func<double, double> f, Func<double, double> derivative) where TAct : IActivation
+        => new(name, y => ActivationPass.ForwardInPlace<TAct>(y), (dy, y) => ActivationPass.BackwardInPlace<TAct>(dy, y), f, derivative,
+            (x, w, y, n) => Gemm.Forward<TAct>(x, w, new float[n], y, 1, n, n),
+            (dz, w, wt, below, dx, n) => Gemm.InputGradient<TAct>(dz, w, wt, below, dx, 1, n, n));
+
+    private static readonly Case[] Activations =
+    [
+        Make<Relu>("ReLU", Reference.Relu, z => z > 0 ? 1 : 0),
+        Make<Sigmoid>("sigmoid", Reference.Sigmoid, z => Reference.Sigmoid(z) * (1 - Reference.Sigmoid(z))),
+        Make<Tanh>("tanh", Reference.Tanh, z => 1 - Math.Tanh(z) * Math.Tanh(z)),
+        Make<LeakyRelu<Slope>>("leaky ReLU 0.1", z => Reference.LeakyRelu(z, 0.1f), z => z > 0 ? 1 : 0.1f),
+        Make<Elu<Alpha>>("ELU 0.7", z => Reference.Elu(z, 0.7f), z => z > 0 ? 1 : 0.7f * Math.Exp(z)),
+    ];
+
+    public static TheoryData<Case, Isa, int> Cases() => Table(1, 7, 17, 255, 257);
+
+    /// <summary>Shorter lengths for the product: an identity matrix of 255² is slow at the emulated widths and adds nothing.</summary>
+    public static TheoryData<Case, Isa, int> EpilogueCases() => Table(1, 7, 17, 33);
+
+    private static TheoryData<Case, Isa, int> Table(params int[] lengths)
+    {
+        var data = new TheoryData<Case, Isa, int>();
+        foreach (var a in Activations)
+            foreach (var isa in Widths.All)
+                foreach (int n in lengths)
+                    data.Add(a, isa, n);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_and_derivative_match_the_reference(Case activation, Isa isa, int length)
+    {
+        using var _ = Cpu.Pin(isa);
+        // Inputs spanning the saturating tails (±12) and values near the kinks.
+        var z = Fill.Uniform(length, seed: length, scale: 12f);
+        if (length > 2) { z[0] = 0f; z[1] = -80f; z[2] = 80f; }
+        var y = (float[])z.Clone();
+        activation.Forward(y);
+        double forward = 0;
+        for (int i = 0; i < length; i++) forward = Math.Max(forward, Math.Abs(y[i] - activation.F(z[i])));
+
+        var dy = Fill.Uniform(length, seed: length + 1);
+        var dz = (float[])dy.Clone();
+        activation.Backward(dz, y);
+        double backward = 0;
+        for (int i = 0; i < length; i++)
+            if (z[i] != 0f) backward = Math.Max(backward, Math.Abs(dz[i] - dy[i] * activation.Derivative(z[i])));
+
+        Assert.True(forward < 2e-6, $"{activation.Name} at {isa}, n = {length}: max |f − reference| = {forward:E2}");
+        Assert.True(backward < 2e-6, $"{activation.Name} at {isa}, n = {length}: max |dz − reference| = {backward:E2}");
+        Assert.All(y, v => Assert.True(float.IsFinite(v), $"{activation.Name}: non-finite output {v}"));
+    }
+
+    /// <summary>The same activations as the epilogues of the matrix product, which instantiate them at every vector width.</summary>
+    [Theory]
+    [MemberData(nameof(EpilogueCases))]
+    public void As_the_product_epilogue_they_match_the_reference(Case activation, Isa isa, int length)
+    {
+        using var _ = Cpu.Pin(isa);
+        var identity = new float[length * length];
+        for (int i = 0; i < length; i++) identity[i * length + i] = 1f;
+        var z = Fill.Uniform(length, seed: length, scale: 12f);
+        var y = new float[length];
+        activation.GemmForward(z, identity, y, length); // y = f(z·I + 0)
+        double forward = 0;
+        for (int i = 0; i < length; i++) forward = Math.Max(forward, Math.Abs(y[i] - activation.F(z[i])));
+
+        var dy = Fill.Uniform(length, seed: length + 1);
+        var dx = new float[length];
+        activation.GemmBackward(dy, identity, new float[length * length], y, dx, length); // dx = (dy·Iᵀ) ⊙ f′(y)
+        double backward = 0;
+        for (int i = 0; i < length; i++) backward = Math.Max(backward, Math.Abs(dx[i] - dy[i] * activation.Derivative(z[i])));
+
+        Assert.True(forward < 2e-6, $"{activation.Name} epilogue at {isa}, n = {length}: max |f − reference| = {forward:E2}");
+        Assert.True(backward < 2e-6, $"{activation.Name} epilogue at {isa}, n = {length}: max |dx − reference| = {backward:E2}");
+    }
+}
