@@ -40,7 +40,7 @@ public sealed record FashionMnist(Dataset Train, Dataset Test, string Source)
     /// <summary>The same lookup with the environment and the system directory passed in, so tests can stage each case.</summary>
     internal static Fin<FashionMnist> Load(string? directory, string? environmentDirectory, string? systemDirectory)
     {
-        if (directory is not null) return FromDirectory(directory, "--data");
+        if (directory is not null) return FromDirectory(directory, "as given");
         // An empty variable is how shells unset things in practice (FASHION_MNIST_DIR= cmd), so it counts as unset.
         if (!string.IsNullOrEmpty(environmentDirectory)) return FromDirectory(environmentDirectory, "$" + EnvironmentVariable);
         if (systemDirectory is not null && FileNames.All(f => Locate(systemDirectory, f) is not null))

@@ -41,7 +41,7 @@ public sealed class FashionMnistTests : IDisposable
         Assert.Equal((784, 10), (data.Train.FeatureCount, data.Train.ClassCount));
         Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1], data.Train.Labels.ToArray());
         Assert.Equal(37 / 255f, data.Train.Features[1]);
-        Assert.Equal($"Fashion-MNIST from {dir} (--data)", data.Source);
+        Assert.Equal($"Fashion-MNIST from {dir} (as given)", data.Source);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class FashionMnistTests : IDisposable
 
         var fromGiven = IdxScratch.Value(FashionMnist.Load(given, environment, system));
         Assert.Equal(3, fromGiven.Train.Count);
-        Assert.Equal($"Fashion-MNIST from {given} (--data)", fromGiven.Source);
+        Assert.Equal($"Fashion-MNIST from {given} (as given)", fromGiven.Source);
 
         var fromEnvironment = IdxScratch.Value(FashionMnist.Load(null, environment, system));
         Assert.Equal(4, fromEnvironment.Train.Count);
@@ -94,7 +94,7 @@ public sealed class FashionMnistTests : IDisposable
         string fallback = Copy("fallback", train: 3, test: 1);
 
         var message = IdxScratch.Message(FashionMnist.Load(missing, fallback, fallback));
-        Assert.Contains($"Fashion-MNIST directory {missing} (--data) does not exist", message);
+        Assert.Contains($"Fashion-MNIST directory {missing} (as given) does not exist", message);
 
         var fromEnvironment = IdxScratch.Message(FashionMnist.Load(null, missing, fallback));
         Assert.Contains($"Fashion-MNIST directory {missing} ($FASHION_MNIST_DIR) does not exist", fromEnvironment);
