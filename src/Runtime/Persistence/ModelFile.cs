@@ -281,15 +281,17 @@ public static class ModelFile
                 differences.Add($"{key} {Describe(stored[key])} in the file, {Describe(expected[key])} in {typeName}");
         var storedLayers = stored["layers"] as JsonArray ?? [];
         var expectedLayers = expected["layers"] as JsonArray ?? [];
-        for (int i = 0; i < Math.Max(storedLayers.Count, expectedLayers.Count); i++)
-        {
-            var s = i < storedLayers.Count ? storedLayers[i] : null;
-            var e = i < expectedLayers.Count ? expectedLayers[i] : null;
-            if (JsonNode.DeepEquals(s, e)) continue;
-            differences.Add(Layer(s) == Layer(e)
-                ? $"layer {i + 1} ({Layer(e)}) is laid out differently: {Describe(s?["dense"])} in the file, {Describe(e?["dense"])} in {typeName}"
-                : $"layer {i + 1} is {Layer(s)} in the file, {Layer(e)} in {typeName}");
-        }
+        var pairs = Enumerable.Range(0, Math.Max(storedLayers.Count, expectedLayers.Count))
+            .Select(i => (Index: i, File: i < storedLayers.Count ? storedLayers[i] : null, Type: i < expectedLayers.Count ? expectedLayers[i] : null))
+            .Where(p => !JsonNode.DeepEquals(p.File, p.Type))
+            .ToList();
+        var reshaped = pairs.Where(p => Layer(p.File) != Layer(p.Type)).ToList();
+        // A changed shape moves every later offset; listing those moves would bury the change that caused them.
+        if (reshaped.Count > 0)
+            differences.AddRange(reshaped.Select(p => $"layer {p.Index + 1} is {Layer(p.File)} in the file, {Layer(p.Type)} in {typeName}"));
+        else if (pairs.Count > 0)
+            differences.Add($"layer {pairs[0].Index + 1} ({Layer(pairs[0].Type)}) is laid out differently: " +
+                            $"{Describe(pairs[0].File?["dense"])} in the file, {Describe(pairs[0].Type?["dense"])} in {typeName}");
         return Error.New($"{name}: saved from network {storedName}, whose layout differs from {typeName}'s: " +
                          string.Join("; ", differences.DefaultIfEmpty("the layouts differ")));
     }
