@@ -191,6 +191,28 @@ public sealed class DownloadTests : IDisposable
         Assert.Contains($"{missing}{FashionMnist.FileNames[0]}: the server answered 404", IdxScratch.Message(noServer));
     }
 
+    [Fact]
+    public void The_text_bar_redraws_in_place_on_a_terminal_and_logs_quarters_otherwise()
+    {
+        void Feed(IProgress<DownloadProgress> bar)
+        {
+            bar.Report(new("a.gz", 0, 2, 0, 0, Cached: true));
+            for (long received = 0; received <= 1000; received += 50) bar.Report(new("b.gz", 1, 2, received, 1000));
+        }
+        var log = new StringWriter();
+        Feed(new TextDownloadProgress(log, interactive: false));
+        Assert.Equal(
+            ["[1/2] a.gz: already downloaded and verified", "[2/2] b.gz: 0% of 0.0 MB", "[2/2] b.gz: 25% of 0.0 MB",
+             "[2/2] b.gz: 50% of 0.0 MB", "[2/2] b.gz: 75% of 0.0 MB", "[2/2] b.gz: 100% of 0.0 MB"],
+            log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Replace(" %", "%")));
+
+        var terminal = new StringWriter();
+        Feed(new TextDownloadProgress(terminal, interactive: true));
+        string drawn = terminal.ToString();
+        Assert.Equal(21, drawn.Count(c => c == '\r'));
+        Assert.EndsWith($"[{new string('#', 30)}] 100%    0.0/0.0 MB{Environment.NewLine}", drawn.Replace(" %", "%"));
+    }
+
     /// <summary>
     /// The built-in SHA-256s are those of the files Zalando publishes. Debian's package holds the same compressed data
     /// with the gzip header's name and time stripped; restoring them (the name, and the times the published files carry)
