@@ -10,16 +10,40 @@ internal static unsafe class Transposition
 {
     private const int Block = 32;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Below this many elements (128 KB) one thread transposes; above it each thread takes whole 32-column strips.</summary>
+    private const long ParallelElements = 1 << 15;
+
     public static void Run(float* source, float* destination, int rows, int cols)
     {
-        int r8 = 0, c8 = 0;
-        if (Avx.IsSupported && Cpu.Current >= Isa.Vector256)
+        bool vector = Avx.IsSupported && Cpu.Current >= Isa.Vector256;
+        int strips = (cols + Block - 1) / Block;
+        int parts = (long)rows * cols < ParallelElements ? 1 : Math.Min(Parallelism.Threads, strips);
+        var job = new Job(source, destination, rows, cols, strips, vector);
+        if (parts == 1) Strips(source, destination, rows, cols, 0, cols, vector);
+        else Parallelism.Run(ref job, parts);
+    }
+
+    /// <summary>Source columns [first·32, last·32): destination rows, so parts never write the same memory.</summary>
+    private readonly struct Job(float* source, float* destination, int rows, int cols, int strips, bool vector) : IParallelJob
+    {
+        public void Run(int part, int parts)
+        {
+            var (first, last) = Parallelism.Range(strips, part, parts);
+            if (first < last) Strips(source, destination, rows, cols, first * Block, Math.Min(last * Block, cols), vector);
+        }
+    }
+
+    /// <summary>Transposes source columns [cFrom, cTo) (cFrom a multiple of 32) for every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Strips(float* source, float* destination, int rows, int cols, int cFrom, int cTo, bool vector)
+    {
+        int r8 = 0, c8 = cFrom;
+        if (vector)
         {
             // 32×32 blocks of 8×8 register transposes: both the rows read and the rows written stay in L1.
-            r8 = rows & ~7; c8 = cols & ~7;
+            r8 = rows & ~7; c8 = cFrom + ((cTo - cFrom) & ~7);
             for (int r0 = 0; r0 < r8; r0 += Block)
-                for (int c0 = 0; c0 < c8; c0 += Block)
+                for (int c0 = cFrom; c0 < c8; c0 += Block)
                 {
                     int r1 = Math.Min(r0 + Block, r8), c1 = Math.Min(c0 + Block, c8);
                     for (int r = r0; r < r1; r += 8)
@@ -27,9 +51,9 @@ internal static unsafe class Transposition
                             Transpose8x8(source + (nint)r * cols + c, cols, destination + (nint)c * rows + r, rows);
                 }
         }
-        // Whatever the vector blocks left: the columns past c8 for all rows, and the rows past r8 for the first c8 columns.
-        Scalar(source, destination, rows, cols, 0, rows, c8, cols);
-        Scalar(source, destination, rows, cols, r8, rows, 0, c8);
+        // Whatever the vector blocks left: the columns past c8 for all rows, and the rows past r8 for columns [cFrom, c8).
+        Scalar(source, destination, rows, cols, 0, rows, c8, cTo);
+        Scalar(source, destination, rows, cols, r8, rows, cFrom, c8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
