@@ -44,6 +44,7 @@ public static class Comparison
         Console.WriteLine($"PyTorch: {torch.Version}, BLAS from {torch.Blas}");
         var ours = new Ours(data);
 
+        var load = BackgroundLoad.Start(torch.ProcessId);
         var results = figures.ToDictionary(f => f, _ => (Ours: new List<double>(), Torch: new List<double>()));
         for (int run = 0; run < runs; run++)
             foreach (var f in figures)
@@ -54,6 +55,7 @@ public static class Comparison
                 Console.Error.Write($"\rrun {run + 1}/{runs} {f.Label}, {f.Threads} thread(s)          ");
             }
         Console.Error.WriteLine();
+        Console.WriteLine($"background load from other processes during the runs: {load.Stop():F2} of {Environment.ProcessorCount} cores on average");
 
         Console.WriteLine();
         Console.WriteLine("| figure | threads | Functional (median) | PyTorch (median) | speed-up (PyTorch ÷ Functional) | per-run speed-ups (min–max) | target |");
@@ -165,6 +167,7 @@ public static class Comparison
         private readonly Process process;
         public string Version { get; }
         public string Blas { get; }
+        public int ProcessId => process.Id;
 
         private Torch(Process process, string version, string blas) => (this.process, Version, Blas) = (process, version, blas);
 
@@ -197,6 +200,44 @@ public static class Comparison
             process.StandardInput.Close();
             if (!process.WaitForExit(10_000)) process.Kill();
             process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// How busy the machine was with work that is neither side: all CPU time the kernel counts (/proc/stat) less
+    /// this process's and PyTorch's own (/proc/PID/stat). Reported with the table so a noisy run shows as one.
+    /// </summary>
+    private sealed class BackgroundLoad
+    {
+        private readonly int torch;
+        private readonly long machineBusy, ours, theirs;
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+
+        private BackgroundLoad(int torch) => (this.torch, machineBusy, ours, theirs) = (torch, MachineBusy(), ProcessTicks(Environment.ProcessId), ProcessTicks(torch));
+
+        public static BackgroundLoad Start(int torch) => new(torch);
+
+        /// <summary>Average number of cores kept busy by other processes since the start.</summary>
+        public double Stop()
+        {
+            long other = MachineBusy() - machineBusy - (ProcessTicks(Environment.ProcessId) - ours) - (ProcessTicks(torch) - theirs);
+            return Math.Max(0, other / 100.0 / clock.Elapsed.TotalSeconds); // USER_HZ is 100 on Linux
+        }
+
+        private static long MachineBusy()
+        {
+            if (!File.Exists("/proc/stat")) return 0;
+            var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+            return f[0] + f[1] + f[2] + f[5] + f[6] + f[7]; // user nice system irq softirq steal
+        }
+
+        private static long ProcessTicks(int pid)
+        {
+            string path = $"/proc/{pid}/stat";
+            if (!File.Exists(path)) return 0;
+            string text = File.ReadAllText(path);
+            var f = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(f[11]) + long.Parse(f[12]); // utime stime (fields 14 and 15)
         }
     }
 

@@ -51,7 +51,7 @@ internal static unsafe class GemmKernel
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         bool direct = p.M <= DirectRows;
-        int unit = direct ? 4 * TS.Count : 2 * TS.Count;
+        int unit = (direct ? StripVectors(p.M) : 2) * TS.Count;
         int units = (p.N + unit - 1) / unit;
         // A product of a few rows is bound by reading B, not by arithmetic: count B's bytes as work too, so a
         // batch-1 pass over a large weight matrix is shared (each core then streams half of it through its own L2).
@@ -68,7 +68,7 @@ internal static unsafe class GemmKernel
         public void Run(int part, int parts)
         {
             var (first, last) = Parallelism.Range(units, part, parts);
-            int unit = direct ? 4 * TS.Count : 2 * TS.Count;
+            int unit = (direct ? StripVectors(p.M) : 2) * TS.Count;
             if (first >= last) return;
             int from = first * unit, to = Math.Min(last * unit, p.N);
             if (direct) Direct<TS, TV, TE>(p, epilogue, from, to);
@@ -77,8 +77,15 @@ internal static unsafe class GemmKernel
     }
 
     /// <summary>
+    /// Vectors per strip of the direct path: eight for one row (four cache lines of each row of B per pass, so the
+    /// prefetcher sees long runs), four for two rows (eight accumulators either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StripVectors(int rows) => rows == 1 ? 8 : 4;
+
+    /// <summary>
     /// Columns [from, to) for a product of at most <see cref="DirectRows"/> rows, reading B where it lies: strips of
-    /// four vectors per row, then single vectors, then (only in the last strip, whoever runs it) single lanes.
+    /// eight (one row) or four vectors, then single vectors, then (only in the last strip, whoever runs it) single lanes.
     /// Every lane is the same FMA chain in k order as in the packed path; only the last N mod w columns differ,
     /// summed at the one-lane width, and those are the same columns for any split.
     /// </summary>
@@ -87,12 +94,37 @@ internal static unsafe class GemmKernel
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         int w = TS.Count, col = from;
+        if (p.M == 1)
+            for (; col + 8 * w <= to; col += 8 * w) Strip8<TS, TV, TE>(p, e, 0, col);
         for (; col + 4 * w <= to; col += 4 * w)
             for (int row = 0; row < p.M; row++) Strip4<TS, TV, TE>(p, e, row, col);
         for (; col + w <= to; col += w)
             for (int row = 0; row < p.M; row++) Strip1<TS, TV, TE>(p, e, row, col);
         for (; col < to; col++)
             for (int row = 0; row < p.M; row++) Strip1<Scalar, float, TE>(p, e, row, col);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Strip8<TS, TV, TE>(in Operands p, TE e, nint row, nint col)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        nint w = TS.Count, ldb = p.Ldb, aCol = p.ACol;
+        float* a = p.A + row * p.ARow;
+        float* b = p.B + col;
+        TV c0 = TS.Zero, c1 = TS.Zero, c2 = TS.Zero, c3 = TS.Zero, c4 = TS.Zero, c5 = TS.Zero, c6 = TS.Zero, c7 = TS.Zero;
+        for (int k = 0; k < p.K; k++, a += aCol, b += ldb)
+        {
+            TV x = TS.Broadcast(*a);
+            c0 = TS.MultiplyAdd(x, TS.Load(b), c0); c1 = TS.MultiplyAdd(x, TS.Load(b + w), c1);
+            c2 = TS.MultiplyAdd(x, TS.Load(b + 2 * w), c2); c3 = TS.MultiplyAdd(x, TS.Load(b + 3 * w), c3);
+            c4 = TS.MultiplyAdd(x, TS.Load(b + 4 * w), c4); c5 = TS.MultiplyAdd(x, TS.Load(b + 5 * w), c5);
+            c6 = TS.MultiplyAdd(x, TS.Load(b + 6 * w), c6); c7 = TS.MultiplyAdd(x, TS.Load(b + 7 * w), c7);
+        }
+        float* c = p.C + row * p.Ldc + col;
+        TS.Store(c, e.Apply<TS, TV>(c0, row, col)); TS.Store(c + w, e.Apply<TS, TV>(c1, row, col + w));
+        TS.Store(c + 2 * w, e.Apply<TS, TV>(c2, row, col + 2 * w)); TS.Store(c + 3 * w, e.Apply<TS, TV>(c3, row, col + 3 * w));
+        TS.Store(c + 4 * w, e.Apply<TS, TV>(c4, row, col + 4 * w)); TS.Store(c + 5 * w, e.Apply<TS, TV>(c5, row, col + 5 * w));
+        TS.Store(c + 6 * w, e.Apply<TS, TV>(c6, row, col + 6 * w)); TS.Store(c + 7 * w, e.Apply<TS, TV>(c7, row, col + 7 * w));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
