@@ -14,23 +14,39 @@ namespace Functional.Tests.Data;
 /// </summary>
 internal sealed class LoopbackServer : IDisposable
 {
-    private readonly HttpListener listener = new();
+    private HttpListener listener = new();
     private readonly Task loop;
     public ConcurrentDictionary<string, byte[]> Files { get; } = new();
     public ConcurrentDictionary<string, bool> Truncate { get; } = new();
     public ConcurrentDictionary<string, int> Requests { get; } = new();
     public Uri BaseUri { get; }
 
+    /// <summary>Addresses under this folder answer 404, as a mirror without the files would.</summary>
+    public Uri Missing => new(BaseUri, "gone/");
+
     public LoopbackServer()
     {
-        // Port 0 asks the OS for a free port; HttpListener cannot, so borrow one from a socket and release it.
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseUri = new Uri($"http://127.0.0.1:{port}/data/");
-        listener.Prefixes.Add(BaseUri.ToString());
-        listener.Start();
+        // Port 0 asks the OS for a free port; HttpListener cannot, so borrow one from a socket and release it. Another
+        // process can take it in between (tests run beside other test runs), so try a few.
+        for (int attempt = 1; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            BaseUri = new Uri($"http://127.0.0.1:{port}/data/");
+            listener.Prefixes.Add(BaseUri.ToString());
+            try
+            {
+                listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close();
+                listener = new HttpListener();
+            }
+        }
         loop = Task.Run(Serve);
     }
 
@@ -52,7 +68,7 @@ internal sealed class LoopbackServer : IDisposable
         var response = context.Response;
         try
         {
-            if (!Files.TryGetValue(name, out var bytes))
+            if (context.Request.Url.AbsolutePath.StartsWith(Missing.AbsolutePath, StringComparison.Ordinal) || !Files.TryGetValue(name, out var bytes))
             {
                 response.StatusCode = 404;
                 response.Close();
@@ -183,7 +199,7 @@ public sealed class DownloadTests : IDisposable
     public async Task The_next_address_is_tried_when_one_fails()
     {
         var (options, _) = Stage();
-        var missing = new Uri(server.BaseUri, "../elsewhere/");
+        var missing = server.Missing;
         var result = await FashionMnistDownload.FetchAsync(Cache, options with { BaseUris = [missing, server.BaseUri] });
         IdxScratch.Value(result);
 
