@@ -34,18 +34,30 @@ def load():
     return torch.from_numpy((x - mean) / std).contiguous(), torch.from_numpy(y).contiguous()
 
 
-def network(seed):
+def network(seed, batch_norm=False):
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(784, 256), torch.nn.ReLU(),
-        torch.nn.Linear(256, 128), torch.nn.ReLU(),
-        torch.nn.Linear(128, 10))
+    if batch_norm:
+        # Functional's [Dense(n), BatchNorm, Relu]: the product without bias (β replaces it), batch norm, then ReLU.
+        layers = [torch.nn.Linear(784, 256, bias=False), torch.nn.BatchNorm1d(256), torch.nn.ReLU(),
+                  torch.nn.Linear(256, 128, bias=False), torch.nn.BatchNorm1d(128), torch.nn.ReLU(),
+                  torch.nn.Linear(128, 10)]
+    else:
+        layers = [torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                  torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                  torch.nn.Linear(128, 10)]
+    net = torch.nn.Sequential(*layers)
+    linear = [m for m in net if isinstance(m, torch.nn.Linear)]
     with torch.no_grad():
         # He (std sqrt(2/fan_in)) for the ReLU layers, Xavier as Functional defines it (std sqrt(1/fan_in)) for the scores.
-        for layer, gain in ((net[0], 2.0), (net[2], 2.0), (net[4], 1.0)):
+        for layer, gain in zip(linear, (2.0, 2.0, 1.0)):
             layer.weight.normal_(0.0, (gain / layer.in_features) ** 0.5)
-            layer.bias.zero_()
+            if layer.bias is not None: layer.bias.zero_()
     return net
+
+
+def batch_of(figure):
+    """epoch64 → 64, epoch64bn → 64."""
+    return int(figure[5:].removesuffix("bn"))
 
 
 class Bench:
@@ -58,11 +70,11 @@ class Bench:
     def model(self, figure):
         # One model and optimizer per figure, trained on across runs (run 2 is epoch 2), warmed up once.
         if figure not in self.models:
-            net = network(7)
+            net = network(7, batch_norm=figure.endswith("bn"))
             opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
             self.models[figure] = (net, opt)
             if figure.startswith("epoch"):
-                self.epoch(net, opt, self.x[:4096], self.y[:4096], int(figure[5:]))
+                self.epoch(net, opt, self.x[:4096], self.y[:4096], batch_of(figure))
             elif figure == "infer1":
                 with torch.no_grad():
                     for _ in range(2000): net(self.x[:1])
@@ -88,7 +100,7 @@ class Bench:
         net, opt = self.model(figure)
         if figure.startswith("epoch"):
             t = time.perf_counter()
-            self.epoch(net, opt, self.x, self.y, int(figure[5:]))
+            self.epoch(net, opt, self.x, self.y, batch_of(figure))
             return time.perf_counter() - t
         if figure == "infer1":
             one, n = self.x[:1].clone(), 20000

@@ -25,7 +25,9 @@ public static class Comparison
         new("epoch64", "epoch, batch 64", 2, 2.0),
         new("epoch256", "epoch, batch 256", 1, 0),
         new("epoch256", "epoch, batch 256", 2, 0),
+        new("epoch64bn", "epoch, batch 64, batch norm", 1, 0),
         new("infer1", "batch-1 inference", 1, 5.0),
+        new("infer1", "batch-1 inference", 2, 0),
         new("step1", "batch-1 training step", 1, 8.0),
     ];
 
@@ -69,6 +71,15 @@ public static class Comparison
             Console.WriteLine($"| {f.Label} | {f.Threads} | {Show(mo)} | {Show(mt)} | **{mt / mo:F2}×** | {ratios.Min():F2}–{ratios.Max():F2}× | {target} |");
         }
 
+        var plain = figures.FirstOrDefault(f => f.Key == "epoch64" && f.Threads == 1);
+        var normed = figures.FirstOrDefault(f => f.Key == "epoch64bn");
+        if (plain is not null && normed is not null)
+        {
+            double costOurs = Median(results[normed].Ours) / Median(results[plain].Ours) - 1, costTorch = Median(results[normed].Torch) / Median(results[plain].Torch) - 1;
+            Console.WriteLine();
+            Console.WriteLine($"batch norm's cost over the plain network (epoch, batch 64, 1 thread): Functional {costOurs:+0.0%;-0.0%}, PyTorch {costTorch:+0.0%;-0.0%} (target: Functional ≤ +10%, {(costOurs <= 0.10 ? "met" : "not met")})");
+        }
+
         Console.WriteLine();
         Console.WriteLine("The 784×256 layer's products at batch 256, one thread (medians of 9):");
         foreach (var r in KernelRates.Measure(runs: 9)) Console.WriteLine("  " + r);
@@ -101,43 +112,46 @@ public static class Comparison
     /// <summary>Our side: one training state per figure, trained on across runs, like PyTorch's.</summary>
     private sealed class Ours(Dataset data)
     {
-        private readonly Dictionary<string, TrainState<BenchMlp>> states = [];
+        private readonly Dictionary<string, object> states = [];
         private int seed;
 
-        private TrainState<BenchMlp> State(string key)
+        private TrainState<TNet> State<TNet>(string key) where TNet : class, INetwork<TNet>
         {
-            if (!states.TryGetValue(key, out var state))
+            if (!states.TryGetValue(key, out var held))
             {
-                state = TrainState.Of(BenchMlp.Init(7), Sgd.Momentum(0.01f, 0.9f));
+                var state = TrainState.Of(TNet.Init(7), Sgd.Momentum(0.01f, 0.9f));
                 // Warm up: reach the JIT's optimised tier on the same code paths before any timing.
                 var warm = data.Take(4096);
                 foreach (int batch in new[] { 64, 256, 1 })
-                    state = warm.Batches(batch, 0).Take(batch == 1 ? 2000 : 64).Fold(state, BenchMlp.Step);
-                states[key] = state;
+                    state = warm.Batches(batch, 0).Take(batch == 1 ? 2000 : 64).Fold(state, new TrainStep<TNet>());
+                states[key] = held = state;
             }
-            return state;
+            return (TrainState<TNet>)held;
+        }
+
+        private double Epoch<TNet>(string key, int batch) where TNet : class, INetwork<TNet>
+        {
+            var state = State<TNet>(key);
+            var clock = Stopwatch.StartNew();
+            state = data.Batches(batch, ++seed).Fold(state, new TrainStep<TNet>());
+            double seconds = clock.Elapsed.TotalSeconds;
+            states[key] = state;
+            return seconds;
         }
 
         public double Measure(string key, int threads)
         {
             Parallelism.Threads = threads;
-            var state = State(key);
             switch (key)
             {
-                case "epoch64":
-                case "epoch256":
-                {
-                    int batch = key == "epoch64" ? 64 : 256;
-                    var clock = Stopwatch.StartNew();
-                    state = data.Batches(batch, ++seed).Fold(state, BenchMlp.Step);
-                    double seconds = clock.Elapsed.TotalSeconds;
-                    states[key] = state;
-                    return seconds;
-                }
+                case "epoch64": return Epoch<BenchMlp>(key, 64);
+                case "epoch256": return Epoch<BenchMlp>(key, 256);
+                case "epoch64bn": return Epoch<BenchBnMlp>(key, 64);
                 case "infer1":
                 {
-                    var parameters = state.Model.Parameters.Span;
-                    var buffers = state.Model.Buffers.Span;
+                    var model = State<BenchMlp>(key).Model;
+                    var parameters = model.Parameters.Span;
+                    var buffers = model.Buffers.Span;
                     var workspace = new BenchMlp.Workspace(1);
                     var scores = new float[BenchMlp.ClassCount];
                     const int n = 20000;
@@ -149,6 +163,7 @@ public static class Comparison
                 case "step1":
                 {
                     const int n = 5000;
+                    var state = State<BenchMlp>(key);
                     var batches = data.Batches(1, ++seed).Take(n).ToArray();
                     var clock = Stopwatch.StartNew();
                     state = batches.Fold(state, BenchMlp.Step);

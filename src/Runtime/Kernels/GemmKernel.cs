@@ -46,7 +46,7 @@ internal static unsafe class GemmKernel
     /// </summary>
     public const int DirectRows = 2;
 
-    /// <summary>Splits the columns into whole panels (or, for a few rows, whole 4-vector strips) over the threads the product earns.</summary>
+    /// <summary>Cuts the columns into chunks of whole panels (or, for a few rows, whole strips) for the threads the product earns.</summary>
     public static void Run<TS, TV, TE>(in Operands p, TE epilogue)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
@@ -56,18 +56,18 @@ internal static unsafe class GemmKernel
         // A product of a few rows is bound by reading B, not by arithmetic: count B's bytes as work too, so a
         // batch-1 pass over a large weight matrix is shared (each core then streams half of it through its own L2).
         long work = 2L * p.M * p.N * p.K + (direct ? 16L * p.N * p.K : 0);
-        int parts = Parallelism.PartsFor(work, units);
+        int chunks = Parallelism.ChunksFor(work, units);
         var job = new Job<TS, TV, TE>(p, epilogue, units, direct);
-        if (parts == 1) job.Run(0, 1);
-        else Parallelism.Run(ref job, parts);
+        if (chunks == 1) job.Run(0, 1);
+        else Parallelism.Run(ref job, chunks);
     }
 
     private readonly struct Job<TS, TV, TE>(Operands p, TE epilogue, int units, bool direct) : IParallelJob
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
-        public void Run(int part, int parts)
+        public void Run(int chunk, int chunks)
         {
-            var (first, last) = Parallelism.Range(units, part, parts);
+            var (first, last) = Parallelism.Range(units, chunk, chunks);
             int unit = (direct ? StripVectors(p.M) : 2) * TS.Count;
             if (first >= last) return;
             int from = first * unit, to = Math.Min(last * unit, p.N);

@@ -1,22 +1,28 @@
 // The thread-count setting and the allocation-free worker pool that big kernels split their output over.
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Functional.Kernels;
 
 /// <summary>
-/// A piece of work split into <c>parts</c> independent pieces. Kernels partition their <em>outputs</em>, so every
-/// output element is computed by exactly one part with the same arithmetic whatever the number of parts:
-/// results are bit-for-bit the same on 1 thread and on many.
+/// A piece of work cut into <c>chunks</c> independent pieces. Kernels cut their <em>outputs</em>, so every output
+/// element is computed by exactly one chunk with the same arithmetic whoever runs the chunk and however many
+/// chunks there are: results are bit-for-bit the same on 1 thread and on many.
 /// </summary>
 internal interface IParallelJob
 {
-    void Run(int part, int parts);
+    void Run(int chunk, int chunks);
 }
 
 /// <summary>
 /// How many threads kernels may use. Defaults to <c>FUNCTIONAL_THREADS</c> when set, else every core.
-/// Work is split only where it pays (see <see cref="PartsFor"/>): small products always run on the caller.
+/// Work is split only where it pays (see <see cref="ChunksFor"/>): small products always run on the caller.
 /// </summary>
+/// <remarks>
+/// Threads claim chunks from a shared counter rather than owning fixed shares, and a worker that has not picked
+/// its job up by the time the caller has claimed every chunk is simply left out. So a worker that the OS has
+/// descheduled (a busy machine) costs the caller nothing but the work it would have done, never a wait.
+/// </remarks>
 public static unsafe class Parallelism
 {
     /// <summary>The environment variable read once at start-up: a positive thread count.</summary>
@@ -24,9 +30,18 @@ public static unsafe class Parallelism
 
     /// <summary>
     /// Below this many floating-point operations a product runs on one thread: waking a worker and sharing
-    /// caches costs a few microseconds, which a ~20 µs product cannot win back.
+    /// caches costs a few microseconds, which a ~15 µs product cannot win back.
     /// </summary>
     internal const long MinimumParallelFlops = 1_500_000;
+
+    /// <summary>
+    /// Below this many elements an elementwise pass (an optimizer update, a transpose) runs on one thread;
+    /// above it a chunk holds at least this many, a few hundred kilobytes of streams.
+    /// </summary>
+    internal const int MinimumParallelElements = 1 << 15;
+
+    /// <summary>Chunks per thread: enough that a slow or late thread leaves little behind, few enough to stay coarse.</summary>
+    private const int ChunksPerThread = 4;
 
     private const int MaximumThreads = 64;
     private static int threads = FromEnvironment();
@@ -50,50 +65,48 @@ public static unsafe class Parallelism
         return Math.Clamp(Environment.ProcessorCount, 1, MaximumThreads);
     }
 
-    /// <summary>How many parts to split work of <paramref name="flops"/> over at most <paramref name="units"/> indivisible pieces.</summary>
-    internal static int PartsFor(long flops, int units)
+    /// <summary>How many chunks to cut work of <paramref name="flops"/> into, over at most <paramref name="units"/> indivisible pieces (1: run it inline).</summary>
+    internal static int ChunksFor(long flops, int units)
     {
         int n = threads;
         if (n <= 1 || units <= 1 || flops < MinimumParallelFlops) return 1;
-        return Math.Min(n, units);
+        return Math.Min(units, n * ChunksPerThread);
     }
 
-    /// <summary>
-    /// Below this many elements an elementwise pass (an optimizer update) runs on one thread; above it each
-    /// thread gets at least this many, a few hundred kilobytes of streams, so the split pays for the wake-up.
-    /// </summary>
-    internal const int MinimumParallelElements = 1 << 15;
-
-    /// <summary>How many parts to split an elementwise pass over <paramref name="count"/> elements into.</summary>
-    internal static int PartsForElements(long count)
+    /// <summary>How many chunks to cut an elementwise pass over <paramref name="count"/> elements into (1: run it inline).</summary>
+    internal static int ChunksForElements(long count)
     {
         int n = threads;
         if (n <= 1 || count < 2L * MinimumParallelElements) return 1;
-        return (int)Math.Min(n, count / MinimumParallelElements);
+        return (int)Math.Min(n * ChunksPerThread, count / MinimumParallelElements);
     }
 
     /// <summary>
-    /// Runs parts 0 … <paramref name="parts"/>−1 of <paramref name="job"/>: part 0 on the caller, the rest on workers.
-    /// Falls back to running every part on the caller when the pool is in use (another caller, or a call from
-    /// inside a job), which gives the same results because parts never share outputs. Allocates nothing.
+    /// Runs chunks 0 … <paramref name="chunks"/>−1 of <paramref name="job"/> on the caller and up to
+    /// <see cref="Threads"/>−1 workers, each claiming the next unclaimed chunk until none is left. Runs every chunk
+    /// on the caller when the pool is in use (another caller, or a call from inside a job): the results are the same
+    /// because chunks never share outputs. Allocates nothing.
     /// </summary>
-    internal static void Run<TJob>(ref TJob job, int parts) where TJob : struct, IParallelJob
+    internal static void Run<TJob>(ref TJob job, int chunks) where TJob : struct, IParallelJob
     {
-        if (parts <= 1 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        int helpers = Math.Min(threads, chunks) - 1;
+        if (helpers <= 0 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
-            for (int part = 0; part < parts; part++) job.Run(part, parts);
+            for (int chunk = 0; chunk < chunks; chunk++) job.Run(chunk, chunks);
             return;
         }
         try
         {
-            EnsureWorkers(parts - 1);
+            EnsureWorkers(helpers);
             Slot<TJob>.Job = job;
+            Volatile.Write(ref next, 0);
             delegate*<int, int, void> work = &Slot<TJob>.Invoke;
-            for (int i = 1; i < parts; i++) pool[i - 1].Post(work, i, parts);
+            var workers = pool;
+            for (int i = 0; i < helpers; i++) workers[i].Post(work, chunks);
             Exception? failure = null;
-            try { job.Run(0, parts); }
+            try { Claim(work, chunks); }
             catch (Exception e) { failure = e; }
-            for (int i = 1; i < parts; i++) failure ??= pool[i - 1].Join();
+            for (int i = 0; i < helpers; i++) failure ??= workers[i].Finish();
             Slot<TJob>.Job = default; // drop references an epilogue may hold
             if (failure is not null) throw new AggregateException("a kernel worker failed", failure);
         }
@@ -103,7 +116,15 @@ public static unsafe class Parallelism
         }
     }
 
+    /// <summary>Runs unclaimed chunks until none is left.</summary>
+    private static void Claim(delegate*<int, int, void> work, int chunks)
+    {
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref next) - 1) < chunks) work(chunk, chunks);
+    }
+
     private static int busy;
+    private static int next;
     private static Worker[] pool = [];
     private static readonly object growing = new();
 
@@ -120,26 +141,28 @@ public static unsafe class Parallelism
         }
     }
 
-    /// <summary>Where the job a worker runs lives while it runs: a static per job type, so posting it boxes nothing.</summary>
+    /// <summary>Where the job being run lives: a static per job type, so handing it to workers boxes nothing.</summary>
     private static class Slot<TJob> where TJob : struct, IParallelJob
     {
         public static TJob Job;
-        public static void Invoke(int part, int parts) => Job.Run(part, parts);
+        public static void Invoke(int chunk, int chunks) => Job.Run(chunk, chunks);
     }
 
     /// <summary>
     /// One background thread with a one-job mailbox. After a job it spins for a short while (the next product of a
-    /// training step is usually microseconds away) and then sleeps on its own monitor, so idle workers cost nothing.
+    /// training step is usually microseconds away) and then sleeps on its own monitor, so an idle pool costs nothing.
     /// </summary>
     private sealed class Worker
     {
-        /// <summary>How long a worker stays awake after a job, in Stopwatch ticks (~200 µs).</summary>
-        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000;
+        private const int Idle = 0, Posted = 1, Running = 2, Done = 3;
 
-        private int state; // 0: idle, 1: job posted, 2: job done
+        /// <summary>How long a worker stays awake after a job, in Stopwatch ticks (~200 µs).</summary>
+        private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
+
+        private int state;
         private int sleeping;
         private delegate*<int, int, void> work;
-        private int part, parts;
+        private int chunks;
         private Exception? failure;
 
         public Worker(int index)
@@ -148,24 +171,27 @@ public static unsafe class Parallelism
             thread.Start();
         }
 
-        public void Post(delegate*<int, int, void> job, int index, int count)
+        public void Post(delegate*<int, int, void> job, int count)
         {
             work = job;
-            part = index;
-            parts = count;
+            chunks = count;
             failure = null;
             // A full fence between publishing the job and reading `sleeping` (x86 may reorder a store before a later load).
-            Interlocked.Exchange(ref state, 1);
+            Interlocked.Exchange(ref state, Posted);
             if (Volatile.Read(ref sleeping) != 0)
                 lock (this) Monitor.Pulse(this);
         }
 
-        /// <summary>Waits for the posted job; yields the core now and then in case the worker shares it.</summary>
-        public Exception? Join()
+        /// <summary>
+        /// Called once the caller has claimed the last chunk: takes the job back if the worker never picked it up
+        /// (no wait at all), else waits for the chunk it is running, yielding the core in case they share one.
+        /// </summary>
+        public Exception? Finish()
         {
+            if (Interlocked.CompareExchange(ref state, Idle, Posted) == Posted) return null;
             var spinner = new SpinWait();
-            while (Volatile.Read(ref state) != 2) spinner.SpinOnce(sleep1Threshold: -1);
-            Volatile.Write(ref state, 0);
+            while (Volatile.Read(ref state) != Done) spinner.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref state, Idle);
             return failure;
         }
 
@@ -174,30 +200,31 @@ public static unsafe class Parallelism
             while (true)
             {
                 WaitForJob();
-                try { work(part, parts); }
+                if (Interlocked.CompareExchange(ref state, Running, Posted) != Posted) continue; // taken back
+                try { Claim(work, chunks); }
                 catch (Exception e) { failure = e; }
-                Volatile.Write(ref state, 2);
+                Volatile.Write(ref state, Done);
             }
         }
 
         private void WaitForJob()
         {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref state) != 1)
+            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            while (Volatile.Read(ref state) != Posted)
             {
-                if (System.Diagnostics.Stopwatch.GetTimestamp() < until) { Thread.SpinWait(16); continue; }
+                if (Stopwatch.GetTimestamp() < until) { Thread.SpinWait(16); continue; }
                 lock (this)
                 {
                     Interlocked.Exchange(ref sleeping, 1);
-                    while (Volatile.Read(ref state) != 1) Monitor.Wait(this);
+                    while (Volatile.Read(ref state) != Posted) Monitor.Wait(this);
                     Volatile.Write(ref sleeping, 0);
                 }
             }
         }
     }
 
-    /// <summary>[first, last) of <paramref name="units"/> for <paramref name="part"/> of <paramref name="parts"/>: contiguous, as even as possible.</summary>
+    /// <summary>[first, last) of <paramref name="units"/> for <paramref name="chunk"/> of <paramref name="chunks"/>: contiguous, as even as possible.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static (int First, int Last) Range(int units, int part, int parts)
-        => ((int)((long)units * part / parts), (int)((long)units * (part + 1) / parts));
+    internal static (int First, int Last) Range(int units, int chunk, int chunks)
+        => ((int)((long)units * chunk / chunks), (int)((long)units * (chunk + 1) / chunks));
 }

@@ -10,25 +10,22 @@ internal static unsafe class Transposition
 {
     private const int Block = 32;
 
-    /// <summary>Below this many elements (128 KB) one thread transposes; above it each thread takes whole 32-column strips.</summary>
-    private const long ParallelElements = 1 << 15;
-
     public static void Run(float* source, float* destination, int rows, int cols)
     {
         bool vector = Avx.IsSupported && Cpu.Current >= Isa.Vector256;
         int strips = (cols + Block - 1) / Block;
-        int parts = (long)rows * cols < ParallelElements ? 1 : Math.Min(Parallelism.Threads, strips);
+        int chunks = Math.Min(strips, Parallelism.ChunksForElements((long)rows * cols));
         var job = new Job(source, destination, rows, cols, strips, vector);
-        if (parts == 1) Strips(source, destination, rows, cols, 0, cols, vector);
-        else Parallelism.Run(ref job, parts);
+        if (chunks <= 1) Strips(source, destination, rows, cols, 0, cols, vector);
+        else Parallelism.Run(ref job, chunks);
     }
 
-    /// <summary>Source columns [first·32, last·32): destination rows, so parts never write the same memory.</summary>
+    /// <summary>Source columns [first·32, last·32): destination rows, so chunks never write the same memory.</summary>
     private readonly struct Job(float* source, float* destination, int rows, int cols, int strips, bool vector) : IParallelJob
     {
-        public void Run(int part, int parts)
+        public void Run(int chunk, int chunks)
         {
-            var (first, last) = Parallelism.Range(strips, part, parts);
+            var (first, last) = Parallelism.Range(strips, chunk, chunks);
             if (first < last) Strips(source, destination, rows, cols, first * Block, Math.Min(last * Block, cols), vector);
         }
     }

@@ -108,19 +108,19 @@ internal static unsafe class MomentumPass
         fixed (float* v = velocity, g = gradient, t = target)
         {
             var job = new Job(v, g, t, velocity.Length, momentum, step, apply);
-            int parts = Parallelism.PartsForElements(velocity.Length);
-            if (parts == 1) job.Run(0, 1);
-            else Parallelism.Run(ref job, parts);
+            int chunks = Parallelism.ChunksForElements(velocity.Length);
+            if (chunks == 1) job.Run(0, 1);
+            else Parallelism.Run(ref job, chunks);
         }
     }
 
     private readonly struct Job(float* v, float* g, float* t, int count, float momentum, float step, bool apply) : IParallelJob
     {
-        public void Run(int part, int parts)
+        public void Run(int chunk, int chunks)
         {
-            // Split on 64-byte boundaries so no two threads write the same cache line.
+            // Cut on 64-byte boundaries so no two threads write the same cache line.
             int lines = (count + 15) / 16;
-            var (first, last) = Parallelism.Range(lines, part, parts);
+            var (first, last) = Parallelism.Range(lines, chunk, chunks);
             int from = first * 16, to = Math.Min(last * 16, count);
             if (apply) Pass<Apply>(v, g, t, from, to, momentum, step);
             else Pass<Write>(v, g, t, from, to, momentum, step);
