@@ -18,8 +18,83 @@ public static unsafe class Profile
         int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
         Parallelism.Threads = threads;
         foreach (int batch in args.Length > 0 ? args[0].Split(',').Select(int.Parse) : [64, 256, 1])
+        {
             Print(batch);
+            InContext(batch);
+        }
         return 0;
+    }
+
+    /// <summary>
+    /// The step's kernel calls in the generated order, on real data flow with the optimizer between steps (so caches
+    /// hold what they hold in training), timed phase by phase with the wall clock; medians over many steps.
+    /// </summary>
+    private static void InContext(int batch)
+    {
+        const int i1 = 784, o1 = 256, o2 = 128, o3 = 10;
+        var random = new SeededRandom(5);
+        var features = new float[4096 * i1];
+        for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextGaussian();
+        var data = Dataset.Create("random", features, Enumerable.Range(0, 4096).Select(i => i % 10).ToArray(), i1, 10).ThrowIfFail();
+        var model = BenchMlp.Init(7);
+        var p = model.Parameters.ToArray();
+        var g = new float[p.Length];
+        var optimizer = Sgd.Momentum(0.01f, 0.9f);
+        var velocity = optimizer.Init(p.Length);
+        var x = new float[batch * i1]; var labels = new int[batch];
+        var h1 = new float[batch * o1]; var h2 = new float[batch * o2]; var s = new float[batch * o3];
+        var ds = new float[batch * o3]; var dh2 = new float[batch * o2]; var dh1 = new float[batch * o1];
+        var wt2 = new float[o1 * o2]; var wt3 = new float[o2 * o3];
+        int w1 = 0, b1 = i1 * o1, w2 = b1 + o1, b2 = w2 + o1 * o2, w3 = b2 + o2, b3 = w3 + o2 * o3;
+        string[] names = ["gather", "Hidden1 forward", "Hidden2 forward", "Scores forward", "softmax cross-entropy",
+            "Scores backward", "Hidden2 backward (dW, db, dx)", "Hidden1 backward (dW, db)", "SGD momentum"];
+        var batches = data.Batches(batch, 3).ToArray();
+        int steps = Math.Max(200, 20_000 / batch);
+        var times = new double[names.Length][];
+        for (int i = 0; i < names.Length; i++) times[i] = new double[steps];
+        var warm = Stopwatch.StartNew();
+        for (int step = -1; step < steps; step++)
+        {
+            if (step < 0 && warm.ElapsedMilliseconds < 500) step = -2; // warm up first
+            var b = batches[(step + batches.Length * 4) % batches.Length];
+            long t0 = Stopwatch.GetTimestamp();
+            b.Gather(x, labels);
+            long t1 = Stopwatch.GetTimestamp();
+            Gemm.Forward<Relu>(x, p.AsSpan(w1, i1 * o1), p.AsSpan(b1, o1), h1, b.Count, i1, o1);
+            long t2 = Stopwatch.GetTimestamp();
+            Gemm.Forward<Relu>(h1, p.AsSpan(w2, o1 * o2), p.AsSpan(b2, o2), h2, b.Count, o1, o2);
+            long t3 = Stopwatch.GetTimestamp();
+            Gemm.Forward<Identity>(h2, p.AsSpan(w3, o2 * o3), p.AsSpan(b3, o3), s, b.Count, o2, o3);
+            long t4 = Stopwatch.GetTimestamp();
+            SoftmaxCrossEntropy.LossAndGradient(s, labels, b.Count, o3, ds);
+            long t5 = Stopwatch.GetTimestamp();
+            Gemm.WeightGradient(h2, ds, g.AsSpan(w3, o2 * o3), b.Count, o2, o3);
+            Gemm.BiasGradient(ds, g.AsSpan(b3, o3), b.Count, o3);
+            Gemm.InputGradient<Relu>(ds, p.AsSpan(w3, o2 * o3), wt3, h2, dh2, b.Count, o2, o3);
+            long t6 = Stopwatch.GetTimestamp();
+            Gemm.WeightGradient(h1, dh2, g.AsSpan(w2, o1 * o2), b.Count, o1, o2);
+            Gemm.BiasGradient(dh2, g.AsSpan(b2, o2), b.Count, o2);
+            Gemm.InputGradient<Relu>(dh2, p.AsSpan(w2, o1 * o2), wt2, h1, dh1, b.Count, o1, o2);
+            long t7 = Stopwatch.GetTimestamp();
+            Gemm.WeightGradient(x, dh1, g.AsSpan(w1, i1 * o1), b.Count, i1, o1);
+            Gemm.BiasGradient(dh1, g.AsSpan(b1, o1), b.Count, o1);
+            long t8 = Stopwatch.GetTimestamp();
+            optimizer.ApplyInPlace(p, g, velocity);
+            long t9 = Stopwatch.GetTimestamp();
+            if (step < 0) continue;
+            long[] marks = [t0, t1, t2, t3, t4, t5, t6, t7, t8, t9];
+            for (int i = 0; i < names.Length; i++) times[i][step] = (marks[i + 1] - marks[i]) / (double)Stopwatch.Frequency;
+        }
+        Console.WriteLine($"batch {batch}, {Parallelism.Threads} thread(s), in the step's own order (wall clock, median of {steps} steps):");
+        double total = 0;
+        foreach (var (name, t) in names.Zip(times))
+        {
+            Array.Sort(t);
+            double median = t[t.Length / 2];
+            total += median;
+            Console.WriteLine($"  {name,-36} {median * 1e6,9:F1} µs");
+        }
+        Console.WriteLine($"  {"sum",-36} {total * 1e6,9:F1} µs  ({1.0 * 1_007_104 * batch / total / 1e9:F1} GFLOP/s)");
     }
 
     private static void Print(int batch)
