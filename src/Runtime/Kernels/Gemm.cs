@@ -11,13 +11,14 @@ namespace Functional.Kernels;
 /// How (see <see cref="GemmKernel"/>): B is copied in blocks of at most <see cref="GemmKernel.KBlock"/> rows into
 /// contiguous panels two vectors wide, so the micro-kernel streams it from L1 however B's rows are strided
 /// (a weight matrix with 1 KB rows would otherwise map every row to the same few cache sets). A is read in
-/// place. Each micro-tile is 6 rows × 2 vectors of accumulators (12 of AVX2's 16 registers), finished by the
-/// epilogue while still in registers. Ragged edges are computed as full tiles (repeated rows, zero-padded
-/// columns) and only their valid part is stored.
+/// place. Each micro-tile is 6 rows (4 for a last group of four) × 2 vectors of accumulators, 12 of AVX2's 16
+/// registers, finished by the epilogue while still in registers. Ragged edges are computed as full tiles
+/// (repeated rows, zero-padded columns) and only their valid part is stored. One or two rows (batch-1 inference
+/// and training) skip the packing and read B in place, since each element of B is then used only once or twice.
 /// </para>
 /// <para>
-/// Determinism: the order of summation over k is fixed by K alone (blocks of equal size, sequential within a
-/// block), never by the width of the split between threads. Threads split the columns by whole panels, so each
+/// Determinism: the order of summation over k is fixed by K and the width (blocks of equal size, sequential
+/// within a block), never by the split between threads. Threads claim chunks of whole panels of columns, so each
 /// output element is computed once, by the same instructions, on 1 thread or many.
 /// </para>
 /// </summary>

@@ -8,7 +8,7 @@ namespace Functional.Kernels;
 /// The loop nest (BLIS's, with A read in place):
 /// <code>
 /// for each block of NBlock columns of this chunk                    (B block in L2)
-///   for each block of ≤ KBlock rows of B, sizes equal, fixed by K    (k order fixed)
+///   for each block of ≤ KBlock rows of B, sizes equal, fixed by K    (k order fixed by K and width)
 ///     pack B[kBlock, nBlock] into panels of kc × 2w floats         (one panel ≤ 25 KB: mostly in L1)
 ///     for each block of MBlock rows of A                          (A block in L2)
 ///       for each panel                                            (panel stays in L1 …)
@@ -164,9 +164,18 @@ internal static unsafe class GemmKernel
         TS.Store(p.C + row * p.Ldc + col, e.Apply<TS, TV>(c0, row, col));
     }
 
-    /// <summary>Equal k blocks of at most <see cref="KBlock"/>: the summation order depends on K only.</summary>
+    /// <summary>
+    /// Equal k blocks of at most <see cref="KBlock"/> rows, and at most 6,400 floats (25 KB) per panel, so the
+    /// 32-float panels of Vector512 take blocks of 200: the summation order depends on K and the width only.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int KcFor(int k) => k <= KBlock ? k : (k + (k + KBlock - 1) / KBlock - 1) / ((k + KBlock - 1) / KBlock);
+    private static int KcFor(int k, int panel)
+    {
+        int most = Math.Min(KBlock, 6400 / panel);
+        if (k <= most) return k;
+        int blocks = (k + most - 1) / most;
+        return (k + blocks - 1) / blocks;
+    }
 
     /// <summary>Computes columns [from, to) of C, all rows. <paramref name="from"/> is a multiple of the panel width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -176,7 +185,7 @@ internal static unsafe class GemmKernel
         int w = TS.Count, panel = 2 * w;
         float* packed = Scratch.Packing();
         float* tile = stackalloc float[Rows * MaxPanel];
-        int kc0 = KcFor(p.K);
+        int kc0 = KcFor(p.K, panel);
         for (int jc = from; jc < to; jc += NBlock)
         {
             int nc = Math.Min(NBlock, to - jc);
@@ -200,6 +209,8 @@ internal static unsafe class GemmKernel
                             float* c = p.C + row * p.Ldc + col;
                             if (rows == Rows && cols == panel)
                                 Tile<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
+                            else if (rows == 4 && cols == panel) // 64, 256 and 784 all leave four rows: no waste, no copy
+                                Tile4<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
                             else
                                 Edge<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
                         }
@@ -253,7 +264,8 @@ internal static unsafe class GemmKernel
             for (int r = 0; r < Rows; r++)
                 for (int j = 0; j < panel; j++)
                     tile[r * panel + j] = r < rows && j < cols ? c[r * ldc + j] : 0f;
-        Tile<TS, TV, Plain>(a, aRow, aCol, b, kc, tile, panel, accumulate, false, default, row, col, rows);
+        if (rows <= 4) Tile4<TS, TV, Plain>(a, aRow, aCol, b, kc, tile, panel, accumulate, false, default, row, col, rows);
+        else Tile<TS, TV, Plain>(a, aRow, aCol, b, kc, tile, panel, accumulate, false, default, row, col, rows);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
@@ -329,6 +341,64 @@ internal static unsafe class GemmKernel
             TS.Store(c, c30); TS.Store(c + w, c31); c += ldc;
             TS.Store(c, c40); TS.Store(c + w, c41); c += ldc;
             TS.Store(c, c50); TS.Store(c + w, c51);
+        }
+    }
+
+    /// <summary>
+    /// The same micro-kernel for four rows (eight accumulators): the last tile when M leaves four or fewer rows.
+    /// Per element it is the same FMA chain in the same k order as <see cref="Tile{TS, TV, TE}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        nint w = TS.Count;
+        float* a0 = a;
+        float* a1 = a + (rows > 1 ? aRow : 0);
+        float* a2 = a + (rows > 2 ? 2 : rows - 1) * aRow;
+        float* a3 = a + (rows > 3 ? 3 : rows - 1) * aRow;
+        TV c00, c01, c10, c11, c20, c21, c30, c31;
+        if (accumulate)
+        {
+            float* t = c;
+            c00 = TS.Load(t); c01 = TS.Load(t + w); t += ldc;
+            c10 = TS.Load(t); c11 = TS.Load(t + w); t += ldc;
+            c20 = TS.Load(t); c21 = TS.Load(t + w); t += ldc;
+            c30 = TS.Load(t); c31 = TS.Load(t + w);
+        }
+        else
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = TS.Zero;
+        }
+
+        nint step = aCol, at = 0;
+        float* bEnd = b + (nint)kc * 2 * w;
+        for (; b < bEnd; b += 2 * w, at += step)
+        {
+            TV b0 = TS.Load(b), b1 = TS.Load(b + w);
+            TV x = TS.Broadcast(a0[at]);
+            c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
+            x = TS.Broadcast(a1[at]);
+            c10 = TS.MultiplyAdd(x, b0, c10); c11 = TS.MultiplyAdd(x, b1, c11);
+            x = TS.Broadcast(a2[at]);
+            c20 = TS.MultiplyAdd(x, b0, c20); c21 = TS.MultiplyAdd(x, b1, c21);
+            x = TS.Broadcast(a3[at]);
+            c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
+        }
+
+        if (finish)
+        {
+            TS.Store(c, e.Apply<TS, TV>(c00, row, col)); TS.Store(c + w, e.Apply<TS, TV>(c01, row, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c10, row + 1, col)); TS.Store(c + w, e.Apply<TS, TV>(c11, row + 1, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c20, row + 2, col)); TS.Store(c + w, e.Apply<TS, TV>(c21, row + 2, col + w)); c += ldc;
+            TS.Store(c, e.Apply<TS, TV>(c30, row + 3, col)); TS.Store(c + w, e.Apply<TS, TV>(c31, row + 3, col + w));
+        }
+        else
+        {
+            TS.Store(c, c00); TS.Store(c + w, c01); c += ldc;
+            TS.Store(c, c10); TS.Store(c + w, c11); c += ldc;
+            TS.Store(c, c20); TS.Store(c + w, c21); c += ldc;
+            TS.Store(c, c30); TS.Store(c + w, c31);
         }
     }
 

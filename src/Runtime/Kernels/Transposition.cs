@@ -37,16 +37,21 @@ internal static unsafe class Transposition
         int r8 = 0, c8 = cFrom;
         if (vector)
         {
-            // 32×32 blocks of 8×8 register transposes: both the rows read and the rows written stay in L1.
+            // Strips of 16 source columns, walked down all rows in 8×8 register transposes: each step reads whole
+            // 64-byte lines of the source and extends the same 16 destination rows, whose lines stay in L1 until
+            // they are full. (Square tiles, with a power-of-two row length, put their destination lines in a few
+            // cache sets and evict them half-written.)
             r8 = rows & ~7; c8 = cFrom + ((cTo - cFrom) & ~7);
-            for (int r0 = 0; r0 < r8; r0 += Block)
-                for (int c0 = cFrom; c0 < c8; c0 += Block)
+            int c = cFrom;
+            for (; c + 16 <= c8; c += 16)
+                for (int r = 0; r < r8; r += 8)
                 {
-                    int r1 = Math.Min(r0 + Block, r8), c1 = Math.Min(c0 + Block, c8);
-                    for (int r = r0; r < r1; r += 8)
-                        for (int c = c0; c < c1; c += 8)
-                            Transpose8x8(source + (nint)r * cols + c, cols, destination + (nint)c * rows + r, rows);
+                    Transpose8x8(source + (nint)r * cols + c, cols, destination + (nint)c * rows + r, rows);
+                    Transpose8x8(source + (nint)r * cols + c + 8, cols, destination + (nint)(c + 8) * rows + r, rows);
                 }
+            for (; c < c8; c += 8)
+                for (int r = 0; r < r8; r += 8)
+                    Transpose8x8(source + (nint)r * cols + c, cols, destination + (nint)c * rows + r, rows);
         }
         // Whatever the vector blocks left: the columns past c8 for all rows, and the rows past r8 for columns [cFrom, c8).
         Scalar(source, destination, rows, cols, 0, rows, c8, cTo);
