@@ -21,6 +21,8 @@ public abstract record Optimizer
     [Pure]
     public (float[] Updates, OptimizerState State) Update(ReadOnlySpan<float> gradient, OptimizerState state, ReadOnlySpan<float> parameters)
     {
+        if (gradient.Length != parameters.Length)
+            throw new ArgumentException($"a gradient of {gradient.Length} for {parameters.Length} parameters", nameof(gradient));
         var next = state.Copy();
         var updates = new float[parameters.Length];
         ComputeUpdates(gradient, next, parameters, updates);
@@ -35,6 +37,10 @@ public abstract record Optimizer
     /// Only for buffers nobody else can see (inside a fold); this is what makes a pure fold allocation-free.
     /// </summary>
     public abstract void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned);
+
+    /// <summary>A learning rate must be a positive finite number; the error names it as the constructors do.</summary>
+    protected static float CheckLearningRate(float value) =>
+        value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException("learningRate", value, "the learning rate must be a positive finite number");
 
     /// <summary>Throws a clear error when a state of the wrong kind or size is passed in.</summary>
     protected static TState Expect<TState>(OptimizerState state, int parameterCount, string optimizer) where TState : OptimizerState

@@ -18,14 +18,10 @@ public static class Sgd
 /// <summary>θ ← θ − lr·g. Its state is empty.</summary>
 public sealed record VanillaSgd : Optimizer
 {
-    public VanillaSgd(float learningRate)
-    {
-        if (!(learningRate > 0) || !float.IsFinite(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "the learning rate must be a positive finite number");
-        LearningRate = learningRate;
-    }
+    public VanillaSgd(float learningRate) => LearningRate = learningRate;
 
-    public float LearningRate { get; init; }
+    /// <summary>Checked on every assignment, including <c>with</c>, so a schedule cannot slip in a NaN.</summary>
+    public float LearningRate { get; init => field = CheckLearningRate(value); }
 
     public override OptimizerState Init(int parameterCount) => new StatelessState(parameterCount);
 
@@ -38,6 +34,7 @@ public sealed record VanillaSgd : Optimizer
     public override void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned)
     {
         Expect<StatelessState>(owned, gradient.Length, "SGD");
+        if (parameters.Length != gradient.Length) throw new ArgumentException($"{parameters.Length} parameters for a gradient of {gradient.Length}", nameof(parameters));
         TensorPrimitives.MultiplyAdd(gradient, -LearningRate, parameters, parameters);
     }
 }
@@ -54,16 +51,19 @@ public sealed record MomentumSgd : Optimizer
 {
     public MomentumSgd(float learningRate, float momentum)
     {
-        if (!(learningRate > 0) || !float.IsFinite(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "the learning rate must be a positive finite number");
-        if (!(momentum >= 0 && momentum < 1))
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1)");
         LearningRate = learningRate;
         Momentum = momentum;
     }
 
-    public float LearningRate { get; init; }
-    public float Momentum { get; init; }
+    /// <summary>Checked on every assignment, including <c>with</c>.</summary>
+    public float LearningRate { get; init => field = CheckLearningRate(value); }
+
+    /// <summary>μ in [0, 1), checked on every assignment, including <c>with</c>.</summary>
+    public float Momentum
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException("momentum", value, "momentum must be in [0, 1)");
+    }
 
     public override OptimizerState Init(int parameterCount) => new VelocityState(new float[parameterCount]);
 

@@ -238,3 +238,27 @@ public sealed class SgdTests
         return values;
     }
 }
+
+/// <summary>Hyperparameters stay valid however they are set: a schedule's <c>with</c> is checked like a constructor.</summary>
+public sealed class HyperparameterTests
+{
+    [Fact]
+    public void With_expressions_are_validated_like_constructors()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Sgd.Plain(0.1f) with { LearningRate = float.NaN });
+        Assert.Equal("learningRate", error.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sgd.Momentum(0.1f) with { LearningRate = -1f });
+        Assert.Equal("momentum", Assert.Throws<ArgumentOutOfRangeException>(() => Sgd.Momentum(0.1f) with { Momentum = 1.5f }).ParamName);
+        Assert.Equal(0.05f, (Sgd.Momentum(0.1f) with { LearningRate = 0.05f }).LearningRate);
+    }
+
+    [Fact]
+    public void Mismatched_gradient_and_parameters_are_refused_with_both_lengths()
+    {
+        var sgd = Sgd.Plain(0.1f);
+        var error = Assert.Throws<ArgumentException>(() => sgd.Update(new float[2], sgd.Init(2), new float[3]));
+        Assert.Contains("2", error.Message);
+        Assert.Contains("3", error.Message);
+        Assert.Throws<ArgumentException>(() => sgd.ApplyInPlace(new float[3], new float[2], sgd.Init(2)));
+    }
+}
