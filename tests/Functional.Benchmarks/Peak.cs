@@ -22,13 +22,12 @@ public static class Peak
         return 0;
     }
 
-    /// <summary>Best of seven ~0.1 s runs, in GFLOP/s of the calling thread's on-CPU time.</summary>
-    public static double FmaGflops()
+    /// <summary>Best of <paramref name="rounds"/> runs of the FMA chains, in GFLOP/s of the calling thread's on-CPU time.</summary>
+    public static double FmaGflops(int rounds = 7, long iterations = 4_000_000)
     {
         double best = 0;
-        for (int run = 0; run < 7; run++)
+        for (int run = 0; run < rounds; run++)
         {
-            long iterations = 4_000_000;
             double start = ThreadClock.Now();
             float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
             double seconds = ThreadClock.Now() - start;
@@ -77,16 +76,16 @@ public static class Peak
 }
 
 /// <summary>
-/// One product's measured rate as a fraction of the measured FMA peak. <see cref="Seconds"/> is the median of the
-/// thread's on-CPU time per product (CLOCK_THREAD_CPUTIME_ID), which time slices lost to other tenants of a shared
-/// machine do not inflate; <see cref="WallSeconds"/> is the median wall-clock time, for comparison.
+/// One product's measured rate. Each run times the product (thread on-CPU time, CLOCK_THREAD_CPUTIME_ID, which
+/// time slices lost to other tenants do not inflate) right beside a short FMA-peak probe, so a clock that drifts
+/// during the measurement (a shared host) moves both; the fraction of peak is the median of the per-run ratios.
 /// </summary>
-public sealed record KernelRate(string Name, int M, int K, int N, double Seconds, double WallSeconds, double Peak)
+public sealed record KernelRate(string Name, int M, int K, int N, double Seconds, double WallSeconds, double Peak, double FractionOfPeak, double BestFraction)
 {
     public double Gflops => 2.0 * M * K * N / Seconds / 1e9;
-    public double FractionOfPeak => Gflops / Peak;
     public override string ToString() =>
-        $"{Name,-30} {M}×{K}×{N}: {Seconds * 1e6,7:F1} µs on-CPU ({WallSeconds * 1e6,7:F1} µs wall)  {Gflops,6:F1} GFLOP/s = {FractionOfPeak,6:P1} of the {Peak:F1} GFLOP/s peak";
+        $"{Name,-30} {M}×{K}×{N}: {Seconds * 1e6,7:F1} µs on-CPU ({WallSeconds * 1e6,7:F1} µs wall), {Gflops,5:F1} GFLOP/s; " +
+        $"{FractionOfPeak,6:P1} of the FMA peak beside it ({Peak:F1} GFLOP/s), best run {BestFraction:P1}";
 }
 
 /// <summary>The calling thread's CPU time, from the kernel: immune to time slices given to other processes.</summary>
@@ -119,7 +118,6 @@ public static unsafe class KernelRates
         Parallelism.Threads = 1;
         try
         {
-            double peak = Peak.FmaGflops();
             var x = Buffer(Batch * Inputs, 1); var w = Buffer(Inputs * Outputs, 2); var b = Buffer(Outputs, 3);
             var y = Buffer(Batch * Outputs, 4); var dz = Buffer(Batch * Outputs, 5); var dw = Buffer(Inputs * Outputs, 6);
             var wt = Buffer(Inputs * Outputs, 7); var dx = Buffer(Batch * Inputs, 8); var below = Buffer(Batch * Inputs, 9);
@@ -128,9 +126,9 @@ public static unsafe class KernelRates
                 float* cx = px, cw = pw, cb = pb, cy = py, cdz = pdz, cdw = pdw, cwt = pwt, cdx = pdx, cbelow = pbelow;
                 return
                 [
-                    Rate("forward x·W + b, ReLU", Batch, Inputs, Outputs, peak, runs, () => Gemm.Forward<Relu>(cx, cw, cb, cy, Batch, Inputs, Outputs)),
-                    Rate("weight gradient xᵀ·dz", Inputs, Batch, Outputs, peak, runs, () => Gemm.WeightGradient(cx, cdz, cdw, Batch, Inputs, Outputs)),
-                    Rate("input gradient dz·Wᵀ ⊙ ReLU′", Batch, Outputs, Inputs, peak, runs, () => Gemm.InputGradient<Relu>(cdz, cw, cwt, cbelow, cdx, Batch, Inputs, Outputs)),
+                    Rate("forward x·W + b, ReLU", Batch, Inputs, Outputs, runs, () => Gemm.Forward<Relu>(cx, cw, cb, cy, Batch, Inputs, Outputs)),
+                    Rate("weight gradient xᵀ·dz", Inputs, Batch, Outputs, runs, () => Gemm.WeightGradient(cx, cdz, cdw, Batch, Inputs, Outputs)),
+                    Rate("input gradient dz·Wᵀ ⊙ ReLU′", Batch, Outputs, Inputs, runs, () => Gemm.InputGradient<Relu>(cdz, cw, cwt, cbelow, cdx, Batch, Inputs, Outputs)),
                 ];
             }
         }
@@ -148,22 +146,31 @@ public static unsafe class KernelRates
         return values;
     }
 
-    private static KernelRate Rate(string name, int m, int k, int n, double peak, int runs, Action product)
+    private static KernelRate Rate(string name, int m, int k, int n, int runs, Action product)
     {
         for (int i = 0; i < 20; i++) product(); // reach the optimised tier
         var cpu = new double[runs];
         var wall = new double[runs];
-        const int repeats = 50;
+        var peaks = new double[runs];
+        var fractions = new double[runs];
+        const int repeats = 20;
+        double flops = 2.0 * m * k * n;
         for (int run = 0; run < runs; run++)
         {
+            peaks[run] = Peak.FmaGflops(rounds: 3, iterations: 1_000_000);
             double start = ThreadClock.Now();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < repeats; i++) product();
             wall[run] = clock.Elapsed.TotalSeconds / repeats;
             cpu[run] = (ThreadClock.Now() - start) / repeats;
+            fractions[run] = flops / cpu[run] / 1e9 / peaks[run];
         }
-        Array.Sort(cpu);
-        Array.Sort(wall);
-        return new KernelRate(name, m, k, n, cpu[runs / 2], wall[runs / 2], peak);
+        return new KernelRate(name, m, k, n, Median(cpu), Median(wall), Median(peaks), Median(fractions), fractions.Max());
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 }
