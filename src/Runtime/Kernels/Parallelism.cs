@@ -210,9 +210,12 @@ public static unsafe class Parallelism
         private void WaitForJob()
         {
             long until = Stopwatch.GetTimestamp() + SpinTicks;
+            // SpinOnce soon starts yielding the core between checks: should the scheduler have put this worker on the
+            // caller's CPU, the caller then keeps that CPU instead of sharing it with a spinner.
+            var spinner = new SpinWait();
             while (Volatile.Read(ref state) != Posted)
             {
-                if (Stopwatch.GetTimestamp() < until) { Thread.SpinWait(16); continue; }
+                if (Stopwatch.GetTimestamp() < until) { spinner.SpinOnce(sleep1Threshold: -1); continue; }
                 lock (this)
                 {
                     Interlocked.Exchange(ref sleeping, 1);
