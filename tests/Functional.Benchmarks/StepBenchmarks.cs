@@ -27,10 +27,12 @@ public class StepBenchmarks
     public void Setup()
     {
         Parallelism.Threads = Threads;
+        // Enough rows for Steps full batches at the largest batch size, so every invocation runs exactly Steps steps.
+        const int rows = Steps * 256;
         var random = new SeededRandom(3);
-        var features = new float[4096 * 784];
+        var features = new float[rows * 784];
         for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextGaussian();
-        data = Dataset.Create("random", features, Enumerable.Range(0, 4096).Select(i => i % 10).ToArray(), 784, 10).ThrowIfFail();
+        data = Dataset.Create("random", features, Enumerable.Range(0, rows).Select(i => i % 10).ToArray(), 784, 10).ThrowIfFail();
         batches = data.Batches(Batch, 1).Take(Steps).ToArray();
         state = TrainState.Of(BenchMlp.Init(7), Sgd.Momentum(0.01f, 0.9f));
     }
