@@ -110,14 +110,6 @@ public sealed class Dataset
             yield return new Batch(this, order.AsMemory(start, Math.Min(size, order.Length - start)));
     }
 
-    /// <summary>All rows in order, in batches of <paramref name="size"/> (for evaluation).</summary>
-    public IEnumerable<Batch> InOrder(int size)
-    {
-        var order = Enumerable.Range(0, Count).ToArray();
-        for (int start = 0; start < order.Length; start += size)
-            yield return new Batch(this, order.AsMemory(start, Math.Min(size, order.Length - start)));
-    }
-
     public override string ToString() => $"{Name}: {Count} × {FeatureCount}, {ClassCount} classes";
 }
 

@@ -21,19 +21,13 @@ public static class Initializers
         }
     }
 
-    /// <summary>Normal with std √(1/fan_in): unit-variance outputs for linear/tanh units.</summary>
-    public static void Xavier(Span<float> weights, int fanIn, SeededRandom random) => Normal(weights, Math.Sqrt(1.0 / fanIn), random);
-
-    /// <summary>Normal with std √(2/fan_in): ReLU zeroes half its input, so twice the variance keeps the signal.</summary>
-    public static void He(Span<float> weights, int fanIn, SeededRandom random) => Normal(weights, Math.Sqrt(2.0 / fanIn), random);
-
-    public static void Normal(Span<float> weights, double std, SeededRandom random)
+    private static void Normal(Span<float> weights, double std, SeededRandom random)
     {
         for (int i = 0; i < weights.Length; i++) weights[i] = (float)(std * random.NextGaussian());
     }
 
     /// <summary>Uniform in [−limit, limit).</summary>
-    public static void Uniform(Span<float> weights, double limit, SeededRandom random)
+    private static void Uniform(Span<float> weights, double limit, SeededRandom random)
     {
         for (int i = 0; i < weights.Length; i++) weights[i] = (float)((2 * random.NextDouble() - 1) * limit);
     }
