@@ -14,7 +14,8 @@ namespace Functional.Kernels;
 /// place. Each micro-tile is 6 rows (4 for a last group of four) × 2 vectors of accumulators, 12 of AVX2's 16
 /// registers, finished by the epilogue while still in registers. Ragged edges are computed as full tiles
 /// (repeated rows, zero-padded columns) and only their valid part is stored. One or two rows (batch-1 inference
-/// and training) skip the packing and read B in place, since each element of B is then used only once or twice.
+/// and training) skip the packing and read B in place, since each element of B is then used only once or twice;
+/// a product over at most four k (the weight gradient of a batch of one to four) writes C row after row.
 /// </para>
 /// <para>
 /// Determinism: the order of summation over k is fixed by K and the width (blocks of equal size, sequential

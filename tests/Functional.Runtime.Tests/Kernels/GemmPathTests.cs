@@ -37,9 +37,23 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
         return data;
     }
 
+    /// <summary>
+    /// K around the streaming path's depth (rows written one after another for K ≤ 4), with M past the direct path's
+    /// two rows and N crossing the vector widths; 784 × 1 × 256 is the batch-1 weight gradient of the example's first layer.
+    /// </summary>
+    public static TheoryData<Isa, int, int, int> Shallow()
+    {
+        var data = new TheoryData<Isa, int, int, int>();
+        foreach (var isa in Widths.All)
+            foreach (var (m, k, n) in new[] { (5, 1, 3), (3, 2, 17), (7, 3, 255), (255, 4, 257), (17, 5, 7), (784, 1, 256), (129, 4, 10) })
+                data.Add(isa, m, k, n);
+        return data;
+    }
+
     [Theory]
     [MemberData(nameof(FewRows))]
     [MemberData(nameof(Blocked))]
+    [MemberData(nameof(Shallow))]
     public void Forward_matches_the_reference(Isa isa, int m, int k, int n)
     {
         float[] x = Fill.Uniform(m * k, 31 + m), w = Fill.Uniform(k * n, 32 + n), b = Fill.Uniform(n, 33);
@@ -55,6 +69,23 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
         output.WriteLine($"MAXDIFF {isa} Forward {m}×{k}×{n} {max:E3}");
         Assert.True(max <= tolerance, $"Forward<Relu> at {isa}, {m}×{k}×{n}: max |Δ| = {max:E3} at [{worst / n}, {worst % n}] (tolerance {tolerance:E3})");
         gy.AssertGuardsIntact("y");
+    }
+
+    [Theory]
+    [MemberData(nameof(Shallow))]
+    public void Weight_gradient_of_a_small_batch_matches_the_reference(Isa isa, int m, int k, int n)
+    {
+        int inputs = m, batch = k, outputs = n;
+        float[] x = Fill.Uniform(batch * inputs, 61), dz = Fill.Uniform(batch * outputs, 62);
+        var expected = Compare.Widen(Reference.MatMul(Reference.Transpose(x, batch, inputs), dz, inputs, batch, outputs));
+
+        Guarded gx = new(x), gdz = new(dz), gdw = new(inputs * outputs);
+        using (Cpu.Pin(isa)) Gemm.WeightGradient(gx.Pointer, gdz.Pointer, gdw.Pointer, batch, inputs, outputs);
+
+        double max = Compare.MaxDifference(gdw.Span, expected, out int worst);
+        output.WriteLine($"MAXDIFF {isa} WeightGradient {m}×{k}×{n} {max:E3}");
+        Assert.True(max <= 1e-5 * k + 1e-6, $"WeightGradient at {isa}, {inputs}×{batch}×{outputs}: max |Δ| = {max:E3} at [{worst / n}, {worst % n}]");
+        gdw.AssertGuardsIntact("dW");
     }
 
     [Theory]
@@ -81,7 +112,7 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
     {
         var data = new TheoryData<Isa, int, int, int>();
         foreach (var isa in new[] { Isa.Scalar, Isa.Vector256, Isa.Vector512 })
-            foreach (var (m, k, n) in new[] { (64, 784, 256), (1, 784, 257), (2, 300, 131), (257, 64, 129), (40, 255, 1000) })
+            foreach (var (m, k, n) in new[] { (64, 784, 256), (1, 784, 257), (2, 300, 131), (257, 64, 129), (40, 255, 1000), (784, 1, 256), (300, 3, 131) })
                 data.Add(isa, m, k, n);
         return data;
     }
