@@ -52,7 +52,8 @@ public static unsafe class Gemm
 
     /// <summary>
     /// Input gradient with the lower layer's activation derivative fused: dx[B, in] = (dz · Wᵀ) ⊙ f′(y_below).
-    /// Wᵀ is written to <paramref name="transposed"/> ([out, in]) so the product streams contiguous rows.
+    /// <paramref name="transposed"/> ([out, in]) is scratch for Wᵀ, so the product streams contiguous rows (batches of
+    /// more than two rows; smaller ones read W's rows directly and leave it alone).
     /// </summary>
     public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> transposed, ReadOnlySpan<float> below, Span<float> dx, int batch, int inputs, int outputs)
         where TAct : IActivation
@@ -84,10 +85,25 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Pointer form of the input gradient; the caller guarantees the sizes.</summary>
+    /// <summary>
+    /// Pointer form of the input gradient; the caller guarantees the sizes. One or two rows (batch-1 training) take
+    /// dot products of W's rows with dz's instead: each element of W is then used once or twice, so transposing W
+    /// first would cost more than the product (5 of Hidden2's 11 µs), and <paramref name="transposed"/> is left alone.
+    /// </summary>
     public static void InputGradient<TAct>(float* dz, float* weights, float* transposed, float* below, float* dx, int batch, int inputs, int outputs)
         where TAct : IActivation
     {
+        if (batch <= GemmKernel.DirectRows)
+        {
+            switch (Cpu.Current)
+            {
+                case Isa.Vector512: RowDots<Simd512, Vector512<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
+                case Isa.Vector256: RowDots<Simd256, Vector256<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
+                case Isa.Vector128: RowDots<Simd128, Vector128<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
+                default: RowDots<Scalar, float, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
+            }
+            return;
+        }
         Transpose(weights, transposed, inputs, outputs);
         Multiply(dz, outputs, 1, transposed, inputs, dx, inputs, batch, outputs, inputs, new ActivationGradient<TAct>(below, inputs));
     }
@@ -117,6 +133,56 @@ public static unsafe class Gemm
             case Isa.Vector128: GemmKernel.Run<Simd128, Vector128<float>, TE>(p, epilogue); break;
             default: GemmKernel.Run<Scalar, float, TE>(p, epilogue); break;
         }
+    }
+
+    /// <summary>
+    /// dx[b, i] = f′(below[b, i]) · Σ_j W[i, j]·dz[b, j], four rows of W at a time (four independent chains), each
+    /// row read once, front to back. The lanes are added up in a fixed order, then the tail; the same for any thread count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowDots<TS, TV, TAct>(float* dz, float* weights, float* below, float* dx, int batch, int inputs, int outputs)
+        where TS : ISimd<TV> where TV : struct where TAct : IActivation
+    {
+        int w = TS.Count, vectorEnd = outputs / w * w;
+        float* lanes = stackalloc float[4 * 16];
+        for (int b = 0; b < batch; b++)
+        {
+            float* g = dz + (nint)b * outputs;
+            int i = 0;
+            for (; i + 4 <= inputs; i += 4)
+            {
+                float* r0 = weights + (nint)i * outputs, r1 = r0 + outputs, r2 = r1 + outputs, r3 = r2 + outputs;
+                TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
+                for (int j = 0; j < vectorEnd; j += w)
+                {
+                    TV gj = TS.Load(g + j);
+                    s0 = TS.MultiplyAdd(TS.Load(r0 + j), gj, s0); s1 = TS.MultiplyAdd(TS.Load(r1 + j), gj, s1);
+                    s2 = TS.MultiplyAdd(TS.Load(r2 + j), gj, s2); s3 = TS.MultiplyAdd(TS.Load(r3 + j), gj, s3);
+                }
+                TS.Store(lanes, s0); TS.Store(lanes + 16, s1); TS.Store(lanes + 32, s2); TS.Store(lanes + 48, s3);
+                for (int r = 0; r < 4; r++)
+                    Finish<TAct>(lanes + 16 * r, w, weights + (nint)(i + r) * outputs, g, vectorEnd, outputs, below, dx, (nint)b * inputs + i + r);
+            }
+            for (; i < inputs; i++)
+            {
+                float* r0 = weights + (nint)i * outputs;
+                TV s0 = TS.Zero;
+                for (int j = 0; j < vectorEnd; j += w) s0 = TS.MultiplyAdd(TS.Load(r0 + j), TS.Load(g + j), s0);
+                TS.Store(lanes, s0);
+                Finish<TAct>(lanes, w, r0, g, vectorEnd, outputs, below, dx, (nint)b * inputs + i);
+            }
+        }
+    }
+
+    /// <summary>One row's dot product: its lanes in order, then the columns past the last whole vector; then f′ and the store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<TAct>(float* lanes, int count, float* row, float* g, int from, int to, float* below, float* dx, nint at)
+        where TAct : IActivation
+    {
+        float sum = 0f;
+        for (int lane = 0; lane < count; lane++) sum += lanes[lane];
+        for (int j = from; j < to; j++) sum += row[j] * g[j];
+        dx[at] = TAct.Backward<Scalar, float>(sum, below[at]);
     }
 
     /// <summary>sum[n] = Σ_row dz[row, n], four vectors of columns at a time, rows in order.</summary>

@@ -138,7 +138,8 @@ public sealed unsafe class GemmTests(ITestOutputHelper output)
         }
 
         Check($"InputGradient<{act}>", isa, m, k, n, gdx.Span, expected, Tolerance(k, Fill.MaxAbs(dz), Fill.MaxAbs(w)));
-        Assert.Equal(Reference.Transpose(w, inputs, outputs), gt.ToArray());
+        if (batch > 2) Assert.Equal(Reference.Transpose(w, inputs, outputs), gt.ToArray()); // the scratch held Wᵀ for the product
+        else Assert.All(gt.ToArray(), v => Assert.Equal(BitConverter.SingleToInt32Bits(Guarded.Sentinel), BitConverter.SingleToInt32Bits(v))); // one or two rows read W directly
         gdx.AssertGuardsIntact("dx"); gt.AssertGuardsIntact("Wᵀ scratch");
         AssertUnchanged(gdz, dz, "dz"); AssertUnchanged(gw, w, "W"); AssertUnchanged(gbelow, below, "below");
     }
