@@ -48,9 +48,11 @@ public static class Comparison
 
         var load = BackgroundLoad.Start(torch.ProcessId);
         var results = figures.ToDictionary(f => f, _ => (Ours: new List<double>(), Torch: new List<double>()));
+        var cores = new List<double>();
         for (int run = 0; run < runs; run++)
             foreach (var f in figures)
             {
+                if (f.Threads == 2) cores.Add(Peak.TwoThreadCores());
                 // Alternate who goes first, so neither side always inherits the other's warm or cold caches.
                 if (run % 2 == 0) { results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); results[f].Torch.Add(torch.Measure(f.Key, f.Threads)); }
                 else { results[f].Torch.Add(torch.Measure(f.Key, f.Threads)); results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); }
@@ -58,6 +60,9 @@ public static class Comparison
             }
         Console.Error.WriteLine();
         Console.WriteLine($"background load from other processes during the runs: {load.Stop():F2} of {Environment.ProcessorCount} cores on average");
+        if (cores.Count > 0)
+            Console.WriteLine($"FMA throughput two threads got beside the 2-thread runs, in cores: median {Median(cores):F2}, range {cores.Min():F2}–{cores.Max():F2} " +
+                "(1 means the host gave both vCPUs one physical core: 2-thread figures then measure 1 core's worth)");
 
         Console.WriteLine();
         Console.WriteLine("| figure | threads | Functional (median) | PyTorch (median) | speed-up (PyTorch ÷ Functional) | per-run speed-ups (min–max) | target |");

@@ -22,6 +22,31 @@ public static class Peak
         return 0;
     }
 
+    /// <summary>
+    /// How many cores' worth of FMA throughput two threads get right now: the two threads' combined rate (wall clock,
+    /// run at once) over one thread's alone. About 2 when the guest's two vCPUs sit on two physical cores; about 1
+    /// when the host has put them on the two hyperthreads of one core (or time-slices them), which it does for minutes
+    /// at a time here. Two-thread timings mean little without it.
+    /// </summary>
+    public static double TwoThreadCores(long iterations = 2_000_000)
+    {
+        double Rate()
+        {
+            var clock = Stopwatch.StartNew();
+            float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
+            double seconds = clock.Elapsed.TotalSeconds;
+            GC.KeepAlive(sink);
+            return iterations * 12.0 * (Cpu.Best == Isa.Vector512 ? 16 : 8) * 2 / seconds / 1e9;
+        }
+        double alone = Math.Max(Rate(), Rate());
+        double first = 0, second = 0;
+        var other = new Thread(() => second = Rate());
+        other.Start();
+        first = Rate();
+        other.Join();
+        return (first + second) / alone;
+    }
+
     /// <summary>Best of <paramref name="rounds"/> runs of the FMA chains, in GFLOP/s of the calling thread's on-CPU time.</summary>
     public static double FmaGflops(int rounds = 7, long iterations = 4_000_000)
     {
