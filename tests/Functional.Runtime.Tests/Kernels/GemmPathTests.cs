@@ -88,6 +88,47 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
         gdw.AssertGuardsIntact("dW");
     }
 
+    /// <summary>Batches whose x is past Gemm.TransposeAbove: the weight gradient then reads a transposed copy of x.</summary>
+    public static TheoryData<Isa, int, int, int, int> LargeBatches()
+    {
+        var data = new TheoryData<Isa, int, int, int, int>();
+        foreach (var isa in new[] { Isa.Scalar, Isa.Vector256, Isa.Vector512 })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                data.Add(isa, threads, 256, 784, 256);
+                data.Add(isa, threads, 301, 257, 17);
+            }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeBatches))]
+    public void Weight_gradient_of_a_large_batch_equals_the_product_read_in_place_and_the_reference(Isa isa, int threads, int batch, int inputs, int outputs)
+    {
+        Assert.True((long)batch * inputs > Gemm.TransposeAbove, "the shape must take the transposing path");
+        float[] x = Fill.Uniform(batch * inputs, 71), dz = Fill.Uniform(batch * outputs, 72);
+        var viaCopy = new float[inputs * outputs];
+        var inPlace = new float[inputs * outputs];
+
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = threads;
+        try
+        {
+            using (Cpu.Pin(isa))
+            {
+                Gemm.WeightGradient(x, dz, viaCopy, batch, inputs, outputs);
+                fixed (float* px = x, pdz = dz, pout = inPlace)
+                    Gemm.Multiply(px, 1, inputs, pdz, outputs, pout, outputs, inputs, batch, outputs, new Plain());
+            }
+        }
+        finally { Parallelism.Threads = saved; }
+
+        Assert.True(viaCopy.AsSpan().SequenceEqual(inPlace), $"{isa}, {threads} thread(s), {batch}×{inputs}×{outputs}: the transposed copy changed element {Mismatch(viaCopy, inPlace)}");
+        var expected = Compare.Widen(Reference.MatMul(Reference.Transpose(x, batch, inputs), dz, inputs, batch, outputs));
+        double max = Compare.MaxDifference(viaCopy, expected, out _);
+        Assert.True(max <= 1e-5 * batch + 1e-6, $"WeightGradient at {isa}, {batch}×{inputs}×{outputs}: max |Δ| = {max:E3}");
+    }
+
     [Theory]
     [MemberData(nameof(FewRows))]
     public void Input_gradient_of_a_few_rows_matches_the_reference(Isa isa, int m, int k, int n)
