@@ -61,13 +61,13 @@ internal static unsafe class GemmKernel
 
     private enum Path { Packed, Direct, Stream }
 
-
     /// <summary>Cuts the columns into chunks of whole panels (or, for a few rows, whole strips; for a few k, whole rows) for the threads the product earns.</summary>
     public static void Run<TS, TV, TE>(in Operands p, TE epilogue)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         var path = p.M <= DirectRows ? Path.Direct : p.K <= StreamDepth ? Path.Stream : Path.Packed;
-        int units = path == Path.Stream ? p.M : (p.N + Unit<TS, TV>(path, p.M) - 1) / Unit<TS, TV>(path, p.M);
+        int unit = Unit<TS, TV>(path, p.M);
+        int units = path == Path.Stream ? p.M : (p.N + unit - 1) / unit;
         // Products of a few rows or a few k are bound by memory, not by arithmetic: count the bytes of B (a few rows)
         // or of C (a few k) as work too, so a batch-1 pass over a large weight matrix is shared (each core then
         // streams half of it through its own L2).
@@ -78,7 +78,7 @@ internal static unsafe class GemmKernel
         else Parallelism.Run(ref job, chunks);
     }
 
-    /// <summary>Columns per unit of work: a strip of the direct path, or a panel of the packed one.</summary>
+    /// <summary>Columns per unit of work: a strip of the direct path, or a panel of the packed one (the streaming path's unit is a row).</summary>
     private static int Unit<TS, TV>(Path path, int rows) where TS : ISimd<TV> where TV : struct
         => (path == Path.Direct ? StripVectors(rows) : 2) * TS.Count;
 
