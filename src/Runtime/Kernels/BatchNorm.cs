@@ -20,34 +20,66 @@ public static unsafe class BatchNorm
         int batch, int width, float momentum, float epsilon) where TAct : IActivation
     {
         Check(z, batch, width); Check(xHat, batch, width); Check(y, batch, width);
+        if (scratch.Length < 2 * width) throw new ArgumentException($"the scratch holds {scratch.Length} floats, batch norm needs 2 × {width}", nameof(scratch));
         var mean = scratch.Slice(0, width);
         var variance = scratch.Slice(width, width);
-        mean.Clear();
-        for (int b = 0; b < batch; b++) TensorPrimitives.Add(mean, z.Slice(b * width, width), mean);
-        TensorPrimitives.Multiply(mean, 1f / batch, mean);
+        fixed (float* pz = z, px = xHat, py = y, pm = mean, pv = variance, pis = invStd, pg = gamma, pb = beta)
+        {
+            // Row by row in vectors, in three sweeps: Σ z, then Σ (z − μ)² (two passes rather than E[z²] − μ², which
+            // cancels badly in float), then x̂ and y together.
+            mean.Clear();
+            for (int b = 0; b < batch; b++) Accumulate(pm, pz + (nint)b * width, null, width);
+            TensorPrimitives.Multiply(mean, 1f / batch, mean);
+            variance.Clear();
+            for (int b = 0; b < batch; b++) Accumulate(pv, pz + (nint)b * width, pm, width);
+            TensorPrimitives.Multiply(variance, 1f / batch, variance);
 
-        // Two passes (mean, then squared deviations) rather than E[z²] − μ², which cancels badly in float.
-        variance.Clear();
-        for (int b = 0; b < batch; b++)
-        {
-            var centred = xHat.Slice(b * width, width);
-            TensorPrimitives.Subtract(z.Slice(b * width, width), mean, centred);
-            TensorPrimitives.MultiplyAdd(centred, centred, variance, variance);
+            float keep = 1f - momentum, unbiased = batch > 1 ? (float)batch / (batch - 1) : 1f;
+            for (int j = 0; j < width; j++)
+            {
+                runningMean[j] = keep * runningMean[j] + momentum * mean[j];
+                runningVariance[j] = keep * runningVariance[j] + momentum * variance[j] * unbiased;
+                invStd[j] = 1f / MathF.Sqrt(variance[j] + epsilon);
+            }
+            for (int b = 0; b < batch; b++)
+                NormalizeActivate<TAct>(pz + (nint)b * width, pm, pis, pg, pb, px + (nint)b * width, py + (nint)b * width, width);
         }
-        TensorPrimitives.Multiply(variance, 1f / batch, variance);
+    }
 
-        float keep = 1f - momentum, unbiased = batch > 1 ? (float)batch / (batch - 1) : 1f;
-        for (int j = 0; j < width; j++)
+    /// <summary>sum += row (<paramref name="mean"/> null) or sum += (row − mean)², over one row.</summary>
+    private static void Accumulate(float* sum, float* row, float* mean, int width)
+    {
+        int j = 0;
+        if (Cpu.Current >= Isa.Vector256)
+            for (; j + Simd256.Count <= width; j += Simd256.Count)
+            {
+                var v = Vector256.Load(row + j);
+                if (mean != null) { v -= Vector256.Load(mean + j); v *= v; }
+                (Vector256.Load(sum + j) + v).Store(sum + j);
+            }
+        for (; j < width; j++)
         {
-            runningMean[j] = keep * runningMean[j] + momentum * mean[j];
-            runningVariance[j] = keep * runningVariance[j] + momentum * variance[j] * unbiased;
-            invStd[j] = 1f / MathF.Sqrt(variance[j] + epsilon);
+            float v = mean != null ? (row[j] - mean[j]) * (row[j] - mean[j]) : row[j];
+            sum[j] += v;
         }
-        for (int b = 0; b < batch; b++)
+    }
+
+    /// <summary>One row: x̂ = (z − μ)·σ⁻¹, kept for backward, and y = f(γ·x̂ + β).</summary>
+    private static void NormalizeActivate<TAct>(float* z, float* mean, float* invStd, float* gamma, float* beta, float* xHat, float* y, int width) where TAct : IActivation
+    {
+        int j = 0;
+        if (Cpu.Current >= Isa.Vector256)
+            for (; j + Simd256.Count <= width; j += Simd256.Count)
+            {
+                var normal = (Vector256.Load(z + j) - Vector256.Load(mean + j)) * Vector256.Load(invStd + j);
+                normal.Store(xHat + j);
+                Simd256.Store(y + j, TAct.Forward<Simd256, Vector256<float>>(Simd256.MultiplyAdd(normal, Vector256.Load(gamma + j), Vector256.Load(beta + j))));
+            }
+        for (; j < width; j++)
         {
-            var row = xHat.Slice(b * width, width);
-            TensorPrimitives.Multiply(row, invStd.Slice(0, width), row);
-            AffineActivate<TAct>(row, gamma, beta, y.Slice(b * width, width));
+            float normal = (z[j] - mean[j]) * invStd[j];
+            xHat[j] = normal;
+            y[j] = TAct.Forward<Scalar, float>(normal * gamma[j] + beta[j]);
         }
     }
 
