@@ -11,6 +11,7 @@ internal static class Emitter
     private const string Kernels = "global::Functional.Kernels";
     private const string Ro = "global::System.ReadOnlySpan<float>";
     private const string Rw = "global::System.Span<float>";
+    private const string Update = "global::Functional.Optimizers.FusedUpdate";
     private const string Throw = "throw new global::System.ArgumentException";
 
     /// <summary>The generated source for <paramref name="spec"/>, which the checker has passed.</summary>
@@ -380,6 +381,8 @@ internal static class Emitter
             w.Line($"//           dx [B, {l.Inputs}] = (dz · Wᵀ) ⊙ {Catalog.ActivationLabel(below.Activation)}′(x): x is {Own(below.Name)} saved output, its derivative fused into the product");
         else
             w.Line($"//           dx [B, {l.Inputs}] = dz · Wᵀ: ∂loss/∂ of {Own(below.Name)} output, which {Own(below.Name)} own backward carries on");
+        w.Line($"//           dW gains λW (L2). A fused optimizer updates W once dW is complete (at batch 1 as it is formed){(below is null ? "" : ", so dx comes first")},");
+        w.Line("//           and each smaller tensor likewise; with none, every gradient is written to dp.");
 
         var parameters = new List<string> { $"{Ro} p", $"{Rw} dp" };
         if (!l.IsFused) parameters.Add("Workspace ws");
@@ -387,6 +390,8 @@ internal static class Emitter
         parameters.Add(l.IsFused ? $"{Ro} dz" : $"{Rw} dy");
         if (below is not null) { parameters.Add($"{Rw} wt"); parameters.Add($"{Rw} dx"); }
         parameters.Add("int batch");
+        parameters.Add("float l2");
+        parameters.Add($"{Update} update");
         using (w.Block($"private static void {l.Name}Backward({string.Join(", ", parameters)})"))
         {
             string dz = "dz";
@@ -409,13 +414,27 @@ internal static class Emitter
                     w.Line($"{Kernels}.BatchNorm.Backward({pre}, ws.{l.Name}XHat, ws.{l.Name}InvStd, p.Slice({l.Name}Gamma, {N(width)}), dp.Slice({l.Name}Gamma, {N(width)}), dp.Slice({l.Name}Beta, {N(width)}), batch, {N(width)});");
                 w.Line($"{Ro} dz = {pre};");
             }
-            w.Line($"{Kernels}.Gemm.WeightGradient(x, {dz}, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Width)});");
-            if (l.HasBias) w.Line($"{Kernels}.Gemm.BiasGradient({dz}, {B(l, "dp")}, batch, {N(l.Width)});");
             if (below is not null)
             {
                 string belowAct = below.IsFused ? below.ActivationType : $"{Kernels}.Identity";
                 w.Line($"{Kernels}.Gemm.InputGradient<{belowAct}>({dz}, {W(l, "p")}, wt, x, dx, batch, {N(l.Inputs)}, {N(l.Width)});");
             }
+            w.Line($"{Kernels}.Gemm.WeightGradient(x, {dz}, {W(l, "p")}, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Width)}, l2, update.Slice({l.Name}Weights, {N(l.Inputs)} * {N(l.Width)}));");
+            if (l.HasBias) w.Line($"{Kernels}.Gemm.BiasGradient({dz}, {B(l, "dp")}, batch, {N(l.Width)});");
+            foreach (var (offset, length) in SmallTensors(l))
+                w.Line($"update.Slice({offset}, {length}).Apply(dp.Slice({offset}, {length}));");
+        }
+    }
+
+    /// <summary>The layer's parameter tensors besides W, as (offset constant, length): updated once backward is done with them.</summary>
+    private static IEnumerable<(string Offset, string Length)> SmallTensors(LayerShape l)
+    {
+        if (l.HasBias) yield return ($"{l.Name}Bias", N(l.Width));
+        if (l.IsPRelu) yield return ($"{l.Name}Slope", N(l.SlopeCount));
+        if (l.BatchNorm is not null)
+        {
+            yield return ($"{l.Name}Gamma", N(l.Width));
+            yield return ($"{l.Name}Beta", N(l.Width));
         }
     }
 
@@ -487,7 +506,22 @@ internal static class Emitter
         w.Line("/// into <paramref name=\"gradient\"/>, advances batch-norm statistics in <paramref name=\"buffers\"/>; returns the loss and the batch's correct count.");
         w.Line("/// Allocates nothing.");
         w.Line("/// </summary>");
-        using (w.Block($"public static global::Functional.BatchResult ComputeGradient({Ro} parameters, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, Workspace workspace)"))
+        w.Line($"public static global::Functional.BatchResult ComputeGradient({Ro} parameters, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, Workspace workspace)");
+        w.Line("    => Train(parameters, buffers, batch, options, gradient, workspace, default);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The same step with the optimizer fused into backward: <paramref name=\"update\"/> (bound to the parameter block by");
+        w.Line("/// Optimizer.TryFuse) updates each tensor as soon as its gradient is complete, so the parameters end as ComputeGradient");
+        w.Line("/// followed by ApplyInPlace would leave them, bit for bit. <paramref name=\"gradient\"/> is scratch whose contents are unspecified.");
+        w.Line("/// </summary>");
+        using (w.Block($"public static global::Functional.BatchResult TrainInPlace({Update} update, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, Workspace workspace)"))
+        {
+            w.Line($"if (!update.IsActive) {Throw}(\"TrainInPlace needs an active update (Optimizer.TryFuse); use ComputeGradient to only compute the gradient\", nameof(update));");
+            w.Line("return Train(update.Parameters, buffers, batch, options, gradient, workspace, update);");
+        }
+        w.Line();
+        w.Line("/// <summary>Forward, loss and backward; with an active <paramref name=\"update\"/> also the optimizer, tensor by tensor.</summary>");
+        using (w.Block($"private static global::Functional.BatchResult Train({Ro} parameters, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, Workspace workspace, {Update} update)"))
         {
             w.Line("int n = batch.Count;");
             w.Line($"if (parameters.Length != ParameterCount) {Throw}($\"expected {{ParameterCount}} parameters, got {{parameters.Length}}\", nameof(parameters));");
@@ -510,6 +544,14 @@ internal static class Emitter
             w.Line($"var loss = {Kernels}.{Catalog.LossKernel(net.Loss)}.LossAndGradient(scores, labels, n, ClassCount, dScores);");
             if (net.Last.IsFused && net.Last.Activation is not null)
                 w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>({Span("dScores", "0", "n * ClassCount")}, scores);");
+            w.Line("// ½λ‖W‖² on every weight matrix (not biases, γ, β or slopes), before backward may update W; λW joins each dW in its product");
+            for (int i = 0; i < net.Layers.Count; i++)
+            {
+                var l = net.Layers[i];
+                string term = $"{Kernels}.L2Penalty.Value({W(l, "parameters")}, options.L2){(l.IsLast ? ";" : "")}";
+                if (i == 0) w.Line($"float penalty = {term}");
+                else w.Line($"    + {term}");
+            }
             w.Line("// backward, last layer first; each writes the gradient of the layer below");
             for (int i = net.Layers.Count - 1; i >= 0; i--)
             {
@@ -525,21 +567,18 @@ internal static class Emitter
                     args.Add(below.IsFused ? $"workspace.{below.Name}Gradient" : $"workspace.{below.Name}OutputGradient");
                 }
                 args.Add("n");
+                args.Add("options.L2");
+                args.Add("update");
                 w.Line($"{l.Name}Backward({string.Join(", ", args)});");
-            }
-            w.Line();
-            w.Line("float penalty = 0f;");
-            using (w.Block("if (options.L2 != 0f)"))
-            {
-                w.Line("// ½λ‖W‖² on every weight matrix (not biases, γ, β or slopes), and λW into its gradient");
-                foreach (var l in net.Layers)
-                    w.Line($"penalty += {Kernels}.L2Penalty.Apply({W(l, "parameters")}, {W(l, "gradient")}, options.L2);");
             }
             w.Line("return new global::Functional.BatchResult(loss.Loss + penalty, loss.Correct, n);");
         }
         w.Line();
         w.Line($"static global::Functional.BatchResult global::Functional.INetwork<{net.Name}>.ComputeGradient({Ro} parameters, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, global::Functional.Workspace workspace)");
         w.Line("    => ComputeGradient(parameters, buffers, batch, options, gradient, (Workspace)workspace);");
+        w.Line();
+        w.Line($"static global::Functional.BatchResult global::Functional.INetwork<{net.Name}>.TrainInPlace({Update} update, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, global::Functional.Workspace workspace)");
+        w.Line("    => TrainInPlace(update, buffers, batch, options, gradient, (Workspace)workspace);");
         w.Line();
         if (net.BufferCount == 0 && net.Layers.All(l => l.Dropout is null))
         {

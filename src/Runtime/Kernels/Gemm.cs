@@ -43,6 +43,48 @@ public static unsafe class Gemm
             WeightGradient(px, pdz, pdw, batch, inputs, outputs);
     }
 
+    /// <summary>
+    /// The training step's weight gradient: g = xᵀ·dz + λ·W for weights W [in, out] (λ = <paramref name="l2"/>, the
+    /// gradient of ½λ‖W‖²; 0 for none). With an inactive <paramref name="update"/>, g is written to
+    /// <paramref name="dWeights"/>. With an active one (bound to W itself), W and the velocity are updated too, ending
+    /// bit for bit as if g had been written and the optimizer then applied:
+    /// <list type="bullet">
+    /// <item>for a batch of one row without L2, as g = x ⊗ dz is formed, one row of W at a time
+    /// (<see cref="RankOneUpdate{TS, TV}"/>): g never reaches memory, which is a third of a batch-1 step's traffic;</item>
+    /// <item>otherwise by writing g to dW and applying the update to it at once. Updating inside the packed path's
+    /// tiles was measured slower than this: they would read θ and v in 1 KB strides, which the prefetchers do not
+    /// follow, where the separate pass streams them.</item>
+    /// </list>
+    /// </summary>
+    public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dWeights, int batch, int inputs, int outputs, float l2, Optimizers.FusedUpdate update)
+    {
+        Require(x, batch * inputs, "x"); Require(dz, batch * outputs, "dz"); Require(weights, inputs * outputs, "W"); Require(dWeights, inputs * outputs, "dW");
+        if (update.IsActive && (update.Parameters.Length != inputs * outputs
+            || !Unsafe.AreSame(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(update.Parameters))))
+            throw new ArgumentException($"the update must be bound to this layer's W ({inputs * outputs} floats), got a view of {update.Parameters.Length}", nameof(update));
+        fixed (float* px = x, pdz = dz, pw = weights, pdw = dWeights, pv = update.Velocity)
+        {
+            // One row, more than the direct path's rows (so the unfused product is the streaming path, whose FMA
+            // chains this repeats), no L2.
+            if (update.IsActive && batch == 1 && inputs > GemmKernel.DirectRows && l2 == 0f)
+            {
+                float* velocity = update.HasVelocity ? pv : null;
+                switch (Cpu.Current)
+                {
+                    case Isa.Vector512: RankOneUpdate<Simd512, Vector512<float>>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
+                    case Isa.Vector256: RankOneUpdate<Simd256, Vector256<float>>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
+                    case Isa.Vector128: RankOneUpdate<Simd128, Vector128<float>>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
+                    default: RankOneUpdate<Scalar, float>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
+                }
+                return;
+            }
+            WeightGradient(px, pdz, pdw, batch, inputs, outputs);
+        }
+        // λW in a streaming pass of its own: an epilogue would read W in the tiles' 1 KB strides.
+        if (l2 != 0f) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weights.Slice(0, inputs * outputs), l2, dWeights.Slice(0, inputs * outputs), dWeights.Slice(0, inputs * outputs));
+        update.Apply(dWeights.Slice(0, inputs * outputs));
+    }
+
     /// <summary>Bias gradient: db[out] = Σ_b dz[b, :]. Overwrites db.</summary>
     public static void BiasGradient(ReadOnlySpan<float> dz, Span<float> dBias, int batch, int outputs)
     {
@@ -63,6 +105,48 @@ public static unsafe class Gemm
         Require(below, batch * inputs, "y_below"); Require(dx, batch * inputs, "dx");
         fixed (float* pdz = dz, pw = weights, pwt = transposed, pbelow = below, pdx = dx)
             InputGradient<TAct>(pdz, pw, pwt, pbelow, pdx, batch, inputs, outputs);
+    }
+
+    /// <summary>
+    /// A batch-1 weight gradient g = x ⊗ dz turned into the optimizer's step as it is formed, row after row of W:
+    /// momentum v ← v·μ + g, θ ← θ + v·(−lr), or plain θ ← θ + g·(−lr) when <paramref name="velocity"/> is null.
+    /// Each g is the streaming path's FMA chain (x·dz + 0, the last N mod w columns at the one-lane width) and each
+    /// update the optimizer's own separate multiply and add, so θ and v end bit for bit as in the unfused step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RankOneUpdate<TS, TV>(float* x, float* dz, float* weights, float* velocity, int rows, int cols, float momentum, float step)
+        where TS : ISimd<TV> where TV : struct
+    {
+        int w = TS.Count, vectorEnd = cols / w * w;
+        TV mu = TS.Broadcast(momentum), lr = TS.Broadcast(step);
+        for (int i = 0; i < rows; i++)
+        {
+            TV xi = TS.Broadcast(x[i]);
+            float* theta = weights + (nint)i * cols;
+            if (velocity != null)
+            {
+                float* v = velocity + (nint)i * cols;
+                for (int j = 0; j < vectorEnd; j += w)
+                {
+                    TV vj = TS.Add(TS.Multiply(TS.Load(v + j), mu), TS.MultiplyAdd(xi, TS.Load(dz + j), TS.Zero));
+                    TS.Store(v + j, vj);
+                    TS.Store(theta + j, TS.Add(TS.Load(theta + j), TS.Multiply(vj, lr)));
+                }
+                for (int j = vectorEnd; j < cols; j++)
+                {
+                    float vj = v[j] * momentum + Scalar.MultiplyAdd(x[i], dz[j], 0f);
+                    v[j] = vj;
+                    theta[j] = theta[j] + vj * step;
+                }
+            }
+            else
+            {
+                for (int j = 0; j < vectorEnd; j += w)
+                    TS.Store(theta + j, TS.Add(TS.Load(theta + j), TS.Multiply(TS.MultiplyAdd(xi, TS.Load(dz + j), TS.Zero), lr)));
+                for (int j = vectorEnd; j < cols; j++)
+                    theta[j] = theta[j] + Scalar.MultiplyAdd(x[i], dz[j], 0f) * step;
+            }
+        }
     }
 
     /// <summary>Pointer form of <see cref="Forward{TAct}(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>; the caller guarantees the sizes.</summary>

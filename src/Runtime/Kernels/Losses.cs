@@ -129,12 +129,14 @@ internal static class Shapes
     }
 }
 
-/// <summary>L2 weight penalty: adds ½λ‖W‖² to the loss and λW to the gradient (weights only; biases are not penalised).</summary>
+/// <summary>
+/// L2 weight penalty ½λ‖W‖² (weights only; biases are not penalised). Its gradient λW is added by
+/// <see cref="Gemm.WeightGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float, Optimizers.FusedUpdate)"/>,
+/// before a fused optimizer uses the gradient.
+/// </summary>
 public static class L2Penalty
 {
-    public static float Apply(ReadOnlySpan<float> weights, Span<float> dWeights, float lambda)
-    {
-        TensorPrimitives.MultiplyAdd(weights, lambda, dWeights, dWeights);
-        return 0.5f * lambda * TensorPrimitives.SumOfSquares(weights);
-    }
+    /// <summary>½λ‖W‖², measured before the step changes W.</summary>
+    public static float Value(ReadOnlySpan<float> weights, float lambda)
+        => lambda == 0f ? 0f : 0.5f * lambda * TensorPrimitives.SumOfSquares(weights);
 }

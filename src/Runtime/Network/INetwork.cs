@@ -44,6 +44,15 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
     /// </summary>
     static abstract BatchResult ComputeGradient(ReadOnlySpan<float> parameters, Span<float> buffers, Batch batch, StepOptions options, Span<float> gradient, Workspace workspace);
 
+    /// <summary>
+    /// The same step with the optimizer fused into backward: <paramref name="update"/> (from
+    /// <see cref="Optimizers.Optimizer.TryFuse"/>, bound to the parameter block it advances) updates each tensor as
+    /// soon as its gradient is complete, W inside its gradient's product. The parameters end bit for bit as after
+    /// <see cref="ComputeGradient"/> and <see cref="Optimizers.Optimizer.ApplyInPlace"/>; <paramref name="gradient"/>
+    /// is scratch with unspecified contents. Allocates nothing.
+    /// </summary>
+    static abstract BatchResult TrainInPlace(Optimizers.FusedUpdate update, Span<float> buffers, Batch batch, StepOptions options, Span<float> gradient, Workspace workspace);
+
     /// <summary>Inference forward (running statistics, no dropout): scores [count, ClassCount] for inputs [count, InputCount].</summary>
     static abstract void Infer(ReadOnlySpan<float> parameters, ReadOnlySpan<float> buffers, ReadOnlySpan<float> inputs, int count, Span<float> scores, Workspace workspace);
 

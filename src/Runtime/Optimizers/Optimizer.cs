@@ -38,6 +38,33 @@ public abstract record Optimizer
     /// </summary>
     public abstract void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned);
 
+    /// <summary>
+    /// Whether a fold may apply this optimizer inside backward (<see cref="TryFuse"/>), where it can. True by default;
+    /// the result is the same bit for bit either way, so false only costs speed, and keeps the whole gradient written
+    /// each step (for comparisons, or for code that wants to read it).
+    /// </summary>
+    public bool Fuse { get; init; } = true;
+
+    /// <summary>
+    /// For an update that is per element and needs no global view of the gradient (SGD, momentum): the rule bound to
+    /// <paramref name="parameters"/> and the <paramref name="owned"/> state, so a generated backward can update each
+    /// tensor as soon as its gradient is complete (see <see cref="FusedUpdate"/>). False when the optimizer cannot be
+    /// fused or <see cref="Fuse"/> is off: the caller then writes the whole gradient and calls <see cref="ApplyInPlace"/>.
+    /// Same ownership rule as <see cref="ApplyInPlace"/>.
+    /// </summary>
+    public bool TryFuse(Span<float> parameters, OptimizerState owned, out FusedUpdate update)
+    {
+        update = default;
+        return Fuse && TryFuseCore(parameters, owned, out update);
+    }
+
+    /// <summary>The optimizer's own fusion, for <see cref="TryFuse"/>; none by default.</summary>
+    protected virtual bool TryFuseCore(Span<float> parameters, OptimizerState owned, out FusedUpdate update)
+    {
+        update = default;
+        return false;
+    }
+
     /// <summary>A learning rate must be a positive finite number; the error names it as the constructors do.</summary>
     protected static float CheckLearningRate(float value) =>
         value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException("learningRate", value, "the learning rate must be a positive finite number");

@@ -37,6 +37,13 @@ public sealed record VanillaSgd : Optimizer
         if (parameters.Length != gradient.Length) throw new ArgumentException($"{parameters.Length} parameters for a gradient of {gradient.Length}", nameof(parameters));
         TensorPrimitives.MultiplyAdd(gradient, -LearningRate, parameters, parameters);
     }
+
+    protected override bool TryFuseCore(Span<float> parameters, OptimizerState owned, out FusedUpdate update)
+    {
+        Expect<StatelessState>(owned, parameters.Length, "SGD");
+        update = FusedUpdate.Sgd(parameters, LearningRate);
+        return true;
+    }
 }
 
 /// <summary>The state of an optimizer that keeps none.</summary>
@@ -79,6 +86,13 @@ public sealed record MomentumSgd : Optimizer
         var v = Expect<VelocityState>(owned, gradient.Length, "SGD with momentum").Buffer;
         if (parameters.Length != v.Length) throw new ArgumentException($"{parameters.Length} parameters for a state of {v.Length}", nameof(parameters));
         MomentumPass.Run(v, gradient, parameters, Momentum, -LearningRate, apply: true);
+    }
+
+    protected override bool TryFuseCore(Span<float> parameters, OptimizerState owned, out FusedUpdate update)
+    {
+        var v = Expect<VelocityState>(owned, parameters.Length, "SGD with momentum").Buffer;
+        update = FusedUpdate.WithMomentum(parameters, v, LearningRate, Momentum);
+        return true;
     }
 }
 

@@ -46,6 +46,8 @@ public static class Training
         var gradient = new float[TNet.ParameterCount];
         Workspace? workspace = null;
         long count = state.Step;
+        // SGD and momentum ride inside backward (W updated in its gradient's product); others get the whole gradient.
+        bool fused = state.Optimizer.TryFuse(parameters, optimizerState, out var update);
         foreach (var batch in batches)
         {
             if (batch.Source.FeatureCount != TNet.InputCount)
@@ -53,8 +55,13 @@ public static class Training
             if (batch.Count == 0) continue;
             if (workspace is null || workspace.MaxBatch < batch.Count) workspace = TNet.CreateWorkspace(batch.Count);
             var options = new StepOptions(step.L2, Kernels.Dropout.Mix(step.Seed, count));
-            var result = TNet.ComputeGradient(parameters, buffers, batch, options, gradient, workspace);
-            state.Optimizer.ApplyInPlace(parameters, gradient, optimizerState);
+            BatchResult result;
+            if (fused) result = TNet.TrainInPlace(update, buffers, batch, options, gradient, workspace);
+            else
+            {
+                result = TNet.ComputeGradient(parameters, buffers, batch, options, gradient, workspace);
+                state.Optimizer.ApplyInPlace(parameters, gradient, optimizerState);
+            }
             count++;
             observer?.OnStep(new StepReport(count, result.Loss, result.Correct, result.Count));
         }

@@ -1,0 +1,69 @@
+// An optimizer step carried into backward: each tensor is updated the moment its gradient is complete.
+using System.Numerics.Tensors;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// The update rule of a fusable optimizer (plain SGD, SGD with momentum) bound to the parameter block and
+/// velocity it advances, so a generated backward can apply it tensor by tensor as each gradient is complete, and
+/// a batch-1 weight gradient can apply it as g = x ⊗ dz is formed: that gradient is then never written to memory
+/// and read back. Only a fold that owns both blocks makes one (<see cref="Optimizer.TryFuse"/>); <c>default</c>
+/// is inactive and means "write the gradient, update later".
+/// <para>
+/// Per element it is exactly the optimizer's own <see cref="Optimizer.ApplyInPlace"/>: plain SGD
+/// θ ← θ + g·(−lr); momentum v ← v·μ + g, θ ← θ + v·(−lr), each multiply and add rounded separately, so a fused
+/// step equals the unfused one bit for bit.
+/// </para>
+/// </summary>
+public readonly ref struct FusedUpdate
+{
+    private FusedUpdate(Span<float> parameters, Span<float> velocity, float step, float momentum, bool hasVelocity)
+    {
+        Parameters = parameters;
+        Velocity = velocity;
+        Step = step;
+        Momentum = momentum;
+        HasVelocity = hasVelocity;
+    }
+
+    /// <summary>θ ← θ + g·(−lr) over <paramref name="parameters"/>.</summary>
+    internal static FusedUpdate Sgd(Span<float> parameters, float learningRate) => new(parameters, default, -learningRate, 0f, false);
+
+    /// <summary>v ← v·μ + g; θ ← θ + v·(−lr), with <paramref name="velocity"/> laid out like <paramref name="parameters"/>.</summary>
+    internal static FusedUpdate WithMomentum(Span<float> parameters, Span<float> velocity, float learningRate, float momentum)
+    {
+        if (velocity.Length != parameters.Length)
+            throw new ArgumentException($"a velocity of {velocity.Length} for {parameters.Length} parameters", nameof(velocity));
+        return new(parameters, velocity, -learningRate, momentum, true);
+    }
+
+    /// <summary>The parameters this update writes (the whole block, or one tensor of it after <see cref="Slice"/>).</summary>
+    public Span<float> Parameters { get; }
+
+    /// <summary>Momentum's velocity, laid out like <see cref="Parameters"/>; empty for plain SGD.</summary>
+    internal Span<float> Velocity { get; }
+
+    /// <summary>−lr.</summary>
+    internal float Step { get; }
+
+    internal float Momentum { get; }
+    internal bool HasVelocity { get; }
+
+    /// <summary>False for <c>default</c>: the caller wants gradients written, not parameters updated.</summary>
+    public bool IsActive => !Parameters.IsEmpty;
+
+    /// <summary>The same rule over one tensor, at <paramref name="offset"/> in the parameter block. Inactive stays inactive.</summary>
+    public FusedUpdate Slice(int offset, int length) => IsActive
+        ? new(Parameters.Slice(offset, length), HasVelocity ? Velocity.Slice(offset, length) : default, Step, Momentum, HasVelocity)
+        : default;
+
+    /// <summary>Updates <see cref="Parameters"/> with a complete <paramref name="gradient"/> of the same length; nothing when inactive.</summary>
+    public void Apply(ReadOnlySpan<float> gradient)
+    {
+        if (!IsActive) return;
+        if (gradient.Length != Parameters.Length)
+            throw new ArgumentException($"a gradient of {gradient.Length} for a tensor of {Parameters.Length}", nameof(gradient));
+        if (HasVelocity) MomentumPass.Run(Velocity, gradient, Parameters, Momentum, Step, apply: true);
+        else TensorPrimitives.MultiplyAdd(gradient, Step, Parameters, Parameters);
+    }
+}
