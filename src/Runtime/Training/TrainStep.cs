@@ -46,7 +46,7 @@ public static class Training
         var gradient = new float[TNet.ParameterCount];
         Workspace? workspace = null;
         long count = state.Step;
-        // SGD and momentum ride inside backward (W updated in its gradient's product); others get the whole gradient.
+        // SGD and momentum ride inside backward (each tensor updated once its gradient is complete); others get the whole gradient.
         bool fused = state.Optimizer.TryFuse(parameters, optimizerState, out var update);
         foreach (var batch in batches)
         {
