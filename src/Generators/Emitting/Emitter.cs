@@ -544,7 +544,7 @@ internal static class Emitter
             w.Line($"var loss = {Kernels}.{Catalog.LossKernel(net.Loss)}.LossAndGradient(scores, labels, n, ClassCount, dScores);");
             if (net.Last.IsFused && net.Last.Activation is not null)
                 w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>({Span("dScores", "0", "n * ClassCount")}, scores);");
-            w.Line("// ½λ‖W‖² on every weight matrix (not biases, γ, β or slopes), before backward may update W; λW joins each dW in its product");
+            w.Line("// ½λ‖W‖² on every weight matrix (not biases, γ, β or slopes), before backward may update W; λW joins each dW before any update");
             for (int i = 0; i < net.Layers.Count; i++)
             {
                 var l = net.Layers[i];
