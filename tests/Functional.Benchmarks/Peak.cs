@@ -30,14 +30,7 @@ public static class Peak
     /// </summary>
     public static double TwoThreadCores(long iterations = 2_000_000)
     {
-        double Rate()
-        {
-            var clock = Stopwatch.StartNew();
-            float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
-            double seconds = clock.Elapsed.TotalSeconds;
-            GC.KeepAlive(sink);
-            return iterations * 12.0 * (Cpu.Best == Isa.Vector512 ? 16 : 8) * 2 / seconds / 1e9;
-        }
+        double Rate() => ChainsGflops(iterations, () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
         double alone = Math.Max(Rate(), Rate());
         double first = 0, second = 0;
         var other = new Thread(() => second = Rate());
@@ -51,16 +44,18 @@ public static class Peak
     public static double FmaGflops(int rounds = 7, long iterations = 4_000_000)
     {
         double best = 0;
-        for (int run = 0; run < rounds; run++)
-        {
-            double start = ThreadClock.Now();
-            float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
-            double seconds = ThreadClock.Now() - start;
-            int lanes = Cpu.Best == Isa.Vector512 ? 16 : 8;
-            best = Math.Max(best, iterations * 12.0 * lanes * 2 / seconds / 1e9);
-            GC.KeepAlive(sink);
-        }
+        for (int run = 0; run < rounds; run++) best = Math.Max(best, ChainsGflops(iterations, ThreadClock.Now));
         return best;
+    }
+
+    /// <summary>One run of the twelve FMA chains at the widest width, in GFLOP/s by <paramref name="seconds"/>' clock.</summary>
+    private static double ChainsGflops(long iterations, Func<double> seconds)
+    {
+        double start = seconds();
+        float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
+        double elapsed = seconds() - start;
+        GC.KeepAlive(sink);
+        return iterations * 12.0 * (Cpu.Best == Isa.Vector512 ? 16 : 8) * 2 / elapsed / 1e9;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

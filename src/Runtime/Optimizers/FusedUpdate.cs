@@ -17,24 +17,23 @@ namespace Functional.Optimizers;
 /// </summary>
 public readonly ref struct FusedUpdate
 {
-    private FusedUpdate(Span<float> parameters, Span<float> velocity, float step, float momentum, bool hasVelocity)
+    private FusedUpdate(Span<float> parameters, Span<float> velocity, float step, float momentum)
     {
         Parameters = parameters;
         Velocity = velocity;
         Step = step;
         Momentum = momentum;
-        HasVelocity = hasVelocity;
     }
 
     /// <summary>θ ← θ + g·(−lr) over <paramref name="parameters"/>.</summary>
-    internal static FusedUpdate Sgd(Span<float> parameters, float learningRate) => new(parameters, default, -learningRate, 0f, false);
+    internal static FusedUpdate Sgd(Span<float> parameters, float learningRate) => new(parameters, default, -learningRate, 0f);
 
     /// <summary>v ← v·μ + g; θ ← θ + v·(−lr), with <paramref name="velocity"/> laid out like <paramref name="parameters"/>.</summary>
     internal static FusedUpdate WithMomentum(Span<float> parameters, Span<float> velocity, float learningRate, float momentum)
     {
         if (velocity.Length != parameters.Length)
             throw new ArgumentException($"a velocity of {velocity.Length} for {parameters.Length} parameters", nameof(velocity));
-        return new(parameters, velocity, -learningRate, momentum, true);
+        return new(parameters, velocity, -learningRate, momentum);
     }
 
     /// <summary>The parameters this update writes (the whole block, or one tensor of it after <see cref="Slice"/>).</summary>
@@ -47,14 +46,15 @@ public readonly ref struct FusedUpdate
     internal float Step { get; }
 
     internal float Momentum { get; }
-    internal bool HasVelocity { get; }
+    /// <summary>Momentum rather than plain SGD (an inactive or empty update has neither).</summary>
+    internal bool HasVelocity => !Velocity.IsEmpty;
 
     /// <summary>False for <c>default</c>: the caller wants gradients written, not parameters updated.</summary>
     public bool IsActive => !Parameters.IsEmpty;
 
     /// <summary>The same rule over one tensor, at <paramref name="offset"/> in the parameter block. Inactive stays inactive.</summary>
     public FusedUpdate Slice(int offset, int length) => IsActive
-        ? new(Parameters.Slice(offset, length), HasVelocity ? Velocity.Slice(offset, length) : default, Step, Momentum, HasVelocity)
+        ? new(Parameters.Slice(offset, length), HasVelocity ? Velocity.Slice(offset, length) : default, Step, Momentum)
         : default;
 
     /// <summary>Updates <see cref="Parameters"/> with a complete <paramref name="gradient"/> of the same length; nothing when inactive.</summary>
