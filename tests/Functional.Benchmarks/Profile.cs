@@ -1,4 +1,5 @@
-// `profile [batches] [threads] [rows]`: where one training step's time goes, kernel by kernel (on-CPU µs), and in the step's own order on real data flow.
+// `profile [batches] [threads] [rows]`: where one training step's time goes, kernel by kernel (on-CPU µs), and in the step's own order on real data flow;
+// `profile fusion [batch] [threads] [pairs]`: the fold with the optimizer fused against it as a separate pass, interleaved.
 using System.Diagnostics;
 using Functional.Data;
 using Functional.Kernels;
@@ -15,6 +16,7 @@ public static unsafe class Profile
 {
     public static int Run(string[] args)
     {
+        if (args.FirstOrDefault() == "fusion") return Fusion(args[1..]);
         int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
         datasetRows = args.Length > 2 ? int.Parse(args[2]) : 55_000;
         Parallelism.Threads = threads;
@@ -169,6 +171,52 @@ public static unsafe class Profile
         Console.WriteLine($"  {"whole step (Fold), wall clock",-36} {wholeWall * 1e6,9:F1} µs  ({1.0 * 1_007_104 * batch / wholeWall / 1e9:F1} GFLOP/s)");
         Console.WriteLine($"  {"whole step, median of 15",-36} {fusedMedian * 1e6,9:F1} µs");
         Console.WriteLine($"  {"… optimizer not fused, median of 15",-36} {separate * 1e6,9:F1} µs  (fusion saves {1 - fusedMedian / separate:P1})");
+    }
+
+    /// <summary>
+    /// The whole fold with the optimizer fused into backward against the same fold with it as a separate pass
+    /// (<c>Fuse = false</c>), in alternating order, wall clock per step over folds of 32 batches from a 55,000-row
+    /// set: the medians of each and of the per-pair ratios, so a fusion change is judged under the same load.
+    /// </summary>
+    private static int Fusion(string[] args)
+    {
+        int batch = args.Length > 0 ? int.Parse(args[0]) : 64;
+        Parallelism.Threads = args.Length > 1 ? int.Parse(args[1]) : 1;
+        int pairs = args.Length > 2 ? int.Parse(args[2]) : 31;
+        const int inputs = 784;
+        var random = new SeededRandom(5);
+        var features = new float[(long)datasetRows * inputs];
+        for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextDouble();
+        var data = Dataset.Create("random", features, Enumerable.Range(0, datasetRows).Select(i => i % 10).ToArray(), inputs, 10).ThrowIfFail();
+        var batches = data.Batches(batch, 2).Take(32).ToArray();
+        var optimizer = Sgd.Momentum(0.01f, 0.9f);
+        var fused = TrainState.Of(BenchMlp.Init(7), optimizer);
+        var separate = fused with { Optimizer = optimizer with { Fuse = false } };
+        var warm = Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 1000) { fused = batches.Fold(fused, BenchMlp.Step); separate = batches.Fold(separate, BenchMlp.Step); }
+        var fusedTimes = new List<double>();
+        var separateTimes = new List<double>();
+        var ratios = new List<double>();
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            double a, b;
+            if (pair % 2 == 0) { a = Timed(ref fused); b = Timed(ref separate); }
+            else { b = Timed(ref separate); a = Timed(ref fused); }
+            fusedTimes.Add(a); separateTimes.Add(b); ratios.Add(a / b);
+        }
+        Console.WriteLine($"batch {batch}, {Parallelism.Threads} thread(s), {pairs} interleaved pairs of {batches.Length}-step folds, wall clock per step:");
+        Console.WriteLine($"  optimizer fused        median {Median(fusedTimes) * 1e6,8:F1} µs");
+        Console.WriteLine($"  optimizer separate     median {Median(separateTimes) * 1e6,8:F1} µs");
+        var sorted = ratios.Order().ToList();
+        Console.WriteLine($"  fused ÷ separate       median {Median(ratios):F3}  (quartiles {sorted[sorted.Count / 4]:F3}–{sorted[3 * sorted.Count / 4]:F3})");
+        return 0;
+
+        double Timed(ref TrainState<BenchMlp> state)
+        {
+            var clock = Stopwatch.StartNew();
+            state = batches.Fold(state, BenchMlp.Step);
+            return clock.Elapsed.TotalSeconds / batches.Length;
+        }
     }
 
     private static double Median(List<double> values)

@@ -51,9 +51,10 @@ public static unsafe class Gemm
     /// <list type="bullet">
     /// <item>for a batch of one row without L2, as g = x ⊗ dz is formed, one row of W at a time
     /// (<see cref="RankOneUpdate{TS, TV}"/>): g never reaches memory, which is a third of a batch-1 step's traffic;</item>
-    /// <item>otherwise by writing g to dW and applying the update to it at once. Updating inside the packed path's
-    /// tiles was measured slower than this: they would read θ and v in 1 KB strides, which the prefetchers do not
-    /// follow, where the separate pass streams them.</item>
+    /// <item>otherwise by splitting the product over threads by rows of dW (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>):
+    /// each thread writes a block of rows of g and at once adds λW and applies the step to those rows, contiguous in
+    /// θ and v and still in its L2 (<see cref="Optimizers.FusedRows"/>). Updating inside the tiles instead was
+    /// measured slower: they would read θ and v in 1 KB strides, which the prefetchers do not follow.</item>
     /// </list>
     /// </summary>
     public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dWeights, int batch, int inputs, int outputs, float l2, Optimizers.FusedUpdate update)
@@ -78,11 +79,17 @@ public static unsafe class Gemm
                 }
                 return;
             }
+            // Any other batch: each thread's rows of g, then λW and the step over those rows, while they are in its L2.
+            if (update.IsActive)
+            {
+                var rows = new Optimizers.FusedRows(pdw, pw, update.HasVelocity ? pv : null, outputs, l2, update.Momentum, update.Step);
+                WeightGradient(px, pdz, pdw, batch, inputs, outputs, rows);
+                return;
+            }
             WeightGradient(px, pdz, pdw, batch, inputs, outputs);
         }
         // λW in a streaming pass of its own: an epilogue would read W in the tiles' 1 KB strides.
         if (l2 != 0f) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weights.Slice(0, inputs * outputs), l2, dWeights.Slice(0, inputs * outputs), dWeights.Slice(0, inputs * outputs));
-        update.Apply(dWeights.Slice(0, inputs * outputs));
     }
 
     /// <summary>Bias gradient: db[out] = Σ_b dz[b, :]. Overwrites db.</summary>
@@ -162,14 +169,30 @@ public static unsafe class Gemm
     /// chain in the same k order either way: the results are identical.
     /// </summary>
     public static void WeightGradient(float* x, float* dz, float* dWeights, int batch, int inputs, int outputs)
+        => WeightGradient(x, dz, dWeights, batch, inputs, outputs, new NothingMore());
+
+    /// <summary>
+    /// The weight gradient, split over threads by rows of dW and handing each block of finished rows to
+    /// <paramref name="done"/> (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>); split by columns as any product
+    /// when <typeparamref name="TD"/> is <see cref="NothingMore"/>, or when dW has too few rows for the row split
+    /// (then done takes all of dW at the end).
+    /// </summary>
+    private static void WeightGradient<TD>(float* x, float* dz, float* dWeights, int batch, int inputs, int outputs, TD done)
+        where TD : struct, GemmKernel.IRowsDone
     {
         if ((long)batch * inputs > TransposeAbove && inputs > GemmKernel.DirectRows && batch > GemmKernel.StreamDepth)
         {
             float* xt = TransposedScratch.For(batch * inputs);
             Transpose(x, xt, batch, inputs);
-            Multiply(xt, batch, 1, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain());
+            Multiply(xt, batch, 1, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain(), done);
         }
-        else Multiply(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain());
+        else Multiply(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain(), done);
+    }
+
+    /// <summary>No work on finished rows: the product keeps its column split.</summary>
+    private readonly struct NothingMore : GemmKernel.IRowsDone
+    {
+        public void Finished(int first, int count) { }
     }
 
     /// <summary>Floats of x (256 KB) above which the weight gradient transposes it first.</summary>
@@ -237,16 +260,33 @@ public static unsafe class Gemm
     /// </summary>
     public static void Multiply<TE>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue)
         where TE : struct, IEpilogue
+        => Multiply(a, aRow, aCol, b, ldb, c, ldc, m, k, n, epilogue, new NothingMore());
+
+    /// <summary>
+    /// The general product, and then <paramref name="done"/> on each block of finished rows of C: split by rows
+    /// (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>) unless <typeparamref name="TD"/> is <see cref="NothingMore"/> or
+    /// C has at most <see cref="GemmKernel.DirectRows"/> rows (then done runs once, on all of C, after the product).
+    /// </summary>
+    private static void Multiply<TE, TD>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue, TD done)
+        where TE : struct, IEpilogue where TD : struct, GemmKernel.IRowsDone
     {
         if (m <= 0 || n <= 0) return;
         var p = new GemmKernel.Operands(a, aRow, aCol, b, ldb, c, ldc, m, Math.Max(k, 0), n);
+        bool byRows = typeof(TD) != typeof(NothingMore) && m > GemmKernel.DirectRows;
         switch (Cpu.Current)
         {
+            case Isa.Vector512 when byRows: GemmKernel.RunByRows<Simd512, Vector512<float>, TE, TD>(p, epilogue, done); break;
+            case Isa.Vector256 when byRows: GemmKernel.RunByRows<Simd256, Vector256<float>, TE, TD>(p, epilogue, done); break;
+            case Isa.Vector128 when byRows: GemmKernel.RunByRows<Simd128, Vector128<float>, TE, TD>(p, epilogue, done); break;
             case Isa.Vector512: GemmKernel.Run<Simd512, Vector512<float>, TE>(p, epilogue); break;
             case Isa.Vector256: GemmKernel.Run<Simd256, Vector256<float>, TE>(p, epilogue); break;
             case Isa.Vector128: GemmKernel.Run<Simd128, Vector128<float>, TE>(p, epilogue); break;
-            default: GemmKernel.Run<Scalar, float, TE>(p, epilogue); break;
+            default:
+                if (byRows) GemmKernel.RunByRows<Scalar, float, TE, TD>(p, epilogue, done);
+                else GemmKernel.Run<Scalar, float, TE>(p, epilogue);
+                break;
         }
+        if (!byRows) done.Finished(0, m);
     }
 
     /// <summary>

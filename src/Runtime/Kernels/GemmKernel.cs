@@ -101,6 +101,87 @@ internal static unsafe class GemmKernel
         }
     }
 
+    /// <summary>What a product split by rows does with each block of rows of C once they are final.</summary>
+    public interface IRowsDone
+    {
+        /// <summary>Rows [first, first + count) of C hold their final values; called on the thread that computed them.</summary>
+        void Finished(int first, int count);
+    }
+
+    /// <summary>
+    /// The packed or streaming product (more than <see cref="DirectRows"/> rows) split over rows of C rather than
+    /// columns, handing each block of at most <see cref="MBlock"/> finished rows to <paramref name="done"/> while they
+    /// are still in the computing core's L2. The weight gradient uses it to apply the optimizer step in the same
+    /// chunk: each core then updates rows it wrote itself, contiguous in θ and v, where a separate pass would read
+    /// half of them from the other core's cache. B is packed once, whole, by the caller (for a weight gradient it is
+    /// dz, a few hundred KB at most), and shared by every chunk. The tiles and k blocks are those of
+    /// <see cref="Run{TS, TV, TE}"/> (rows cut at multiples of six, panels from column 0), so every element of C
+    /// is the same bit for bit.
+    /// </summary>
+    public static void RunByRows<TS, TV, TE, TD>(in Operands p, TE epilogue, TD done)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TD : struct, IRowsDone
+    {
+        if (p.M <= DirectRows) throw new ArgumentException($"a product of {p.M} rows takes the direct path, which splits columns", nameof(p));
+        bool stream = p.K <= StreamDepth;
+        float* packed = stream ? null : PackWhole<TS, TV>(p);
+        int units = (p.M + Rows - 1) / Rows;
+        // The products, and the 16 bytes per element of C that done's pass (the optimizer) reads and writes.
+        long work = 2L * p.M * p.N * p.K + 16L * p.M * p.N;
+        int chunks = Parallelism.ChunksFor(work, units);
+        var job = new RowsJob<TS, TV, TE, TD>(p, epilogue, done, packed, units);
+        if (chunks == 1) job.Run(0, 1);
+        else Parallelism.Run(ref job, chunks);
+    }
+
+    private readonly struct RowsJob<TS, TV, TE, TD>(Operands p, TE epilogue, TD done, float* packed, int units) : IParallelJob
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TD : struct, IRowsDone
+    {
+        public void Run(int chunk, int chunks)
+        {
+            var (first, last) = Parallelism.Range(units, chunk, chunks);
+            int end = Math.Min(last * Rows, p.M);
+            for (int row = first * Rows; row < end; row += MBlock)
+            {
+                int blockEnd = Math.Min(row + MBlock, end);
+                if (packed == null) Stream<TS, TV, TE>(p, epilogue, row, blockEnd);
+                else PackedRows<TS, TV, TE>(p, epilogue, packed, row, blockEnd);
+                done.Finished(row, blockEnd - row);
+            }
+        }
+    }
+
+    /// <summary>
+    /// All of B in <see cref="Pack{TS, TV}"/>'s panels, k block after k block: the block starting at row pc of B
+    /// begins at pc × (N rounded up to whole panels), its panel for columns from j at j × kc further on.
+    /// </summary>
+    private static float* PackWhole<TS, TV>(in Operands p) where TS : ISimd<TV> where TV : struct
+    {
+        int panel = 2 * TS.Count, kc0 = KcFor(p.K, panel);
+        nint width = (p.N + panel - 1) / panel * panel;
+        float* packed = Scratch.Whole(p.K * width);
+        for (int pc = 0; pc < p.K; pc += kc0)
+            Pack<TS, TV>(p.B + pc * p.Ldb, p.Ldb, Math.Min(kc0, p.K - pc), p.N, packed + pc * width);
+        return packed;
+    }
+
+    /// <summary>Rows [from, to) of C, all columns, from B packed whole; <paramref name="from"/> is a multiple of <see cref="Rows"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackedRows<TS, TV, TE>(in Operands p, TE e, float* packed, int from, int to)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        int panel = 2 * TS.Count, kc0 = KcFor(p.K, panel);
+        nint width = (p.N + panel - 1) / panel * panel;
+        float* tile = stackalloc float[Rows * MaxPanel];
+        for (int pc = 0; pc < p.K; pc += kc0)
+        {
+            int kc = Math.Min(kc0, p.K - pc);
+            bool accumulate = pc > 0, finish = pc + kc >= p.K;
+            float* block = packed + pc * width;
+            for (int col = 0; col < p.N; col += panel)
+                Tiles<TS, TV, TE>(p, e, block + col * kc, pc, kc, accumulate, finish, from, to, col, Math.Min(panel, p.N - col), tile);
+        }
+    }
+
     /// <summary>
     /// Rows [from, to) of a product over at most <see cref="StreamDepth"/> k, each row of C written left to right: four
     /// vectors at a time, then single vectors, then single lanes. Each vector lane is the same FMA chain in k order as
@@ -269,22 +350,31 @@ internal static unsafe class GemmKernel
                     {
                         int cols = Math.Min(panel, nc - jr), col = jc + jr;
                         float* bPanel = packed + (nint)(jr / panel) * kc * panel;
-                        for (int row = ic; row < mEnd; row += Rows)
-                        {
-                            int rows = Math.Min(Rows, mEnd - row);
-                            float* a = p.A + row * p.ARow + pc * p.ACol;
-                            float* c = p.C + row * p.Ldc + col;
-                            if (rows == Rows && cols == panel)
-                                Tile<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
-                            else if (rows == 4 && cols == panel) // 64, 256 and 784 all leave four rows: no waste, no copy
-                                Tile4<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
-                            else
-                                Edge<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
-                        }
+                        Tiles<TS, TV, TE>(p, e, bPanel, pc, kc, accumulate, finish, ic, mEnd, col, cols, tile);
                     }
                 }
                 pc += kc;
             } while (pc < p.K);
+        }
+    }
+
+    /// <summary>One panel of columns [col, col + cols) against rows [from, to) of A, over k block [pc, pc + kc): tile after tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tiles<TS, TV, TE>(in Operands p, TE e, float* bPanel, int pc, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        int panel = 2 * TS.Count;
+        for (int row = from; row < to; row += Rows)
+        {
+            int rows = Math.Min(Rows, to - row);
+            float* a = p.A + row * p.ARow + pc * p.ACol;
+            float* c = p.C + row * p.Ldc + col;
+            if (rows == Rows && cols == panel)
+                Tile<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
+            else if (rows == 4 && cols == panel) // 64, 256 and 784 all leave four rows: no waste, no copy
+                Tile4<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
+            else
+                Edge<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
         }
     }
 
@@ -474,10 +564,20 @@ internal static unsafe class GemmKernel
     {
         private const int Floats = KBlock * NBlock;
         [ThreadStatic] private static float[]? buffer;
+        [ThreadStatic] private static float[]? whole;
 
-        public static float* Packing()
+        /// <summary>One block of B, for <see cref="Columns{TS, TV, TE}"/>.</summary>
+        public static float* Packing() => Aligned(buffer ??= GC.AllocateUninitializedArray<float>(Floats + 16, pinned: true));
+
+        /// <summary>All of B, for <see cref="RunByRows{TS, TV, TE, TD}"/>: grown to the largest B seen, so steady-state steps allocate nothing.</summary>
+        public static float* Whole(nint floats)
         {
-            var array = buffer ??= GC.AllocateUninitializedArray<float>(Floats + 16, pinned: true);
+            if (whole is null || whole.Length < floats + 16) whole = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
+            return Aligned(whole);
+        }
+
+        private static float* Aligned(float[] array)
+        {
             float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
             return (float*)(((nint)start + 63) & ~(nint)63);
         }

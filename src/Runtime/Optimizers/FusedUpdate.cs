@@ -67,3 +67,25 @@ public readonly ref struct FusedUpdate
         else TensorPrimitives.MultiplyAdd(gradient, Step, Parameters, Parameters);
     }
 }
+
+/// <summary>
+/// <see cref="FusedUpdate"/>'s rule over rows of one weight gradient as a product split by rows finishes them
+/// (<see cref="Kernels.GemmKernel.RunByRows{TS, TV, TE, TD}"/>): λW joins g, then θ (and v) take the step, each on the
+/// core that wrote those rows of g, while they are in its cache. Per element the same operations as
+/// <see cref="Kernels.Gemm.WeightGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float, FusedUpdate)"/>'s
+/// λW pass followed by <see cref="FusedUpdate.Apply"/>, so the result is bit for bit the same.
+/// </summary>
+internal readonly unsafe struct FusedRows(float* gradient, float* parameters, float* velocity, int columns, float l2, float momentum, float step)
+    : Kernels.GemmKernel.IRowsDone
+{
+    public void Finished(int first, int count)
+    {
+        nint at = (nint)first * columns;
+        int length = count * columns;
+        var g = new Span<float>(gradient + at, length);
+        var theta = new Span<float>(parameters + at, length);
+        if (l2 != 0f) TensorPrimitives.MultiplyAdd(theta, l2, g, g);
+        if (velocity != null) MomentumPass.ApplyHere(velocity + at, gradient + at, parameters + at, length, momentum, step);
+        else TensorPrimitives.MultiplyAdd(g, step, theta, theta);
+    }
+}

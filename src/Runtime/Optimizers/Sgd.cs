@@ -128,6 +128,10 @@ internal static unsafe class MomentumPass
         }
     }
 
+    /// <summary>The apply form over <paramref name="count"/> elements on the calling thread only (a chunk of a larger job).</summary>
+    public static void ApplyHere(float* v, float* g, float* t, int count, float momentum, float step)
+        => Pass<Apply>(v, g, t, 0, count, momentum, step);
+
     private readonly struct Job(float* v, float* g, float* t, int count, float momentum, float step, bool apply) : IParallelJob
     {
         public void Run(int chunk, int chunks)

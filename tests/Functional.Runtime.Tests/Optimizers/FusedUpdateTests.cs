@@ -5,27 +5,42 @@ using Functional.Tests.Kernels;
 
 namespace Functional.Tests.Optimizers;
 
+/// <remarks>Sets the process-wide <see cref="Parallelism.Threads"/>, so it runs in the thread-setting collection.</remarks>
+[Collection(ThreadSettingCollection.Name)]
 public sealed class FusedUpdateTests
 {
-    public static TheoryData<Isa, int, int, int, bool, float> Cases()
+    /// <summary>
+    /// Batch 1 (the rank-one row pass; with L2 the streaming row split), batches 3 and 4 (streaming, split by rows,
+    /// up to three blocks of 120 rows and a ragged end), and larger batches through the packed row split: one or
+    /// several row blocks, rows not a multiple of six, two k blocks (batch 450), x transposed first (batch × inputs
+    /// over 64 K), and the example's 784 × 256 layer. Every shape on 1, 2 and 3 threads.
+    /// </summary>
+    public static TheoryData<Isa, int, int, int, int, bool, float> Cases()
     {
-        var data = new TheoryData<Isa, int, int, int, bool, float>();
+        var data = new TheoryData<Isa, int, int, int, int, bool, float>();
+        var shapes = new[]
+        {
+            (1, 3, 1), (1, 7, 17), (1, 257, 255), (1, 784, 256), (1, 2, 9), (3, 17, 7), (4, 301, 40),
+            (64, 33, 20), (64, 784, 256), (130, 250, 37), (450, 150, 19), (100, 700, 33),
+        };
         foreach (var isa in new[] { Isa.Scalar, Isa.Vector128, Isa.Vector256, Isa.Vector512 })
-            foreach (var (batch, inputs, outputs) in new[] { (1, 3, 1), (1, 7, 17), (1, 257, 255), (1, 784, 256), (1, 2, 9), (3, 17, 7), (64, 33, 20) })
-                foreach (bool momentum in new[] { true, false })
-                    foreach (float l2 in new[] { 0f, 0.01f })
-                        data.Add(isa, batch, inputs, outputs, momentum, l2);
+            foreach (var (batch, inputs, outputs) in shapes)
+                foreach (int threads in new[] { 1, 2, 3 })
+                    foreach (bool momentum in new[] { true, false })
+                        foreach (float l2 in new[] { 0f, 0.01f })
+                            data.Add(isa, threads, batch, inputs, outputs, momentum, l2);
         return data;
     }
 
     /// <summary>
     /// Two steps (so the velocity is not zero going into the second) of the fused weight gradient against the same
-    /// steps unfused: g written to dW, then the optimizer's ApplyInPlace. Batch 1 without L2 takes the fused row
-    /// pass; the rest fall back to writing g; both must leave θ and v identical to the last bit.
+    /// steps unfused: g written to dW (the product split by columns), then λW and the optimizer's ApplyInPlace.
+    /// Batch 1 without L2 takes the rank-one row pass; the rest the product split by rows with the step applied to
+    /// each finished block; all must leave θ and v identical to the last bit.
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fused_weight_gradient_equals_writing_the_gradient_then_applying_the_optimizer(Isa isa, int batch, int inputs, int outputs, bool momentum, float l2)
+    public void Fused_weight_gradient_equals_writing_the_gradient_then_applying_the_optimizer(Isa isa, int threads, int batch, int inputs, int outputs, bool momentum, float l2)
     {
         Optimizer optimizer = momentum ? Sgd.Momentum(0.05f, 0.9f) : Sgd.Plain(0.05f);
         int n = inputs * outputs;
@@ -34,22 +49,29 @@ public sealed class FusedUpdateTests
         var separateState = optimizer.Init(n);
         var scratch = new float[n];
         var dW = new float[n];
-        using (Cpu.Pin(isa))
-            for (int step = 0; step < 2; step++)
-            {
-                float[] x = Fill.Uniform(batch * inputs, 82 + step), dz = Fill.Uniform(batch * outputs, 84 + step);
-                Assert.True(optimizer.TryFuse(fused, fusedState, out var update));
-                Gemm.WeightGradient(x, dz, fused, scratch, batch, inputs, outputs, l2, update);
-                Gemm.WeightGradient(x, dz, separate, dW, batch, inputs, outputs, l2, default);
-                optimizer.ApplyInPlace(separate, dW, separateState);
-            }
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = threads;
+        try
+        {
+            using (Cpu.Pin(isa))
+                for (int step = 0; step < 2; step++)
+                {
+                    float[] x = Fill.Uniform(batch * inputs, 82 + step), dz = Fill.Uniform(batch * outputs, 84 + step);
+                    Assert.True(optimizer.TryFuse(fused, fusedState, out var update));
+                    Gemm.WeightGradient(x, dz, fused, scratch, batch, inputs, outputs, l2, update);
+                    Gemm.WeightGradient(x, dz, separate, dW, batch, inputs, outputs, l2, default);
+                    optimizer.ApplyInPlace(separate, dW, separateState);
+                }
+        }
+        finally { Parallelism.Threads = saved; }
 
-        Assert.True(fused.AsSpan().SequenceEqual(separate), $"{isa}, {batch}×{inputs}×{outputs}, momentum {momentum}, λ {l2}: θ differs at {FirstDifference(fused, separate)}");
+        string where = $"{isa}, {threads} thread(s), {batch}×{inputs}×{outputs}, momentum {momentum}, λ {l2}";
+        Assert.True(fused.AsSpan().SequenceEqual(separate), $"{where}: θ differs at {FirstDifference(fused, separate)}");
         if (momentum)
         {
             var a = ((VelocityState)fusedState).Velocity.ToArray();
             var b = ((VelocityState)separateState).Velocity.ToArray();
-            Assert.True(a.AsSpan().SequenceEqual(b), $"{isa}, {batch}×{inputs}×{outputs}, λ {l2}: v differs at {FirstDifference(a, b)}");
+            Assert.True(a.AsSpan().SequenceEqual(b), $"{where}: v differs at {FirstDifference(a, b)}");
         }
     }
 
