@@ -1,5 +1,5 @@
 // `profile [batches] [threads] [rows]`: where one training step's time goes, kernel by kernel (on-CPU µs), and in the step's own order on real data flow;
-// `profile fusion [batch] [threads] [pairs]`: the fold with the optimizer fused against it as a separate pass, interleaved.
+// `profile fusion|batchnorm [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain).
 using System.Diagnostics;
 using Functional.Data;
 using Functional.Kernels;
@@ -16,7 +16,7 @@ public static unsafe class Profile
 {
     public static int Run(string[] args)
     {
-        if (args.FirstOrDefault() == "fusion") return Fusion(args[1..]);
+        if (args.FirstOrDefault() is "fusion" or "batchnorm") return Pairs(args[0], args[1..]);
         int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
         datasetRows = args.Length > 2 ? int.Parse(args[2]) : 55_000;
         Parallelism.Threads = threads;
@@ -174,11 +174,12 @@ public static unsafe class Profile
     }
 
     /// <summary>
-    /// The whole fold with the optimizer fused into backward against the same fold with it as a separate pass
-    /// (<c>Fuse = false</c>), in alternating order, wall clock per step over folds of 32 batches from a 55,000-row
-    /// set: the medians of each and of the per-pair ratios, so a fusion change is judged under the same load.
+    /// Two folds of the same batches (32 of them, from a 55,000-row set) in alternating order, wall clock per step:
+    /// <c>fusion</c> sets the optimizer fused into backward against it as a separate pass (<c>Fuse = false</c>),
+    /// <c>batchnorm</c> the batch-norm network against the plain one. Prints the medians of each and of the per-pair
+    /// ratios, so a change is judged under the same background load.
     /// </summary>
-    private static int Fusion(string[] args)
+    private static int Pairs(string mode, string[] args)
     {
         int batch = args.Length > 0 ? int.Parse(args[0]) : 64;
         Parallelism.Threads = args.Length > 1 ? int.Parse(args[1]) : 1;
@@ -190,32 +191,42 @@ public static unsafe class Profile
         var data = Dataset.Create("random", features, Enumerable.Range(0, datasetRows).Select(i => i % 10).ToArray(), inputs, 10).ThrowIfFail();
         var batches = data.Batches(batch, 2).Take(32).ToArray();
         var optimizer = Sgd.Momentum(0.01f, 0.9f);
-        var fused = TrainState.Of(BenchMlp.Init(7), optimizer);
-        var separate = fused with { Optimizer = optimizer with { Fuse = false } };
+        var plain = TrainState.Of(BenchMlp.Init(7), optimizer);
+        var (nameA, nameB, a, b) = mode switch
+        {
+            "fusion" => ("optimizer fused", "optimizer separate", Folds(plain), Folds(plain with { Optimizer = optimizer with { Fuse = false } })),
+            "batchnorm" => ("batch norm", "plain", Folds(TrainState.Of(BenchBnMlp.Init(7), optimizer)), Folds(plain)),
+            _ => throw new ArgumentException($"unknown mode {mode}"),
+        };
         var warm = Stopwatch.StartNew();
-        while (warm.ElapsedMilliseconds < 1000) { fused = batches.Fold(fused, BenchMlp.Step); separate = batches.Fold(separate, BenchMlp.Step); }
-        var fusedTimes = new List<double>();
-        var separateTimes = new List<double>();
+        while (warm.ElapsedMilliseconds < 1000) { a(); b(); }
+        var timesA = new List<double>();
+        var timesB = new List<double>();
         var ratios = new List<double>();
         for (int pair = 0; pair < pairs; pair++)
         {
-            double a, b;
-            if (pair % 2 == 0) { a = Timed(ref fused); b = Timed(ref separate); }
-            else { b = Timed(ref separate); a = Timed(ref fused); }
-            fusedTimes.Add(a); separateTimes.Add(b); ratios.Add(a / b);
+            double ta, tb;
+            if (pair % 2 == 0) { ta = a(); tb = b(); }
+            else { tb = b(); ta = a(); }
+            timesA.Add(ta); timesB.Add(tb); ratios.Add(ta / tb);
         }
         Console.WriteLine($"batch {batch}, {Parallelism.Threads} thread(s), {pairs} interleaved pairs of {batches.Length}-step folds, wall clock per step:");
-        Console.WriteLine($"  optimizer fused        median {Median(fusedTimes) * 1e6,8:F1} µs");
-        Console.WriteLine($"  optimizer separate     median {Median(separateTimes) * 1e6,8:F1} µs");
+        Console.WriteLine($"  {nameA,-20} median {Median(timesA) * 1e6,8:F1} µs");
+        Console.WriteLine($"  {nameB,-20} median {Median(timesB) * 1e6,8:F1} µs");
         var sorted = ratios.Order().ToList();
-        Console.WriteLine($"  fused ÷ separate       median {Median(ratios):F3}  (quartiles {sorted[sorted.Count / 4]:F3}–{sorted[3 * sorted.Count / 4]:F3})");
+        Console.WriteLine($"  {nameA + " ÷ " + nameB,-20} median {Median(ratios):F3}  (quartiles {sorted[sorted.Count / 4]:F3}–{sorted[3 * sorted.Count / 4]:F3})");
         return 0;
 
-        double Timed(ref TrainState<BenchMlp> state)
+        // One fold of the batches per call, the state carried on, timed per step.
+        Func<double> Folds<TNet>(TrainState<TNet> state) where TNet : class, INetwork<TNet>
         {
-            var clock = Stopwatch.StartNew();
-            state = batches.Fold(state, BenchMlp.Step);
-            return clock.Elapsed.TotalSeconds / batches.Length;
+            var step = new TrainStep<TNet>();
+            return () =>
+            {
+                var clock = Stopwatch.StartNew();
+                state = batches.Fold(state, step);
+                return clock.Elapsed.TotalSeconds / batches.Length;
+            };
         }
     }
 

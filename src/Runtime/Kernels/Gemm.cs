@@ -88,7 +88,8 @@ public static unsafe class Gemm
             }
             WeightGradient(px, pdz, pdw, batch, inputs, outputs);
         }
-        // λW in a streaming pass of its own: an epilogue would read W in the tiles' 1 KB strides.
+        // No update to apply (the unfused fold): λW in a streaming pass of its own, as an epilogue would read W in the
+        // tiles' 1 KB strides.
         if (l2 != 0f) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weights.Slice(0, inputs * outputs), l2, dWeights.Slice(0, inputs * outputs), dWeights.Slice(0, inputs * outputs));
     }
 
