@@ -1,5 +1,4 @@
 // Batch normalization of a layer's pre-activation, fused with the activation that follows it.
-using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace Functional.Kernels;
