@@ -52,46 +52,32 @@ public static class Peak
     private static double ChainsGflops(long iterations, Func<double> seconds)
     {
         double start = seconds();
-        float sink = Cpu.Best == Isa.Vector512 ? Chains512(iterations) : Chains256(iterations);
+        float sink = Cpu.Best == Isa.Vector512 ? Chains<Simd512, Vector512<float>>(iterations) : Chains<Simd256, Vector256<float>>(iterations);
         double elapsed = seconds() - start;
         GC.KeepAlive(sink);
         return iterations * 12.0 * (Cpu.Best == Isa.Vector512 ? 16 : 8) * 2 / elapsed / 1e9;
     }
 
+    /// <summary>Twelve independent FMA chains, one vector each, for <paramref name="iterations"/> rounds; returns a lane so none is optimised away.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains256(long iterations)
+    private static unsafe float Chains<TS, TV>(long iterations) where TS : ISimd<TV> where TV : struct
     {
-        Vector256<float> m = Vector256.Create(0.999999f), c = Vector256.Create(1e-7f);
-        Vector256<float> a0 = Vector256.Create(1f), a1 = a0 + a0, a2 = a1 + a0, a3 = a2 + a0, a4 = a3 + a0, a5 = a4 + a0;
-        Vector256<float> a6 = a5 + a0, a7 = a6 + a0, a8 = a7 + a0, a9 = a8 + a0, a10 = a9 + a0, a11 = a10 + a0;
+        TV m = TS.Broadcast(0.999999f), c = TS.Broadcast(1e-7f);
+        TV a0 = TS.Broadcast(1f), a1 = TS.Add(a0, a0), a2 = TS.Add(a1, a0), a3 = TS.Add(a2, a0), a4 = TS.Add(a3, a0), a5 = TS.Add(a4, a0);
+        TV a6 = TS.Add(a5, a0), a7 = TS.Add(a6, a0), a8 = TS.Add(a7, a0), a9 = TS.Add(a8, a0), a10 = TS.Add(a9, a0), a11 = TS.Add(a10, a0);
         for (long i = 0; i < iterations; i++)
         {
-            a0 = Vector256.MultiplyAddEstimate(a0, m, c); a1 = Vector256.MultiplyAddEstimate(a1, m, c);
-            a2 = Vector256.MultiplyAddEstimate(a2, m, c); a3 = Vector256.MultiplyAddEstimate(a3, m, c);
-            a4 = Vector256.MultiplyAddEstimate(a4, m, c); a5 = Vector256.MultiplyAddEstimate(a5, m, c);
-            a6 = Vector256.MultiplyAddEstimate(a6, m, c); a7 = Vector256.MultiplyAddEstimate(a7, m, c);
-            a8 = Vector256.MultiplyAddEstimate(a8, m, c); a9 = Vector256.MultiplyAddEstimate(a9, m, c);
-            a10 = Vector256.MultiplyAddEstimate(a10, m, c); a11 = Vector256.MultiplyAddEstimate(a11, m, c);
+            a0 = TS.MultiplyAdd(a0, m, c); a1 = TS.MultiplyAdd(a1, m, c);
+            a2 = TS.MultiplyAdd(a2, m, c); a3 = TS.MultiplyAdd(a3, m, c);
+            a4 = TS.MultiplyAdd(a4, m, c); a5 = TS.MultiplyAdd(a5, m, c);
+            a6 = TS.MultiplyAdd(a6, m, c); a7 = TS.MultiplyAdd(a7, m, c);
+            a8 = TS.MultiplyAdd(a8, m, c); a9 = TS.MultiplyAdd(a9, m, c);
+            a10 = TS.MultiplyAdd(a10, m, c); a11 = TS.MultiplyAdd(a11, m, c);
         }
-        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains512(long iterations)
-    {
-        Vector512<float> m = Vector512.Create(0.999999f), c = Vector512.Create(1e-7f);
-        Vector512<float> a0 = Vector512.Create(1f), a1 = a0 + a0, a2 = a1 + a0, a3 = a2 + a0, a4 = a3 + a0, a5 = a4 + a0;
-        Vector512<float> a6 = a5 + a0, a7 = a6 + a0, a8 = a7 + a0, a9 = a8 + a0, a10 = a9 + a0, a11 = a10 + a0;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector512.MultiplyAddEstimate(a0, m, c); a1 = Vector512.MultiplyAddEstimate(a1, m, c);
-            a2 = Vector512.MultiplyAddEstimate(a2, m, c); a3 = Vector512.MultiplyAddEstimate(a3, m, c);
-            a4 = Vector512.MultiplyAddEstimate(a4, m, c); a5 = Vector512.MultiplyAddEstimate(a5, m, c);
-            a6 = Vector512.MultiplyAddEstimate(a6, m, c); a7 = Vector512.MultiplyAddEstimate(a7, m, c);
-            a8 = Vector512.MultiplyAddEstimate(a8, m, c); a9 = Vector512.MultiplyAddEstimate(a9, m, c);
-            a10 = Vector512.MultiplyAddEstimate(a10, m, c); a11 = Vector512.MultiplyAddEstimate(a11, m, c);
-        }
-        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
+        TV sum = TS.Add(TS.Add(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3)), TS.Add(TS.Add(a4, a5), TS.Add(a6, a7))), TS.Add(TS.Add(a8, a9), TS.Add(a10, a11)));
+        float* lanes = stackalloc float[16];
+        TS.Store(lanes, sum);
+        return lanes[0];
     }
 }
 
