@@ -12,7 +12,7 @@ namespace Functional.Kernels;
 /// How (see <see cref="GemmKernel"/>): B is copied in blocks of at most <see cref="GemmKernel.KBlock"/> rows into
 /// contiguous panels two vectors wide, so the micro-kernel streams it from L1 however B's rows are strided
 /// (a weight matrix with 1 KB rows would otherwise map every row to the same few cache sets). A is read in
-/// place. Each micro-tile is 6 rows (4 for a last group of four) × 2 vectors of accumulators, 12 of AVX2's 16
+/// place, except a large xᵀ, which is packed block by block. Each micro-tile is 6 rows (4 for a last group of four) × 2 vectors of accumulators, 12 of AVX2's 16
 /// registers, finished by the epilogue while still in registers. Ragged edges are computed as full tiles
 /// (repeated rows, zero-padded columns) and only their valid part is stored. One or two rows (batch-1 inference
 /// and training) skip the packing and read B in place, since each element of B is then used only once or twice;
@@ -20,8 +20,8 @@ namespace Functional.Kernels;
 /// </para>
 /// <para>
 /// Determinism: the order of summation over k is fixed by K and the width (blocks of equal size, sequential
-/// within a block), never by the split between threads. Threads claim chunks of whole panels of columns, so each
-/// output element is computed once, by the same instructions, on 1 thread or many.
+/// within a block), never by the split between threads. Threads claim chunks of whole panels of columns (or,
+/// for the weight gradient, of whole six-row tiles), so each output element is computed once, by the same instructions, on 1 thread or many.
 /// </para>
 /// </summary>
 public static unsafe class Gemm
@@ -163,11 +163,11 @@ public static unsafe class Gemm
         => Multiply(x, inputs, 1, weights, outputs, y, outputs, batch, inputs, outputs, new BiasActivation<TAct>(bias));
 
     /// <summary>
-    /// Pointer form of the weight gradient; the caller guarantees the sizes. Reading xᵀ in place means six floats per
-    /// k from rows a whole input row apart; once x outgrows <see cref="TransposeAbove"/> floats (half of L2) those reads
-    /// miss, so x is transposed first and the micro-kernel reads six contiguous rows, as in the forward (+3% at batches
-    /// of 192 and 256 × 784 inputs, medians of 31 interleaved pairs; none at 64 to 128). Every element is the same FMA
-    /// chain in the same k order either way: the results are identical.
+    /// Pointer form of the weight gradient; the caller guarantees the sizes. xᵀ's rows are x's columns: read in place,
+    /// each tile takes six floats per k from rows of x a whole input row apart. Once x outgrows
+    /// <see cref="PackAAbove"/> floats (half of L2) those reads miss, so each block of rows of xᵀ is first packed into
+    /// contiguous micro-panels in L2 (and the product is split by rows, which packs each block once). Every element is
+    /// the same FMA chain in the same k order either way: the results are identical.
     /// </summary>
     public static void WeightGradient(float* x, float* dz, float* dWeights, int batch, int inputs, int outputs)
         => WeightGradient(x, dz, dWeights, batch, inputs, outputs, new NothingMore());
@@ -175,19 +175,17 @@ public static unsafe class Gemm
     /// <summary>
     /// The weight gradient, split over threads by rows of dW and handing each block of finished rows to
     /// <paramref name="done"/> (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>); split by columns as any product
-    /// when <typeparamref name="TD"/> is <see cref="NothingMore"/>, or when dW has too few rows for the row split
-    /// (then done takes all of dW at the end).
+    /// when <typeparamref name="TD"/> is <see cref="NothingMore"/> and x is small, or when dW has too few rows for the
+    /// row split (then done takes all of dW at the end).
     /// </summary>
     private static void WeightGradient<TD>(float* x, float* dz, float* dWeights, int batch, int inputs, int outputs, TD done)
         where TD : struct, GemmKernel.IRowsDone
     {
-        if ((long)batch * inputs > TransposeAbove && inputs > GemmKernel.DirectRows && batch > GemmKernel.StreamDepth)
-        {
-            float* xt = TransposedScratch.For(batch * inputs);
-            Transpose(x, xt, batch, inputs);
-            Multiply(xt, batch, 1, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain(), done);
-        }
-        else Multiply(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain(), done);
+        var split = inputs <= GemmKernel.DirectRows ? Split.Columns
+            : (long)batch * inputs > PackAAbove && batch > GemmKernel.StreamDepth ? Split.RowsPackingA
+            : typeof(TD) != typeof(NothingMore) ? Split.Rows
+            : Split.Columns;
+        Multiply(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain(), done, split);
     }
 
     /// <summary>No work on finished rows: the product keeps its column split.</summary>
@@ -196,8 +194,18 @@ public static unsafe class Gemm
         public void Finished(int first, int count) { }
     }
 
-    /// <summary>Floats of x (256 KB) above which the weight gradient transposes it first.</summary>
-    public const int TransposeAbove = 64 * 1024;
+    /// <summary>
+    /// Floats of x (256 KB) above which the weight gradient packs xᵀ block by block. It replaced transposing all of x
+    /// first, which wrote an 800 KB copy at batch 256 × 784 inputs: 784×256 at batch 128 and 256, one thread, 41
+    /// interleaved pairs each, packing was 3–4% faster (4–10% on two threads); below it, reading in place is as fast.
+    /// </summary>
+    public const int PackAAbove = 64 * 1024;
+
+    /// <summary>
+    /// How a product is cut between threads: by panels of columns (every product but the weight gradient), by blocks
+    /// of rows of C (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>), or by rows with A packed per block.
+    /// </summary>
+    private enum Split { Columns, Rows, RowsPackingA }
 
     /// <summary>Pointer form of the bias gradient; the caller guarantees the sizes. Rows are summed in order, so the result does not depend on the width.</summary>
     public static void BiasGradient(float* dz, float* dBias, int batch, int outputs)
@@ -234,18 +242,6 @@ public static unsafe class Gemm
         Multiply(dz, outputs, 1, transposed, inputs, dx, inputs, batch, outputs, inputs, new ActivationGradient<TAct>(below, inputs));
     }
 
-    /// <summary>Per-thread scratch for xᵀ, pinned and grown to the largest batch seen, so steady-state steps allocate nothing.</summary>
-    private static class TransposedScratch
-    {
-        [ThreadStatic] private static float[]? buffer;
-
-        public static float* For(int floats)
-        {
-            if (buffer is null || buffer.Length < floats) buffer = GC.AllocateUninitializedArray<float>(floats, pinned: true);
-            return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-        }
-    }
-
     /// <summary>Refuses a buffer too small for the shapes, before any pointer is formed.</summary>
     private static void Require(ReadOnlySpan<float> span, int needed, string name)
     {
@@ -261,29 +257,29 @@ public static unsafe class Gemm
     /// </summary>
     public static void Multiply<TE>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue)
         where TE : struct, IEpilogue
-        => Multiply(a, aRow, aCol, b, ldb, c, ldc, m, k, n, epilogue, new NothingMore());
+        => Multiply(a, aRow, aCol, b, ldb, c, ldc, m, k, n, epilogue, new NothingMore(), Split.Columns);
 
     /// <summary>
-    /// The general product, and then <paramref name="done"/> on each block of finished rows of C: split by rows
-    /// (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>) unless <typeparamref name="TD"/> is <see cref="NothingMore"/> or
-    /// C has at most <see cref="GemmKernel.DirectRows"/> rows (then done runs once, on all of C, after the product).
+    /// The general product, and then <paramref name="done"/> on each block of finished rows of C: split as
+    /// <paramref name="split"/> says (by columns, done runs once, on all of C, after the product). The row split needs
+    /// more than <see cref="GemmKernel.DirectRows"/> rows of C.
     /// </summary>
-    private static void Multiply<TE, TD>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue, TD done)
+    private static void Multiply<TE, TD>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue, TD done, Split split)
         where TE : struct, IEpilogue where TD : struct, GemmKernel.IRowsDone
     {
         if (m <= 0 || n <= 0) return;
         var p = new GemmKernel.Operands(a, aRow, aCol, b, ldb, c, ldc, m, Math.Max(k, 0), n);
-        bool byRows = typeof(TD) != typeof(NothingMore) && m > GemmKernel.DirectRows;
+        bool byRows = split != Split.Columns, packA = split == Split.RowsPackingA;
         switch (Cpu.Current)
         {
-            case Isa.Vector512 when byRows: GemmKernel.RunByRows<Simd512, Vector512<float>, TE, TD>(p, epilogue, done); break;
-            case Isa.Vector256 when byRows: GemmKernel.RunByRows<Simd256, Vector256<float>, TE, TD>(p, epilogue, done); break;
-            case Isa.Vector128 when byRows: GemmKernel.RunByRows<Simd128, Vector128<float>, TE, TD>(p, epilogue, done); break;
+            case Isa.Vector512 when byRows: GemmKernel.RunByRows<Simd512, Vector512<float>, TE, TD>(p, epilogue, done, packA); break;
+            case Isa.Vector256 when byRows: GemmKernel.RunByRows<Simd256, Vector256<float>, TE, TD>(p, epilogue, done, packA); break;
+            case Isa.Vector128 when byRows: GemmKernel.RunByRows<Simd128, Vector128<float>, TE, TD>(p, epilogue, done, packA); break;
             case Isa.Vector512: GemmKernel.Run<Simd512, Vector512<float>, TE>(p, epilogue); break;
             case Isa.Vector256: GemmKernel.Run<Simd256, Vector256<float>, TE>(p, epilogue); break;
             case Isa.Vector128: GemmKernel.Run<Simd128, Vector128<float>, TE>(p, epilogue); break;
             default:
-                if (byRows) GemmKernel.RunByRows<Scalar, float, TE, TD>(p, epilogue, done);
+                if (byRows) GemmKernel.RunByRows<Scalar, float, TE, TD>(p, epilogue, done, packA);
                 else GemmKernel.Run<Scalar, float, TE>(p, epilogue);
                 break;
         }

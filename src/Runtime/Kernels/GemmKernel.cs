@@ -1,6 +1,7 @@
-// The inside of Gemm: blocking, packing of B, the 6-row × 2-vector micro-kernel, and the split over threads.
+// The inside of Gemm: blocking, packing of B (and of a large xᵀ), the 6-row × 2-vector micro-kernel, and the split over threads.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Functional.Kernels;
 
@@ -14,7 +15,9 @@ namespace Functional.Kernels;
 ///       for each panel                                            (panel stays in L1 …)
 ///         for each 6-row tile: micro-kernel                        (… while A streams past it)
 /// </code>
-/// The tile's partial sums go back to C between k blocks; the epilogue runs on the last.
+/// The tile's partial sums go back to C between k blocks; the epilogue runs on the last. The row split
+/// (<see cref="RunByRows{TS, TV, TE, TD}"/>, for the weight gradient) packs all of B first and runs the rows of each
+/// chunk in blocks of MBlock; a large xᵀ is then packed per block and k block into BLIS's micro-panels.
 /// </summary>
 internal static unsafe class GemmKernel
 {
@@ -118,22 +121,23 @@ internal static unsafe class GemmKernel
     /// <see cref="Run{TS, TV, TE}"/> (rows cut at multiples of six, panels from column 0), so every element of C
     /// is the same bit for bit.
     /// </summary>
-    public static void RunByRows<TS, TV, TE, TD>(in Operands p, TE epilogue, TD done)
+    public static void RunByRows<TS, TV, TE, TD>(in Operands p, TE epilogue, TD done, bool packA)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TD : struct, IRowsDone
     {
         if (p.M <= DirectRows) throw new ArgumentException($"a product of {p.M} rows takes the direct path, which splits columns", nameof(p));
+        if (packA && p.ARow != 1) throw new ArgumentException($"only a transposed A (row stride 1) is packed, got row stride {p.ARow}", nameof(p));
         bool stream = p.K <= StreamDepth;
         float* packed = stream ? null : PackWhole<TS, TV>(p);
         int units = (p.M + Rows - 1) / Rows;
         // The products, and the 16 bytes per element of C that done's pass (the optimizer) reads and writes.
         long work = 2L * p.M * p.N * p.K + 16L * p.M * p.N;
         int chunks = Parallelism.ChunksFor(work, units);
-        var job = new RowsJob<TS, TV, TE, TD>(p, epilogue, done, packed, units);
+        var job = new RowsJob<TS, TV, TE, TD>(p, epilogue, done, packed, packA, units);
         if (chunks == 1) job.Run(0, 1);
         else Parallelism.Run(ref job, chunks);
     }
 
-    private readonly struct RowsJob<TS, TV, TE, TD>(Operands p, TE epilogue, TD done, float* packed, int units) : IParallelJob
+    private readonly struct RowsJob<TS, TV, TE, TD>(Operands p, TE epilogue, TD done, float* packed, bool packA, int units) : IParallelJob
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TD : struct, IRowsDone
     {
         public void Run(int chunk, int chunks)
@@ -144,7 +148,7 @@ internal static unsafe class GemmKernel
             {
                 int blockEnd = Math.Min(row + MBlock, end);
                 if (packed == null) Stream<TS, TV, TE>(p, epilogue, row, blockEnd);
-                else PackedRows<TS, TV, TE>(p, epilogue, packed, row, blockEnd);
+                else PackedRows<TS, TV, TE>(p, epilogue, packed, packA, row, blockEnd);
                 done.Finished(row, blockEnd - row);
             }
         }
@@ -164,22 +168,75 @@ internal static unsafe class GemmKernel
         return packed;
     }
 
-    /// <summary>Rows [from, to) of C, all columns, from B packed whole; <paramref name="from"/> is a multiple of <see cref="Rows"/>.</summary>
+    /// <summary>
+    /// Rows [from, to) of C, all columns, from B packed whole; <paramref name="from"/> is a multiple of <see cref="Rows"/>.
+    /// A transposed A (<see cref="Operands.ARow"/> = 1: a weight gradient's xᵀ, whose rows are x's columns) is first
+    /// packed for each k block (<see cref="PackTransposedA"/>), so the micro-kernel reads each tile's six rows from one
+    /// contiguous run in L2 rather than six floats from each of kc rows of x, a whole row of x apart.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackedRows<TS, TV, TE>(in Operands p, TE e, float* packed, int from, int to)
+    private static void PackedRows<TS, TV, TE>(in Operands p, TE e, float* packed, bool packA, int from, int to)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         int panel = 2 * TS.Count, kc0 = KcFor(p.K, panel);
         nint width = (p.N + panel - 1) / panel * panel;
         float* tile = stackalloc float[Rows * MaxPanel];
+        float* packedA = packA ? Scratch.PackingA() : null;
         for (int pc = 0; pc < p.K; pc += kc0)
         {
             int kc = Math.Min(kc0, p.K - pc);
             bool accumulate = pc > 0, finish = pc + kc >= p.K;
             float* block = packed + pc * width;
+            var a = packA ? PackTransposedA(p, from, to, pc, kc, packedA) : InPlace(p, pc);
             for (int col = 0; col < p.N; col += panel)
-                Tiles<TS, TV, TE>(p, e, block + col * kc, pc, kc, accumulate, finish, from, to, col, Math.Min(panel, p.N - col), tile);
+                Tiles<TS, TV, TE>(p, e, a, block + col * kc, kc, accumulate, finish, from, to, col, Math.Min(panel, p.N - col), tile);
         }
+    }
+
+    /// <summary>
+    /// Where the micro-kernel finds the six rows of A for the tile starting at row r: from
+    /// <c>Origin + (r − FirstRow)·TileStep</c>, row i of the tile <c>i·Row</c> further on, each next k <c>Column</c> further.
+    /// </summary>
+    private readonly struct ATiles(float* origin, int firstRow, nint tileStep, nint row, nint column)
+    {
+        public readonly nint Row = row, Column = column;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Tile(int r) => origin + (r - firstRow) * tileStep;
+    }
+
+    /// <summary>A read where it lies, from k block pc on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ATiles InPlace(in Operands p, int pc) => new(p.A + pc * p.ACol, 0, p.ARow, p.ARow, p.ACol);
+
+    /// <summary>
+    /// Copies rows [from, to) of a transposed A (A(m, k) at m + k·ACol), k block [pc, pc + kc), into
+    /// <paramref name="target"/> as BLIS's micro-panels: tile after tile, each kc groups of six floats (its six rows at
+    /// one k). Each group is six contiguous floats of one row of x, copied as two overlapping four-float vectors, so
+    /// nothing is read or written past them. A ragged last tile copies only its rows: the micro-kernel reads no others.
+    /// A pure copy, so the product is the same bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ATiles PackTransposedA(in Operands p, int from, int to, int pc, int kc, float* target)
+    {
+        nint ld = p.ACol;
+        for (int row = from; row < to; row += Rows)
+        {
+            int rows = Math.Min(Rows, to - row);
+            float* source = p.A + row + pc * ld;
+            float* panel = target + (nint)(row - from) * kc;
+            if (rows == Rows)
+                for (int k = 0; k < kc; k++, source += ld, panel += Rows)
+                {
+                    Vector128<float> low = Vector128.Load(source), high = Vector128.Load(source + 2);
+                    low.Store(panel);
+                    high.Store(panel + 2);
+                }
+            else
+                for (int k = 0; k < kc; k++, source += ld, panel += Rows)
+                    for (int i = 0; i < rows; i++) panel[i] = source[i];
+        }
+        return new ATiles(target, from, kc, 1, Rows);
     }
 
     /// <summary>
@@ -350,7 +407,7 @@ internal static unsafe class GemmKernel
                     {
                         int cols = Math.Min(panel, nc - jr), col = jc + jr;
                         float* bPanel = packed + (nint)(jr / panel) * kc * panel;
-                        Tiles<TS, TV, TE>(p, e, bPanel, pc, kc, accumulate, finish, ic, mEnd, col, cols, tile);
+                        Tiles<TS, TV, TE>(p, e, InPlace(p, pc), bPanel, kc, accumulate, finish, ic, mEnd, col, cols, tile);
                     }
                 }
                 pc += kc;
@@ -358,23 +415,23 @@ internal static unsafe class GemmKernel
         }
     }
 
-    /// <summary>One panel of columns [col, col + cols) against rows [from, to) of A, over k block [pc, pc + kc): tile after tile.</summary>
+    /// <summary>One panel of columns [col, col + cols) against rows [from, to) of A (k block of kc, found through <paramref name="a"/>): tile after tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tiles<TS, TV, TE>(in Operands p, TE e, float* bPanel, int pc, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
+    private static void Tiles<TS, TV, TE>(in Operands p, TE e, ATiles a, float* bPanel, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         int panel = 2 * TS.Count;
         for (int row = from; row < to; row += Rows)
         {
             int rows = Math.Min(Rows, to - row);
-            float* a = p.A + row * p.ARow + pc * p.ACol;
+            float* at = a.Tile(row);
             float* c = p.C + row * p.Ldc + col;
             if (rows == Rows && cols == panel)
-                Tile<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
+                Tile<TS, TV, TE>(at, a.Row, a.Column, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
             else if (rows == 4 && cols == panel) // 64, 256 and 784 all leave four rows: no waste, no copy
-                Tile4<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
+                Tile4<TS, TV, TE>(at, a.Row, a.Column, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
             else
-                Edge<TS, TV, TE>(a, p.ARow, p.ACol, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
+                Edge<TS, TV, TE>(at, a.Row, a.Column, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
         }
     }
 
@@ -565,9 +622,13 @@ internal static unsafe class GemmKernel
         private const int Floats = KBlock * NBlock;
         [ThreadStatic] private static float[]? buffer;
         [ThreadStatic] private static float[]? whole;
+        [ThreadStatic] private static float[]? bufferA;
 
         /// <summary>One block of B, for <see cref="Columns{TS, TV, TE}"/>.</summary>
         public static float* Packing() => Aligned(buffer ??= GC.AllocateUninitializedArray<float>(Floats + 16, pinned: true));
+
+        /// <summary>One block of a transposed A (<see cref="MBlock"/> rows × one k block), for <see cref="PackTransposedA"/>.</summary>
+        public static float* PackingA() => Aligned(bufferA ??= GC.AllocateUninitializedArray<float>(MBlock * KBlock + 16, pinned: true));
 
         /// <summary>All of B, for <see cref="RunByRows{TS, TV, TE, TD}"/>: grown to the largest B seen, so steady-state steps allocate nothing.</summary>
         public static float* Whole(nint floats)

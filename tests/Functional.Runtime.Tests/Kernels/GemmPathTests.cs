@@ -88,15 +88,19 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
         gdw.AssertGuardsIntact("dW");
     }
 
-    /// <summary>Batches whose x is past Gemm.TransposeAbove: the weight gradient then reads a transposed copy of x.</summary>
+    /// <summary>
+    /// Batches whose x is past Gemm.PackAAbove: the weight gradient then packs xᵀ block by block. The shapes give last
+    /// tiles of four, five and one rows (784, 257 and 229 inputs), several row blocks, and two k blocks (batch 450).
+    /// </summary>
     public static TheoryData<Isa, int, int, int, int> LargeBatches()
     {
         var data = new TheoryData<Isa, int, int, int, int>();
         foreach (var isa in new[] { Isa.Scalar, Isa.Vector256, Isa.Vector512 })
-            foreach (int threads in new[] { 1, 2 })
+            foreach (int threads in new[] { 1, 2, 3 })
             {
                 data.Add(isa, threads, 256, 784, 256);
                 data.Add(isa, threads, 301, 257, 17);
+                data.Add(isa, threads, 450, 229, 40);
             }
         return data;
     }
@@ -105,9 +109,9 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
     [MemberData(nameof(LargeBatches))]
     public void Weight_gradient_of_a_large_batch_equals_the_product_read_in_place_and_the_reference(Isa isa, int threads, int batch, int inputs, int outputs)
     {
-        Assert.True((long)batch * inputs > Gemm.TransposeAbove, "the shape must take the transposing path");
+        Assert.True((long)batch * inputs > Gemm.PackAAbove, "the shape must take the packing path");
         float[] x = Fill.Uniform(batch * inputs, 71), dz = Fill.Uniform(batch * outputs, 72);
-        var viaCopy = new float[inputs * outputs];
+        var packed = new float[inputs * outputs];
         var inPlace = new float[inputs * outputs];
 
         int saved = Parallelism.Threads;
@@ -116,16 +120,16 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
         {
             using (Cpu.Pin(isa))
             {
-                Gemm.WeightGradient(x, dz, viaCopy, batch, inputs, outputs);
+                Gemm.WeightGradient(x, dz, packed, batch, inputs, outputs);
                 fixed (float* px = x, pdz = dz, pout = inPlace)
                     Gemm.Multiply(px, 1, inputs, pdz, outputs, pout, outputs, inputs, batch, outputs, new Plain());
             }
         }
         finally { Parallelism.Threads = saved; }
 
-        Assert.True(viaCopy.AsSpan().SequenceEqual(inPlace), $"{isa}, {threads} thread(s), {batch}×{inputs}×{outputs}: the transposed copy changed element {Mismatch(viaCopy, inPlace)}");
+        Assert.True(packed.AsSpan().SequenceEqual(inPlace), $"{isa}, {threads} thread(s), {batch}×{inputs}×{outputs}: packing xᵀ changed element {Mismatch(packed, inPlace)}");
         var expected = Compare.Widen(Reference.MatMul(Reference.Transpose(x, batch, inputs), dz, inputs, batch, outputs));
-        double max = Compare.MaxDifference(viaCopy, expected, out _);
+        double max = Compare.MaxDifference(packed, expected, out _);
         Assert.True(max <= 1e-5 * batch + 1e-6, $"WeightGradient at {isa}, {batch}×{inputs}×{outputs}: max |Δ| = {max:E3}");
     }
 
