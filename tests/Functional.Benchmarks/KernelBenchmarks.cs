@@ -16,14 +16,14 @@ public unsafe class GemmBenchmarks
     [Params(1, 2)] public int Threads;
 
     private float[] x = [], w1 = [], b1 = [], y1 = [], dz1 = [], dw1 = [];
-    private float[] h1 = [], w2 = [], wt2 = [], dz2 = [], dx2 = [];
+    private float[] h1 = [], w2 = [], dz2 = [], dx2 = [];
 
     [GlobalSetup]
     public void Setup()
     {
         Parallelism.Threads = Threads;
         x = Fill(Batch * 784); w1 = Fill(784 * 256); b1 = Fill(256); y1 = Fill(Batch * 256); dz1 = Fill(Batch * 256); dw1 = Fill(784 * 256);
-        h1 = Fill(Batch * 256); w2 = Fill(256 * 128); wt2 = Fill(256 * 128); dz2 = Fill(Batch * 128); dx2 = Fill(Batch * 256);
+        h1 = Fill(Batch * 256); w2 = Fill(256 * 128); dz2 = Fill(Batch * 128); dx2 = Fill(Batch * 256);
     }
 
     private static float[] Fill(int n)
@@ -41,7 +41,7 @@ public unsafe class GemmBenchmarks
     public void WeightGradient784x256() => Gemm.WeightGradient(x, dz1, dw1, Batch, 784, 256);
 
     [Benchmark(Description = "256→128 input gradient dz·Wᵀ ⊙ ReLU′")]
-    public void InputGradient256x128() => Gemm.InputGradient<Relu>(dz2, w2, wt2, h1, dx2, Batch, 256, 128);
+    public void InputGradient256x128() => Gemm.InputGradient<Relu>(dz2, w2, h1, dx2, Batch, 256, 128);
 }
 
 /// <summary>Momentum SGD over the example's 235,146 parameters: one fused pass.</summary>

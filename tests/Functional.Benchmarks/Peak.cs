@@ -126,15 +126,15 @@ public static unsafe class KernelRates
         {
             var x = Buffer(Batch * Inputs, 1); var w = Buffer(Inputs * Outputs, 2); var b = Buffer(Outputs, 3);
             var y = Buffer(Batch * Outputs, 4); var dz = Buffer(Batch * Outputs, 5); var dw = Buffer(Inputs * Outputs, 6);
-            var wt = Buffer(Inputs * Outputs, 7); var dx = Buffer(Batch * Inputs, 8); var below = Buffer(Batch * Inputs, 9);
-            fixed (float* px = x, pw = w, pb = b, py = y, pdz = dz, pdw = dw, pwt = wt, pdx = dx, pbelow = below)
+            var dx = Buffer(Batch * Inputs, 8); var below = Buffer(Batch * Inputs, 9);
+            fixed (float* px = x, pw = w, pb = b, py = y, pdz = dz, pdw = dw, pdx = dx, pbelow = below)
             {
-                float* cx = px, cw = pw, cb = pb, cy = py, cdz = pdz, cdw = pdw, cwt = pwt, cdx = pdx, cbelow = pbelow;
+                float* cx = px, cw = pw, cb = pb, cy = py, cdz = pdz, cdw = pdw, cdx = pdx, cbelow = pbelow;
                 return
                 [
                     Rate("forward x·W + b, ReLU", Batch, Inputs, Outputs, runs, () => Gemm.Forward<Relu>(cx, cw, cb, cy, Batch, Inputs, Outputs)),
                     Rate("weight gradient xᵀ·dz", Inputs, Batch, Outputs, runs, () => Gemm.WeightGradient(cx, cdz, cdw, Batch, Inputs, Outputs)),
-                    Rate("input gradient dz·Wᵀ ⊙ ReLU′", Batch, Outputs, Inputs, runs, () => Gemm.InputGradient<Relu>(cdz, cw, cwt, cbelow, cdx, Batch, Inputs, Outputs)),
+                    Rate("input gradient dz·Wᵀ ⊙ ReLU′", Batch, Outputs, Inputs, runs, () => Gemm.InputGradient<Relu>(cdz, cw, cbelow, cdx, Batch, Inputs, Outputs)),
                 ];
             }
         }

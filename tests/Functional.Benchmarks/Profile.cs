@@ -50,7 +50,6 @@ public static unsafe class Profile
         var x = new float[batch * i1]; var labels = new int[batch];
         var h1 = new float[batch * o1]; var h2 = new float[batch * o2]; var s = new float[batch * o3];
         var ds = new float[batch * o3]; var dh2 = new float[batch * o2]; var dh1 = new float[batch * o1];
-        var wt2 = new float[o1 * o2]; var wt3 = new float[o2 * o3];
         int w1 = 0, b1 = i1 * o1, w2 = b1 + o1, b2 = w2 + o1 * o2, w3 = b2 + o2, b3 = w3 + o2 * o3;
         string[] names = ["gather", "Hidden1 forward", "Hidden2 forward", "Scores forward", "softmax cross-entropy",
             "Scores backward", "Hidden2 backward (dW, db, dx)", "Hidden1 backward (dW, db)", "SGD momentum"];
@@ -76,11 +75,11 @@ public static unsafe class Profile
             long t5 = Stopwatch.GetTimestamp();
             Gemm.WeightGradient(h2, ds, g.AsSpan(w3, o2 * o3), b.Count, o2, o3);
             Gemm.BiasGradient(ds, g.AsSpan(b3, o3), b.Count, o3);
-            Gemm.InputGradient<Relu>(ds, p.AsSpan(w3, o2 * o3), wt3, h2, dh2, b.Count, o2, o3);
+            Gemm.InputGradient<Relu>(ds, p.AsSpan(w3, o2 * o3), h2, dh2, b.Count, o2, o3);
             long t6 = Stopwatch.GetTimestamp();
             Gemm.WeightGradient(h1, dh2, g.AsSpan(w2, o1 * o2), b.Count, o1, o2);
             Gemm.BiasGradient(dh2, g.AsSpan(b2, o2), b.Count, o2);
-            Gemm.InputGradient<Relu>(dh2, p.AsSpan(w2, o1 * o2), wt2, h1, dh1, b.Count, o1, o2);
+            Gemm.InputGradient<Relu>(dh2, p.AsSpan(w2, o1 * o2), h1, dh1, b.Count, o1, o2);
             long t7 = Stopwatch.GetTimestamp();
             Gemm.WeightGradient(x, dh1, g.AsSpan(w1, i1 * o1), b.Count, i1, o1);
             Gemm.BiasGradient(dh1, g.AsSpan(b1, o1), b.Count, o1);
@@ -109,16 +108,15 @@ public static unsafe class Profile
         var x = Buffer(batch * i1); var h1 = Buffer(batch * o1); var h2 = Buffer(batch * o2); var s = Buffer(batch * o3);
         var ds = Buffer(batch * o3); var dh2 = Buffer(batch * o2); var dh1 = Buffer(batch * o1);
         var p = Buffer(BenchMlp.ParameterCount); var g = Buffer(BenchMlp.ParameterCount);
-        var wt2 = Buffer(o1 * o2); var wt3 = Buffer(o2 * o3);
         var labels = new int[batch];
         var data = Dataset.Create("random", Buffer(4096 * i1), Enumerable.Range(0, 4096).Select(i => i % 10).ToArray(), i1, 10).ThrowIfFail();
         int w1 = 0, b1 = i1 * o1, w2 = b1 + o1, b2 = w2 + o1 * o2, w3 = b2 + o2, b3 = w3 + o2 * o3;
 
         var rows = new List<(string, double)>();
-        fixed (float* px = x, ph1 = h1, ph2 = h2, ps = s, pds = ds, pdh2 = dh2, pdh1 = dh1, pp = p, pg = g, pwt2 = wt2, pwt3 = wt3)
+        fixed (float* px = x, ph1 = h1, ph2 = h2, ps = s, pds = ds, pdh2 = dh2, pdh1 = dh1, pp = p, pg = g)
         fixed (int* pl = labels)
         {
-            float* cx = px, ch1 = ph1, ch2 = ph2, cs = ps, cds = pds, cdh2 = pdh2, cdh1 = pdh1, cp = pp, cg = pg, cwt2 = pwt2, cwt3 = pwt3;
+            float* cx = px, ch1 = ph1, ch2 = ph2, cs = ps, cds = pds, cdh2 = pdh2, cdh1 = pdh1, cp = pp, cg = pg;
             int* cl = pl;
             var batchOf = data.Batches(batch, 1).First();
             var xs = x; var ls = labels;
@@ -128,10 +126,9 @@ public static unsafe class Profile
             rows.Add(("Scores forward", Time(() => Gemm.Forward<Identity>(ch2, cp + w3, cp + b3, cs, batch, o2, o3))));
             rows.Add(("softmax cross-entropy", Time(() => SoftmaxCrossEntropy.LossAndGradient(cs, cl, batch, o3, cds))));
             rows.Add(("Scores dW, db", Time(() => { Gemm.WeightGradient(ch2, cds, cg + w3, batch, o2, o3); Gemm.BiasGradient(cds, cg + b3, batch, o3); })));
-            rows.Add(("Scores dx (Wᵀ, dz·Wᵀ ⊙ ReLU′)", Time(() => Gemm.InputGradient<Relu>(cds, cp + w3, cwt3, ch2, cdh2, batch, o2, o3))));
+            rows.Add(("Scores dx (dz·Wᵀ ⊙ ReLU′)", Time(() => Gemm.InputGradient<Relu>(cds, cp + w3, ch2, cdh2, batch, o2, o3))));
             rows.Add(("Hidden2 dW, db", Time(() => { Gemm.WeightGradient(ch1, cdh2, cg + w2, batch, o1, o2); Gemm.BiasGradient(cdh2, cg + b2, batch, o2); })));
-            rows.Add(("Hidden2 dx (Wᵀ, dz·Wᵀ ⊙ ReLU′)", Time(() => Gemm.InputGradient<Relu>(cdh2, cp + w2, cwt2, ch1, cdh1, batch, o1, o2))));
-            rows.Add(("Hidden2 Wᵀ alone", Time(() => Gemm.Transpose(cp + w2, cwt2, o1, o2))));
+            rows.Add(("Hidden2 dx (dz·Wᵀ ⊙ ReLU′)", Time(() => Gemm.InputGradient<Relu>(cdh2, cp + w2, ch1, cdh1, batch, o1, o2))));
             rows.Add(("Hidden1 dW, db", Time(() => { Gemm.WeightGradient(cx, cdh1, cg + w1, batch, i1, o1); Gemm.BiasGradient(cdh1, cg + b1, batch, o1); })));
         }
         var optimizer = Sgd.Momentum(0.01f, 0.9f);

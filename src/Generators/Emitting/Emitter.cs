@@ -249,11 +249,6 @@ internal static class Emitter
                     if (!l.IsLast) Buffer($"{l.Name}OutputGradient", units, $"∂loss/∂ of {Own(l.Name)} output, [B, {units}]; turned into ∂loss/∂(x·W) in place.");
                     if (l.IsMaxout) Buffer($"{l.Name}PieceGradient", width, $"∂loss/∂ of {Own(l.Name)} pieces, [B, {width}].");
                 }
-                if (!l.IsFirst)
-                {
-                    w.Line($"/// <summary>{Own(l.Name)} Wᵀ [{width}, {l.Inputs}], packed for the input-gradient product.</summary>");
-                    w.Line($"internal readonly float[] {l.Name}WeightsT = new float[{N(l.Inputs * l.Width)}];");
-                }
             }
             w.Line();
             using (w.Block("public Workspace(int maxBatch) : base(maxBatch, InputCount, ClassCount)"))
@@ -388,7 +383,7 @@ internal static class Emitter
         if (!l.IsFused) parameters.Add("Workspace ws");
         parameters.Add($"{Ro} x");
         parameters.Add(l.IsFused ? $"{Ro} dz" : $"{Rw} dy");
-        if (below is not null) { parameters.Add($"{Rw} wt"); parameters.Add($"{Rw} dx"); }
+        if (below is not null) parameters.Add($"{Rw} dx");
         parameters.Add("int batch");
         parameters.Add("float l2");
         parameters.Add($"{Update} update");
@@ -417,7 +412,7 @@ internal static class Emitter
             if (below is not null)
             {
                 string belowAct = below.IsFused ? below.ActivationType : $"{Kernels}.Identity";
-                w.Line($"{Kernels}.Gemm.InputGradient<{belowAct}>({dz}, {W(l, "p")}, wt, x, dx, batch, {N(l.Inputs)}, {N(l.Width)});");
+                w.Line($"{Kernels}.Gemm.InputGradient<{belowAct}>({dz}, {W(l, "p")}, x, dx, batch, {N(l.Inputs)}, {N(l.Width)});");
             }
             w.Line($"{Kernels}.Gemm.WeightGradient(x, {dz}, {W(l, "p")}, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Width)}, l2, update.Slice({l.Name}Weights, {N(l.Inputs)} * {N(l.Width)}));");
             if (l.HasBias) w.Line($"{Kernels}.Gemm.BiasGradient({dz}, {B(l, "dp")}, batch, {N(l.Width)});");
@@ -563,7 +558,6 @@ internal static class Emitter
                 if (!l.IsFirst)
                 {
                     var below = net.Layers[i - 1];
-                    args.Add($"workspace.{l.Name}WeightsT");
                     args.Add(below.IsFused ? $"workspace.{below.Name}Gradient" : $"workspace.{below.Name}OutputGradient");
                 }
                 args.Add("n");

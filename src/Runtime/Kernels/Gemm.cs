@@ -7,7 +7,7 @@ namespace Functional.Kernels;
 
 /// <summary>
 /// C[M, N] = epilogue(Σ_k A(m, k) · B[k, n]) where A is read through two strides, so the same micro-kernel
-/// computes x·W (forward), xᵀ·dz (weight gradient) and dz·Wᵀ (input gradient, with Wᵀ transposed first).
+/// computes x·W (forward), xᵀ·dz (weight gradient) and dz·Wᵀ (input gradient, B = Wᵀ read from W through swapped strides).
 /// <para>
 /// How (see <see cref="GemmKernel"/>): B is copied in blocks of at most <see cref="GemmKernel.KBlock"/> rows into
 /// contiguous panels two vectors wide, so the micro-kernel streams it from L1 however B's rows are strided
@@ -102,17 +102,16 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// Input gradient with the lower layer's activation derivative fused: dx[B, in] = (dz · Wᵀ) ⊙ f′(y_below).
-    /// <paramref name="transposed"/> ([out, in]) is scratch for Wᵀ, so the product streams contiguous rows (batches of
-    /// more than two rows; smaller ones read W's rows directly and leave it alone).
+    /// Input gradient with the lower layer's activation derivative fused: dx[B, in] = (dz · Wᵀ) ⊙ f′(y_below). W is
+    /// read as Wᵀ where it lies: the product's packing transposes it block by block.
     /// </summary>
-    public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> transposed, ReadOnlySpan<float> below, Span<float> dx, int batch, int inputs, int outputs)
+    public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, ReadOnlySpan<float> below, Span<float> dx, int batch, int inputs, int outputs)
         where TAct : IActivation
     {
-        Require(dz, batch * outputs, "dz"); Require(weights, inputs * outputs, "W"); Require(transposed, inputs * outputs, "Wᵀ");
+        Require(dz, batch * outputs, "dz"); Require(weights, inputs * outputs, "W");
         Require(below, batch * inputs, "y_below"); Require(dx, batch * inputs, "dx");
-        fixed (float* pdz = dz, pw = weights, pwt = transposed, pbelow = below, pdx = dx)
-            InputGradient<TAct>(pdz, pw, pwt, pbelow, pdx, batch, inputs, outputs);
+        fixed (float* pdz = dz, pw = weights, pbelow = below, pdx = dx)
+            InputGradient<TAct>(pdz, pw, pbelow, pdx, batch, inputs, outputs);
     }
 
     /// <summary>
@@ -185,7 +184,7 @@ public static unsafe class Gemm
             : (long)batch * inputs > PackAAbove && batch > GemmKernel.StreamDepth ? Split.RowsPackingA
             : typeof(TD) != typeof(NothingMore) ? Split.Rows
             : Split.Columns;
-        Multiply(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, batch, outputs, new Plain(), done, split);
+        Multiply(new GemmKernel.Operands(x, 1, inputs, dz, outputs, dWeights, outputs, inputs, Math.Max(batch, 0), outputs), new Plain(), done, split);
     }
 
     /// <summary>No work on finished rows: the product keeps its column split.</summary>
@@ -220,11 +219,13 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// Pointer form of the input gradient; the caller guarantees the sizes. One or two rows (batch-1 training) take
-    /// dot products of W's rows with dz's instead: each element of W is then used once or twice, so transposing W
-    /// first would cost more than the product (5 of Hidden2's 11 µs), and <paramref name="transposed"/> is left alone.
+    /// Pointer form of the input gradient; the caller guarantees the sizes. B = Wᵀ is W read with its strides swapped,
+    /// and packed from W's rows (<see cref="GemmKernel.Operands.TransposedB"/>): transposing all of W into scratch
+    /// first and packing the copy cost 5–13% more on one thread and 10–28% on two (Hidden2's 64×256×128: 76 → 71 µs
+    /// and 41 → 30 µs; 41 interleaved pairs). One or two rows (batch-1 training) take dot products of W's rows with
+    /// dz's instead: each element of W is then used once or twice, so packing it would cost more than the product.
     /// </summary>
-    public static void InputGradient<TAct>(float* dz, float* weights, float* transposed, float* below, float* dx, int batch, int inputs, int outputs)
+    public static void InputGradient<TAct>(float* dz, float* weights, float* below, float* dx, int batch, int inputs, int outputs)
         where TAct : IActivation
     {
         if (batch <= GemmKernel.DirectRows)
@@ -238,8 +239,8 @@ public static unsafe class Gemm
             }
             return;
         }
-        Transpose(weights, transposed, inputs, outputs);
-        Multiply(dz, outputs, 1, transposed, inputs, dx, inputs, batch, outputs, inputs, new ActivationGradient<TAct>(below, inputs));
+        var p = new GemmKernel.Operands(dz, outputs, 1, weights, 1, dx, inputs, batch, Math.Max(outputs, 0), inputs, bCol: outputs);
+        Multiply(p, new ActivationGradient<TAct>(below, inputs), new NothingMore(), Split.Columns);
     }
 
     /// <summary>Refuses a buffer too small for the shapes, before any pointer is formed.</summary>
@@ -248,27 +249,23 @@ public static unsafe class Gemm
         if (span.Length < needed) throw new ArgumentException($"{name} holds {span.Length} floats, the shapes need {needed}", name);
     }
 
-    /// <summary>destination[cols, rows] = sourceᵀ for a row-major source[rows, cols]; 8×8 blocks in AVX registers where available.</summary>
-    public static void Transpose(float* source, float* destination, int rows, int cols) => Transposition.Run(source, destination, rows, cols);
-
     /// <summary>
     /// The general product: C[m, n] = epilogue(Σ_k a[m·aRow + k·aCol] · b[k·ldb + n]), written to c[m·ldc + n],
     /// at the width <see cref="Cpu.Current"/> selects, on up to <see cref="Parallelism.Threads"/> threads when it is big enough.
     /// </summary>
     public static void Multiply<TE>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue)
         where TE : struct, IEpilogue
-        => Multiply(a, aRow, aCol, b, ldb, c, ldc, m, k, n, epilogue, new NothingMore(), Split.Columns);
+        => Multiply(new GemmKernel.Operands(a, aRow, aCol, b, ldb, c, ldc, m, Math.Max(k, 0), n), epilogue, new NothingMore(), Split.Columns);
 
     /// <summary>
     /// The general product, and then <paramref name="done"/> on each block of finished rows of C: split as
     /// <paramref name="split"/> says (by columns, done runs once, on all of C, after the product). The row split needs
     /// more than <see cref="GemmKernel.DirectRows"/> rows of C.
     /// </summary>
-    private static void Multiply<TE, TD>(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, TE epilogue, TD done, Split split)
+    private static void Multiply<TE, TD>(in GemmKernel.Operands p, TE epilogue, TD done, Split split)
         where TE : struct, IEpilogue where TD : struct, GemmKernel.IRowsDone
     {
-        if (m <= 0 || n <= 0) return;
-        var p = new GemmKernel.Operands(a, aRow, aCol, b, ldb, c, ldc, m, Math.Max(k, 0), n);
+        if (p.M <= 0 || p.N <= 0) return;
         bool byRows = split != Split.Columns, packA = split == Split.RowsPackingA;
         switch (Cpu.Current)
         {
@@ -283,7 +280,7 @@ public static unsafe class Gemm
                 else GemmKernel.Run<Scalar, float, TE>(p, epilogue);
                 break;
         }
-        if (!byRows) done.Finished(0, m);
+        if (!byRows) done.Finished(0, p.M);
     }
 
     /// <summary>

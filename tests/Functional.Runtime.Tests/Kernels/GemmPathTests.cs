@@ -143,8 +143,8 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
         var expected = new double[batch * inputs];
         for (int i = 0; i < expected.Length; i++) expected[i] = below[i] > 0 ? product[i] : 0;
 
-        Guarded gdz = new(dz), gw = new(w), gt = new(inputs * outputs), gbelow = new(below), gdx = new(batch * inputs);
-        using (Cpu.Pin(isa)) Gemm.InputGradient<Relu>(gdz.Pointer, gw.Pointer, gt.Pointer, gbelow.Pointer, gdx.Pointer, batch, inputs, outputs);
+        Guarded gdz = new(dz), gw = new(w), gbelow = new(below), gdx = new(batch * inputs);
+        using (Cpu.Pin(isa)) Gemm.InputGradient<Relu>(gdz.Pointer, gw.Pointer, gbelow.Pointer, gdx.Pointer, batch, inputs, outputs);
 
         double max = Compare.MaxDifference(gdx.Span, expected, out _);
         output.WriteLine($"MAXDIFF {isa} InputGradient {m}×{k}×{n} {max:E3}");
@@ -177,13 +177,12 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
             {
                 var y = new float[m * n];
                 var dw = new float[m * n];
-                var wt = new float[k * n];
                 var dx = new float[m * n];
                 using (Cpu.Pin(isa))
                 {
                     Gemm.Forward<Relu>(a, b, bias, y, m, k, n);                   // x [m, k] · W [k, n]
                     Gemm.WeightGradient(a.AsSpan(0, m * k), dz, dw, k, m, n);     // x [k, m]ᵀ · dz [k, n]
-                    Gemm.InputGradient<Relu>(a, b, wt, below, dx, m, n, k);       // dz [m, k] · (W [n, k])ᵀ
+                    Gemm.InputGradient<Relu>(a, b, below, dx, m, n, k);       // dz [m, k] · (W [n, k])ᵀ
                 }
                 return [.. y, .. dw, .. dx];
             }
@@ -255,7 +254,7 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
     {
         const int m = 64, k = 784, n = 256;
         float[] x = Fill.Uniform(m * k, 81), w = Fill.Uniform(k * n, 82), b = Fill.Uniform(n, 83), y = new float[m * n];
-        float[] dw = new float[k * n], wt = new float[k * n], dx = new float[m * k], one = new float[n];
+        float[] dw = new float[k * n], dx = new float[m * k], one = new float[n];
         var optimizer = Sgd.Momentum(0.01f, 0.9f);
         var state = optimizer.Init(k * n);
         int saved = Parallelism.Threads;
@@ -268,7 +267,7 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
                 Gemm.Forward<Relu>(x.AsSpan(0, k), w, b, one, 1, k, n); // the direct path
                 Gemm.WeightGradient(x, y, dw, m, k, n);
                 Gemm.BiasGradient(y, one, m, n);
-                Gemm.InputGradient<Relu>(y, w, wt, x, dx, m, k, n);
+                Gemm.InputGradient<Relu>(y, w, x, dx, m, k, n);
                 optimizer.ApplyInPlace(dw, dw, state);
             }
             // The first calls make the per-thread packing scratch and the workers; the rest let tiered compilation settle.

@@ -10,7 +10,7 @@ public sealed class PointwiseActivationTests
 
     /// <summary>An activation under test: its kernel instantiation and the reference f and f′ in double.</summary>
     public sealed record Case(string Name, Action<Span<float>> Forward, Action<Span<float>, float[]> Backward, Func<double, double> F, Func<double, double> Derivative,
-        Action<float[], float[], float[], int> GemmForward, Action<float[], float[], float[], float[], float[], int> GemmBackward)
+        Action<float[], float[], float[], int> GemmForward, Action<float[], float[], float[], float[], int> GemmBackward)
     {
         public override string ToString() => Name;
     }
@@ -18,7 +18,7 @@ public sealed class PointwiseActivationTests
     private static Case Make<TAct>(string name, Func<double, double> f, Func<double, double> derivative) where TAct : IActivation
         => new(name, y => ActivationPass.ForwardInPlace<TAct>(y), (dy, y) => ActivationPass.BackwardInPlace<TAct>(dy, y), f, derivative,
             (x, w, y, n) => Gemm.Forward<TAct>(x, w, new float[n], y, 1, n, n),
-            (dz, w, wt, below, dx, n) => Gemm.InputGradient<TAct>(dz, w, wt, below, dx, 1, n, n));
+            (dz, w, below, dx, n) => Gemm.InputGradient<TAct>(dz, w, below, dx, 1, n, n));
 
     private static readonly Case[] Activations =
     [
@@ -85,7 +85,7 @@ public sealed class PointwiseActivationTests
 
         var dy = Fill.Uniform(length, seed: length + 1);
         var dx = new float[length];
-        activation.GemmBackward(dy, identity, new float[length * length], y, dx, length); // dx = (dy·Iᵀ) ⊙ f′(y)
+        activation.GemmBackward(dy, identity, y, dx, length); // dx = (dy·Iᵀ) ⊙ f′(y)
         double backward = 0;
         for (int i = 0; i < length; i++) backward = Math.Max(backward, Math.Abs(dx[i] - dy[i] * activation.Derivative(z[i])));
 

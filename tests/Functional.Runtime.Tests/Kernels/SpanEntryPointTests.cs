@@ -19,23 +19,22 @@ public sealed unsafe class SpanEntryPointTests
         Gemm.WeightGradient(x, dz, dw, Batch, Inputs, Outputs);
         var db = new float[Outputs];
         Gemm.BiasGradient(dz, db, Batch, Outputs);
-        float[] dx = new float[Batch * Inputs], wt = new float[Inputs * Outputs];
-        Gemm.InputGradient<Relu>(dz, w, wt, below, dx, Batch, Inputs, Outputs);
+        var dx = new float[Batch * Inputs];
+        Gemm.InputGradient<Relu>(dz, w, below, dx, Batch, Inputs, Outputs);
 
-        Guarded py = new(y.Length), pdw = new(dw.Length), pdb = new(db.Length), pdx = new(dx.Length), pwt = new(wt.Length);
+        Guarded py = new(y.Length), pdw = new(dw.Length), pdb = new(db.Length), pdx = new(dx.Length);
         fixed (float* px = x, pw = w, pb = b, pdz = dz, pbelow = below)
         {
             Gemm.Forward<Relu>(px, pw, pb, py.Pointer, Batch, Inputs, Outputs);
             Gemm.WeightGradient(px, pdz, pdw.Pointer, Batch, Inputs, Outputs);
             Gemm.BiasGradient(pdz, pdb.Pointer, Batch, Outputs);
-            Gemm.InputGradient<Relu>(pdz, pw, pwt.Pointer, pbelow, pdx.Pointer, Batch, Inputs, Outputs);
+            Gemm.InputGradient<Relu>(pdz, pw, pbelow, pdx.Pointer, Batch, Inputs, Outputs);
         }
 
         Assert.Equal(py.ToArray(), y);
         Assert.Equal(pdw.ToArray(), dw);
         Assert.Equal(pdb.ToArray(), db);
         Assert.Equal(pdx.ToArray(), dx);
-        Assert.Equal(pwt.ToArray(), wt);
     }
 
     /// <summary>Each buffer one float short in turn: the error names it, and nothing is written.</summary>
@@ -70,15 +69,14 @@ public sealed unsafe class SpanEntryPointTests
     [Theory]
     [InlineData("dz")]
     [InlineData("W")]
-    [InlineData("Wᵀ")]
     [InlineData("y_below")]
     [InlineData("dx")]
     public void InputGradient_refuses_a_short_buffer_naming_it(string shortOne)
     {
         float[] Make(string name, int length) => new float[name == shortOne ? length - 1 : length];
-        float[] dz = Make("dz", Batch * Outputs), w = Make("W", Inputs * Outputs), wt = Make("Wᵀ", Inputs * Outputs);
+        float[] dz = Make("dz", Batch * Outputs), w = Make("W", Inputs * Outputs);
         float[] below = Make("y_below", Batch * Inputs), dx = Make("dx", Batch * Inputs);
-        Assert.Equal(shortOne, Assert.Throws<ArgumentException>(() => Gemm.InputGradient<Relu>(dz, w, wt, below, dx, Batch, Inputs, Outputs)).ParamName);
+        Assert.Equal(shortOne, Assert.Throws<ArgumentException>(() => Gemm.InputGradient<Relu>(dz, w, below, dx, Batch, Inputs, Outputs)).ParamName);
     }
 
     [Theory]
