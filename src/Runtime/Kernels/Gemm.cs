@@ -7,21 +7,24 @@ namespace Functional.Kernels;
 
 /// <summary>
 /// C[M, N] = epilogue(Σ_k A(m, k) · B[k, n]) where A is read through two strides, so the same micro-kernel
-/// computes x·W (forward), xᵀ·dz (weight gradient) and dz·Wᵀ (input gradient, B = Wᵀ read from W through swapped strides).
+/// computes x·W (forward), xᵀ·dz (weight gradient) and dz·Wᵀ (input gradient, B = Wᵀ read from W through swapped
+/// strides).
 /// <para>
 /// How (see <see cref="GemmKernel"/>): B is copied in blocks of at most <see cref="GemmKernel.KBlock"/> rows into
-/// contiguous panels two vectors wide, so the micro-kernel streams it from L1 however B's rows are strided
-/// (a weight matrix with 1 KB rows would otherwise map every row to the same few cache sets). A is read in
-/// place, except a large xᵀ, which is packed block by block. Each micro-tile is 6 rows (4 for a last group of four) × 2 vectors of accumulators, 12 of AVX2's 16
-/// registers, finished by the epilogue while still in registers. Ragged edges are computed as full tiles
-/// (repeated rows, zero-padded columns) and only their valid part is stored. One or two rows (batch-1 inference
-/// and training) skip the packing and read B in place, since each element of B is then used only once or twice;
-/// a product over at most four k (the weight gradient of a batch of one to four) writes C row after row.
+/// contiguous panels two vectors wide, so the micro-kernel streams it from L1 however B's rows are strided (a
+/// weight matrix with 1 KB rows would otherwise map every row to the same few cache sets). A is read in place,
+/// except a large xᵀ, which is packed block by block. Each micro-tile is 6 rows (4 for a last group of four) × 2
+/// vectors of accumulators, 12 of AVX2's 16 registers, finished by the epilogue while still in registers. Ragged
+/// edges are computed as full tiles (repeated rows, zero-padded columns) and only their valid part is stored. One
+/// or two rows (batch-1 inference and training) skip the packing and read B in place, since each element of B is
+/// then used only once or twice; a product over at most four k (the weight gradient of a batch of one to four)
+/// writes C row after row.
 /// </para>
 /// <para>
-/// Determinism: the order of summation over k is fixed by K and the width (blocks of equal size, sequential
-/// within a block), never by the split between threads. Threads claim chunks of whole panels of columns (or,
-/// for the weight gradient, of whole six-row tiles), so each output element is computed once, by the same instructions, on 1 thread or many.
+/// Determinism: the order of summation over k is fixed by K and the width (blocks of equal size, sequential within
+/// a block), never by the split between threads. Threads claim chunks of whole panels of columns (or, for the
+/// weight gradient, of whole six-row tiles), so each output element is computed once, by the same instructions, on
+/// 1 thread or many.
 /// </para>
 /// </summary>
 public static unsafe class Gemm

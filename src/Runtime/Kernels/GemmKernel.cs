@@ -43,9 +43,9 @@ internal static unsafe class GemmKernel
     private const int MaxPanel = 32;
 
     /// <summary>
-    /// C[m, n] (row stride Ldc) from A(m, k) at A + m·ARow + k·ACol and B[k, n] at B + k·Ldb + n·BCol. B's columns are
-    /// contiguous (BCol = 1), or, for a transposed B such as Wᵀ read from W, its rows are (Ldb = 1): such a B only
-    /// takes the packed path, whose packing transposes it (<see cref="PackTransposed"/>).
+    /// C[m, n] (row stride Ldc) from A(m, k) at A + m·ARow + k·ACol and B[k, n] at B + k·Ldb + n·BCol. B is row-major
+    /// (BCol = 1) or, for a transposed B such as Wᵀ read from W, column-major (Ldb = 1): such a B only takes the packed
+    /// path, whose packing transposes it (<see cref="PackTransposed"/>).
     /// </summary>
     public readonly struct Operands(float* a, nint aRow, nint aCol, float* b, nint ldb, float* c, nint ldc, int m, int k, int n, nint bCol = 1)
     {
@@ -53,7 +53,7 @@ internal static unsafe class GemmKernel
         public readonly nint ARow = aRow, ACol = aCol, Ldb = ldb, BCol = bCol, Ldc = ldc;
         public readonly int M = m, K = k, N = n;
 
-        /// <summary>B is stored transposed: B[k, n] at B + n·BCol + k.</summary>
+        /// <summary>B is stored transposed: B[k, n] at B + n·BCol + k. (A transposed B with BCol = 1 has a single row, which both readings find in the same place.)</summary>
         public bool TransposedB => BCol != 1;
     }
 
