@@ -127,8 +127,9 @@ internal static unsafe class GemmKernel
     /// columns, handing each block of at most <see cref="MBlock"/> finished rows to <paramref name="done"/> while they
     /// are still in the computing core's L2. The weight gradient uses it to apply the optimizer step in the same
     /// chunk: each core then updates rows it wrote itself, contiguous in θ and v, where a separate pass would read
-    /// half of them from the other core's cache. B is packed once, whole, by the caller (for a weight gradient it is
-    /// dz, a few hundred KB at most), and shared by every chunk. The tiles and k blocks are those of
+    /// half of them from the other core's cache. B is packed once, whole, on the calling thread (for a weight gradient
+    /// it is dz, a few hundred KB at most), and shared by every chunk; with <paramref name="packA"/>, each chunk also
+    /// packs its own blocks of a transposed A (<see cref="PackTransposedA"/>). The tiles and k blocks are those of
     /// <see cref="Run{TS, TV, TE}"/> (rows cut at multiples of six, panels from column 0), so every element of C
     /// is the same bit for bit.
     /// </summary>
