@@ -56,6 +56,12 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// The largest file <see cref="Load{TNet}"/> reads (1 GiB): far above any dense network this library trains, and a
+    /// bound that keeps a wrong path (a disk image, a video) from being read into memory whole.
+    /// </summary>
+    public const long MaxFileBytes = 1L << 30;
+
+    /// <summary>
     /// Reads a model of type <typeparamref name="TNet"/> and its pipeline. Fails, naming <paramref name="path"/>, for a
     /// missing, truncated or corrupt file, a file of another format or a newer version, and a file saved from a
     /// network of another layout (the difference is spelled out).
@@ -64,18 +70,56 @@ public static class ModelFile
         from contents in Read(path, TNet.Layout, typeof(TNet).Name)
         select (TNet.FromParameters(contents.Parameters, contents.Buffers), contents.Pipeline);
 
-    internal static Fin<Unit> Write(string path, ModelContents contents) => WriteAtomically(path, Encode(contents));
+    /// <summary>
+    /// Writes <paramref name="contents"/> unless it holds a non-finite number: a diverged model must never replace a
+    /// file that loads (<see cref="Decode"/> refuses NaN and ∞, so such a file would be a loss, not a save).
+    /// </summary>
+    internal static Fin<Unit> Write(string path, ModelContents contents)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return Error.New("ModelFile.Save: no file name given (the path is empty)");
+        if (Finite.Find(contents.Layout, contents.Parameters, contents.Buffers) is { } bad)
+            return Error.New($"{path}: not saved: {bad} — the model holds a non-finite number (did training diverge? " +
+                             "try a lower learning rate); any previous file there is unchanged");
+        var description = contents.Pipeline.Describe();
+        if (FirstNonFinite(description, "pipeline") is { } where)
+            return Error.New($"{path}: not saved: the fitted pipeline's {where} is not finite; any previous file there is unchanged");
+        return WriteAtomically(path, Encode(contents));
+    }
 
     internal static Fin<ModelContents> Read(string path, NetworkLayout expected, string typeName) =>
         ReadAll(path).Bind(bytes => Decode(bytes, path, expected, typeName));
 
+    /// <summary>Where the first non-finite array value of a pipeline description sits, or null.</summary>
+    private static string? FirstNonFinite(TransformDescription d, string where)
+    {
+        foreach (var (key, values) in d.Arrays.OrderBy(p => p.Key, StringComparer.Ordinal))
+            if (Finite.IndexOfNonFinite(values) is var i and >= 0) return $"{where} ({d.Kind}) array {key}[{i:N0}] = {values[i]}";
+        for (int i = 0; i < d.Parts.Count; i++)
+            if (FirstNonFinite(d.Parts[i], $"{where}, step {i + 1}") is { } found) return found;
+        return null;
+    }
+
+    /// <summary>
+    /// Reads the file, checking its signature and version from the first 12 bytes before reading the rest, so that a
+    /// wrong file is refused at once whatever its size.
+    /// </summary>
     private static Fin<byte[]> ReadAll(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) return Error.New("ModelFile.Load: no file name given (the path is empty)");
         try
         {
             if (Directory.Exists(path)) return Error.New($"{path}: is a directory, not a model file");
             if (!File.Exists(path)) return Error.New($"{path}: file not found");
-            return File.ReadAllBytes(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            var start = new byte[Math.Min(file.Length, Magic.Length + 4)];
+            file.ReadExactly(start);
+            if (CheckSignature(start, path) is { } wrong) return wrong;
+            if (file.Length > MaxFileBytes)
+                return Error.New($"{path}: {file.Length:N0} bytes, more than a model file may hold ({MaxFileBytes:N0}); is it the right file?");
+            var bytes = new byte[file.Length];
+            start.CopyTo(bytes, 0);
+            file.ReadExactly(bytes.AsSpan(start.Length));
+            return bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -101,15 +145,9 @@ public static class ModelFile
         foreach (var required in (string[])[Head, Parameters, Buffers, Pipeline])
             if (!found.ContainsKey(required)) return Error.New($"{name}: the {required} section is missing");
 
-        JsonObject head;
-        try
-        {
-            head = JsonNode.Parse(found[Head]) as JsonObject ?? throw new JsonException("not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            return Error.New($"{name}: the HEAD section is not valid JSON ({e.Message})");
-        }
+        var parsed = ParseHead(found[Head], name);
+        if (parsed.IsFail) return parsed.Map(_ => default(ModelContents)!);
+        var head = parsed.ThrowIfFail();
 
         return from layout in CheckLayout(head["network"], expected, typeName, name)
                from p in Floats(found[Parameters], expected.ParameterCount, Parameters, name)
@@ -125,6 +163,38 @@ public static class ModelFile
                    : FinFail<Unit>(Error.New($"{name}: the pipeline produces {pipeline.OutputCount} features but {typeName} takes {expected.Inputs}"))
                select new ModelContents(expected, p, b, pipeline);
     }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// HEAD as a JSON object: valid UTF-8, valid JSON, an object at the top, no key twice (a second "network" could
+    /// otherwise mean two things to two readers).
+    /// </summary>
+    private static Fin<JsonObject> ParseHead(byte[] payload, string name)
+    {
+        try
+        {
+            StrictUtf8.GetCharCount(payload);
+        }
+        catch (DecoderFallbackException e)
+        {
+            return Error.New($"{name}: corrupt: the HEAD section is not valid UTF-8 (byte {e.Index:N0})");
+        }
+        try
+        {
+            var node = JsonNode.Parse(payload, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+            return node is JsonObject head ? head : Error.New($"{name}: the HEAD section is JSON but not an object ({Kind(node)})");
+        }
+        catch (JsonException e)
+        {
+            return Error.New($"{name}: the HEAD section is not valid JSON ({e.Message})");
+        }
+    }
+
+    private static string Kind(JsonNode? node) => node?.GetValueKind().ToString().ToLowerInvariant() ?? "null";
+
+    /// <summary><paramref name="node"/>[<paramref name="key"/>] when it is an object; null for any other node, so a crafted HEAD cannot make the reader throw.</summary>
+    private static JsonNode? Field(JsonNode? node, string key) => node is JsonObject o ? o[key] : null;
 
     // ---------------------------------------------------------------- writing
 
@@ -184,26 +254,88 @@ public static class ModelFile
         return new JsonObject { ["kind"] = d.Kind, ["settings"] = settings, ["arrays"] = placed, ["parts"] = parts };
     }
 
-    /// <summary>Writes to "path.tmp-…" beside the target, flushes it to disk, then renames it over the target.</summary>
+    /// <summary>
+    /// Writes to a temporary file beside the target ("name.tmp-PID-GUID"), flushes it to disk, renames it over the
+    /// target and flushes the directory, so the rename itself survives a power cut. On any failure the temporary file
+    /// is removed and the target is untouched. Temporary files left by saves that were killed (whose process is gone)
+    /// are removed first, so they cannot pile up.
+    /// </summary>
     internal static Fin<Unit> WriteAtomically(string path, byte[] bytes)
     {
-        string full = Path.GetFullPath(path);
-        string temporary = $"{full}.tmp-{Guid.NewGuid():N}";
+        string full, directory;
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            full = Path.GetFullPath(path);
+            directory = Path.GetDirectoryName(full)!;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return Error.New($"{path}: not a usable file name ({e.Message})");
+        }
+        string temporary = $"{full}{TemporaryMarker}{Environment.ProcessId}-{Guid.NewGuid():N}";
+        bool renamed = false;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            RemoveAbandonedTemporaries(full);
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 file.Write(bytes);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
+            renamed = true;
+            Durability.FlushDirectory(directory);
             return unit;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Any failure — a full disk, a file-size limit (EFBIG surfaces as ArgumentOutOfRangeException from
+            // FileStream), a read-only directory — must leave the old file as it was and nothing beside it.
+            if (!renamed) TryDelete(temporary);
+            return Error.New(renamed
+                ? $"{path}: written, but the directory could not be flushed to disk: {e.Message}"
+                : $"{path}: cannot be written: {e.Message} (any previous file there is unchanged)");
+        }
+    }
+
+    private const string TemporaryMarker = ".tmp-";
+
+    /// <summary>Deletes "target.tmp-PID-…" files whose writing process no longer runs: the remains of a killed save.</summary>
+    private static void RemoveAbandonedTemporaries(string target)
+    {
+        string prefix = Path.GetFileName(target) + TemporaryMarker;
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(Path.GetDirectoryName(target)!, prefix + "*");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
-            return Error.New($"{path}: cannot be written: {e.Message} (any previous file there is unchanged)");
+            return;
+        }
+        foreach (var candidate in candidates)
+        {
+            var rest = Path.GetFileName(candidate).AsSpan(prefix.Length);
+            int dash = rest.IndexOf('-');
+            // A name without a process id is not ours to judge; one of a running process is a save in progress.
+            if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsRunning(pid)) continue;
+            TryDelete(candidate);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        // This process's own temporaries belong to saves still running on other threads (a failed one removes its own).
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
         }
     }
 
@@ -214,7 +346,8 @@ public static class ModelFile
 
     // ---------------------------------------------------------------- reading
 
-    private static Fin<Dictionary<string, byte[]>> ReadSections(ReadOnlySpan<byte> bytes, string name)
+    /// <summary>The error for a file that does not start with the signature and version this reader knows, or null.</summary>
+    private static Error? CheckSignature(ReadOnlySpan<byte> bytes, string name)
     {
         if (bytes.Length == 0) return Error.New($"{name}: the file is empty (expected a Functional model file)");
         if (bytes.Length < Magic.Length || !bytes[..Magic.Length].SequenceEqual(Magic))
@@ -230,6 +363,12 @@ public static class ModelFile
         if (version != Version)
             return Error.New($"{name}: model file format version {version}; this Functional reads version {Version}" +
                              (version > Version ? " (the file was written by a newer Functional)" : ""));
+        return null;
+    }
+
+    private static Fin<Dictionary<string, byte[]>> ReadSections(ReadOnlySpan<byte> bytes, string name)
+    {
+        if (CheckSignature(bytes, name) is { } wrong) return wrong;
 
         var sections = new Dictionary<string, byte[]>();
         int position = Magic.Length + 4;
@@ -269,12 +408,14 @@ public static class ModelFile
     {
         var expected = JsonSerializer.SerializeToNode(layout, Json)!;
         if (stored is null) return Error.New($"{name}: HEAD has no network layout");
+        if (stored is not JsonObject) return Error.New($"{name}: HEAD's network layout is a JSON {Kind(stored)}, not an object");
         if (JsonNode.DeepEquals(stored, expected)) return unit;
 
-        string Describe(JsonNode? n) => n?.ToJsonString() ?? "nothing";
+        // Values are echoed in the message, so a crafted file cannot make it megabytes long.
+        string Describe(JsonNode? n) => Clip(n?.ToJsonString() ?? "nothing");
         // A layer reads as "Hidden1 784→256"; when those agree, its parts or offsets differ (say, batch norm added).
-        string Layer(JsonNode? n) => n is null ? "no layer" : $"{n["name"]} {n["inputs"]}→{n["outputs"]}";
-        string storedName = stored["name"]?.ToString() ?? "?";
+        string Layer(JsonNode? n) => n is null ? "no layer" : Clip($"{Field(n, "name")} {Field(n, "inputs")}→{Field(n, "outputs")}");
+        string storedName = Clip(Field(stored, "name") is JsonValue v && v.TryGetValue<string>(out var text) ? text : Field(stored, "name")?.ToJsonString() ?? "?");
         var differences = new List<string>();
         foreach (var key in new[] { "name", "inputs", "classes", "parameterCount", "bufferCount" })
             if (!JsonNode.DeepEquals(stored[key], expected[key]))
@@ -291,10 +432,13 @@ public static class ModelFile
             differences.AddRange(reshaped.Select(p => $"layer {p.Index + 1} is {Layer(p.File)} in the file, {Layer(p.Type)} in {typeName}"));
         else if (pairs.Count > 0)
             differences.Add($"layer {pairs[0].Index + 1} ({Layer(pairs[0].Type)}) is laid out differently: " +
-                            $"{Describe(pairs[0].File?["dense"])} in the file, {Describe(pairs[0].Type?["dense"])} in {typeName}");
+                            $"{Describe(Field(pairs[0].File, "dense"))} in the file, {Describe(Field(pairs[0].Type, "dense"))} in {typeName}");
         return Error.New($"{name}: saved from network {storedName}, whose layout differs from {typeName}'s: " +
                          string.Join("; ", differences.DefaultIfEmpty("the layouts differ")));
     }
+
+    /// <summary>At most about <paramref name="max"/> characters of <paramref name="text"/>, saying how long it was.</summary>
+    private static string Clip(string text, int max = 80) => text.Length <= max ? text : $"{text[..(max - 20)]}… ({text.Length:N0} characters)";
 
     private static Fin<float[]> Floats(byte[] payload, int count, string tag, string name) =>
         payload.Length == 4L * count
@@ -317,25 +461,30 @@ public static class ModelFile
         {
             return Parse(node, pool, where);
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException)
+        // A crafted HEAD can hold any JSON where a string, number or object belongs; the node accessors say so by
+        // throwing one of these, which becomes the error naming where in the pipeline it was.
+        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or ArgumentException or OverflowException)
         {
-            return Error.New($"{name}: {e.Message}");
+            return Error.New($"{name}: {Clip(e.Message, 400)}");
         }
     }
 
     private static TransformDescription Parse(JsonNode? node, float[] pool, string where)
     {
         if (node is not JsonObject o) throw new FormatException($"{where} is not a JSON object");
-        string kind = o["kind"]?.GetValue<string>() ?? throw new FormatException($"{where} has no kind");
+        string kind = Text(o["kind"], $"{where}: kind");
         var settings = new Dictionary<string, string>();
         if (o["settings"] is JsonObject s)
-            foreach (var (key, value) in s) settings[key] = value?.GetValue<string>() ?? throw new FormatException($"{where}: setting {key} is null");
+            foreach (var (key, value) in s) settings[key] = Text(value, $"{where}: setting {Clip(key)}");
         var arrays = new Dictionary<string, float[]>();
         if (o["arrays"] is JsonObject a)
             foreach (var (key, value) in a)
             {
-                long offset = value?["offset"]?.GetValue<long>() ?? -1, length = value?["length"]?.GetValue<long>() ?? -1;
-                if (offset < 0 || length < 0 || offset + length > pool.Length)
+                if (value is not JsonObject) throw new FormatException($"{where}: array {Clip(key)} should be an object with an offset and a length, not {Kind(value)}");
+                long offset = Whole(Field(value, "offset"), $"{where}: array {Clip(key)}'s offset");
+                long length = Whole(Field(value, "length"), $"{where}: array {Clip(key)}'s length");
+                // offset + length could overflow; compare without adding.
+                if (offset < 0 || length < 0 || offset > pool.Length || length > pool.Length - offset)
                     throw new FormatException($"{where}: array {key} at {offset} of length {length} lies outside the PIPE section's {pool.Length:N0} floats");
                 arrays[key] = pool.AsSpan((int)offset, (int)length).ToArray();
             }
@@ -344,4 +493,10 @@ public static class ModelFile
             for (int i = 0; i < p.Count; i++) parts.Add(Parse(p[i], pool, $"{where}, step {i + 1}"));
         return new TransformDescription(kind, settings, arrays) { Parts = parts };
     }
+
+    private static string Text(JsonNode? node, string what) =>
+        node is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FormatException($"{what} should be a string, not {Kind(node)}");
+
+    private static long Whole(JsonNode? node, string what) =>
+        node is JsonValue v && v.TryGetValue<long>(out var number) ? number : throw new FormatException($"{what} should be a whole number, not {Kind(node)}");
 }

@@ -29,6 +29,9 @@ public static class Evaluate
             loss += (double)r.Loss * n;
             correct += r.Correct;
         }
+        // Finite parameters can still overflow the scores (a model from a diverging run, saved before it went NaN).
+        if (!double.IsFinite(loss))
+            throw new ArgumentException($"{typeof(TNet).Name} on {data.Name}: the loss is {loss}: the model's scores overflow (did training diverge?)", nameof(model));
         return new Evaluation(loss / data.Count, (double)correct / data.Count, data.Count);
     }
 
@@ -40,6 +43,8 @@ public static class Evaluate
     {
         if (features.Length != TNet.InputCount)
             throw new ArgumentException($"{typeof(TNet).Name} takes {TNet.InputCount} inputs, got {features.Length}", nameof(features));
+        if (Finite.IndexOfNonFinite(features) is var bad and >= 0)
+            throw new ArgumentException($"feature {bad} is {features[bad]}; {typeof(TNet).Name} predicts from finite features only", nameof(features));
         var scores = new float[TNet.ClassCount];
         TNet.Infer(model.Parameters.Span, model.Buffers.Span, features, 1, scores, TNet.CreateWorkspace(1));
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(scores);
@@ -47,6 +52,8 @@ public static class Evaluate
 
     private static void CheckShape<TNet>(Dataset data) where TNet : class, INetwork<TNet>
     {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: there is nothing to evaluate", nameof(data));
         if (data.FeatureCount != TNet.InputCount)
             throw new ArgumentException($"{typeof(TNet).Name} takes {TNet.InputCount} inputs but {data.Name} has {data.FeatureCount} features", nameof(data));
         if (data.ClassCount > TNet.ClassCount)

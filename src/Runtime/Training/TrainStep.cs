@@ -11,12 +11,15 @@ namespace Functional.Training;
 /// </summary>
 public sealed record TrainStep<TNet>(float L2 = 0f, long Seed = 0) where TNet : class, INetwork<TNet>
 {
+    /// <summary>The L2 strength λ of ½λ‖W‖²: a finite number ≥ 0, checked by the constructor and by every <c>with</c>.</summary>
+    public float L2 { get; init => field = CheckL2(value); } = CheckL2(L2);
+
     /// <summary>The same step with L2 regularisation ½λ‖W‖² added to the loss.</summary>
-    public TrainStep<TNet> WithL2(float lambda)
-    {
-        if (!(lambda >= 0) || !float.IsFinite(lambda)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "L2 strength must be a finite number ≥ 0");
-        return this with { L2 = lambda };
-    }
+    public TrainStep<TNet> WithL2(float lambda) => this with { L2 = lambda };
+
+    private static float CheckL2(float lambda) =>
+        lambda >= 0 && float.IsFinite(lambda) ? lambda
+            : throw new ArgumentOutOfRangeException(nameof(L2), lambda, $"L2 strength must be a finite number ≥ 0, got {lambda}");
 
     /// <summary>The same step with dropout masks drawn from <paramref name="seed"/> (each step's masks mix it with the step number).</summary>
     public TrainStep<TNet> WithSeed(long seed) => this with { Seed = seed };
@@ -29,6 +32,9 @@ public sealed record TrainStep<TNet>(float L2 = 0f, long Seed = 0) where TNet : 
 /// <summary>Runs training steps over a sequence of batches.</summary>
 public static class Training
 {
+    /// <summary>How often (in steps) the fold scans the parameters for NaN and ∞ besides checking every loss: a scan costs about 1/50 of a step.</summary>
+    public const int ParameterCheckInterval = 50;
+
     /// <summary>
     /// Folds <paramref name="step"/> over <paramref name="batches"/>, starting from <paramref name="state"/>.
     /// Pure at its boundary: the input state is copied once, the copy is advanced in place (no allocation per
@@ -52,6 +58,9 @@ public static class Training
         {
             if (batch.Source.FeatureCount != TNet.InputCount)
                 throw new ArgumentException($"{typeof(TNet).Name} takes {TNet.InputCount} inputs but batch rows of {batch.Source.Name} have {batch.Source.FeatureCount}", nameof(batches));
+            if (batch.Source.ClassCount > TNet.ClassCount)
+                throw new ArgumentException($"{typeof(TNet).Name} scores {TNet.ClassCount} classes but {batch.Source.Name} has {batch.Source.ClassCount} " +
+                                            $"(labels 0..{batch.Source.ClassCount - 1}); declare the scoring layer with {batch.Source.ClassCount} units", nameof(batches));
             if (batch.Count == 0) continue;
             if (workspace is null || workspace.MaxBatch < batch.Count) workspace = TNet.CreateWorkspace(batch.Count);
             var options = new StepOptions(step.L2, Kernels.Dropout.Mix(step.Seed, count));
@@ -63,8 +72,14 @@ public static class Training
                 state.Optimizer.ApplyInPlace(parameters, gradient, optimizerState);
             }
             count++;
+            // The divergence guard: a non-finite loss is noticed at once; a non-finite parameter that the activations
+            // hide from the loss (max(NaN, 0) may be 0) within ParameterCheckInterval steps, and before anything escapes.
+            if (!float.IsFinite(result.Loss) || (count - state.Step) % ParameterCheckInterval == 0 && !Finite.AllFinite(parameters))
+                throw TrainingDivergedException.At<TNet>(count, result.Loss, parameters, buffers, state.Optimizer);
             observer?.OnStep(new StepReport(count, result.Loss, result.Correct, result.Count));
         }
+        if (!Finite.AllFinite(parameters) || !Finite.AllFinite(buffers))
+            throw TrainingDivergedException.At<TNet>(count, float.NaN, parameters, buffers, state.Optimizer);
         return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, Step = count };
     }
 }

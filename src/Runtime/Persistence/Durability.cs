@@ -1,0 +1,43 @@
+// Flushes a directory's entries to disk, so that a rename into it survives a crash or a power cut.
+using System.Runtime.InteropServices;
+
+namespace Functional.Persistence;
+
+/// <summary>
+/// fsync on a file makes its bytes durable, not its name: after a rename, the directory entry lives in the directory
+/// and needs its own fsync (POSIX; ext4 and XFS document it). Windows' MoveFileEx with write-through has no such
+/// separate step, so there this does nothing.
+/// </summary>
+internal static partial class Durability
+{
+    public static void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int fd = Open(directory, ReadOnly | DirectoryOnly | CloseOnExec);
+        if (fd < 0) throw new IOException($"cannot open directory {directory} to flush it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            // Some file systems (and some containers' overlays) cannot fsync a directory: EINVAL means "not supported", not "failed".
+            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != EInvalid)
+                throw new IOException($"fsync of directory {directory} failed (errno {errno})");
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    private const int ReadOnly = 0, EInvalid = 22;
+    // Linux's values; on macOS O_DIRECTORY is 0x100000 and O_CLOEXEC 0x1000000.
+    private static readonly int DirectoryOnly = OperatingSystem.IsMacOS() ? 0x100000 : 0x10000;
+    private static readonly int CloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}
