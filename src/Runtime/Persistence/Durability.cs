@@ -1,4 +1,4 @@
-// Flushes a directory's entries to disk, so that a rename into it survives a crash or a power cut.
+// What durable, bounded file writing needs from the OS: flushing a directory after a rename, and the process's file-size limit.
 using System.Runtime.InteropServices;
 
 namespace Functional.Persistence;
@@ -26,6 +26,27 @@ internal static partial class Durability
             Close(fd);
         }
     }
+
+    /// <summary>
+    /// The largest file this process may write (RLIMIT_FSIZE, "ulimit -f"), or null when unlimited or unknown. Writing
+    /// past it raises SIGXFSZ, which kills the process unless ignored; checking first turns that into an error.
+    /// </summary>
+    public static long? FileSizeLimit()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        if (GetResourceLimit(ResourceFileSize, out var limit) != 0) return null;
+        return limit.Current >= long.MaxValue ? null : (long)limit.Current;
+    }
+
+    private struct ResourceLimit
+    {
+        public ulong Current, Maximum;
+    }
+
+    private const int ResourceFileSize = 1; // RLIMIT_FSIZE on Linux
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int GetResourceLimit(int resource, out ResourceLimit limit);
 
     private const int ReadOnly = 0, EInvalid = 22;
     // Linux's values; on macOS O_DIRECTORY is 0x100000 and O_CLOEXEC 0x1000000.

@@ -278,6 +278,9 @@ public static class ModelFile
         {
             Directory.CreateDirectory(directory);
             RemoveAbandonedTemporaries(full);
+            if (Durability.FileSizeLimit() is { } limit && bytes.Length > limit)
+                return Error.New($"{path}: cannot be written: the model file needs {bytes.Length:N0} bytes but this process may write files of " +
+                                 $"at most {limit:N0} (the file-size limit, ulimit -f); any previous file there is unchanged");
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 file.Write(bytes);
