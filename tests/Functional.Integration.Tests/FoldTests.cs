@@ -102,6 +102,23 @@ public sealed class FoldTests
         Assert.Equal(0, probe.Allocated);
     }
 
+    private static long AllocatedBySteadySteps<TNet>(Optimizers.Optimizer optimizer) where TNet : class, INetwork<TNet>
+    {
+        var data = TestData.Random(64 * 120, TNet.InputCount, TNet.ClassCount, seed: 12);
+        var probe = new AllocationProbe();
+        data.Batches(64, seed: 1).Fold(TrainState.Of(TNet.Init(1), optimizer), new TrainStep<TNet>(L2: 1e-3f, Seed: 3), probe);
+        return probe.Allocated;
+    }
+
+    [Fact]
+    public void Steady_state_steps_allocate_nothing_with_dropout_batch_norm_and_every_optimizer_path()
+    {
+        Assert.Equal(0, AllocatedBySteadySteps<ReluDrop>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Momentum(0.01f, 0.9f) with { Fuse = false }));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Plain(0.01f)));
+    }
+
     [Fact]
     public void Layers_that_are_not_views_of_one_block_are_refused()
     {

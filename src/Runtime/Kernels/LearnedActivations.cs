@@ -81,7 +81,7 @@ public static class Dropout
     /// <summary>mask[i] = 0 with probability p, else 1/(1 − p), drawn from <paramref name="seed"/>.</summary>
     public static void FillMask(Span<float> mask, float p, long seed)
     {
-        var random = new SeededRandom(seed);
+        var random = new Xoshiro256(seed); // a value on the stack: a mask every step must not allocate
         float keep = 1f / (1f - p);
         for (int i = 0; i < mask.Length; i++) mask[i] = random.NextDouble() < p ? 0f : keep;
     }

@@ -7,34 +7,14 @@ namespace Functional;
 /// </summary>
 public sealed class SeededRandom
 {
-    private ulong s0, s1, s2, s3;
+    private Xoshiro256 state;
 
-    public SeededRandom(long seed)
-    {
-        ulong x = (ulong)seed;
-        s0 = SplitMix(ref x); s1 = SplitMix(ref x); s2 = SplitMix(ref x); s3 = SplitMix(ref x);
-    }
+    public SeededRandom(long seed) => state = new Xoshiro256(seed);
 
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    public ulong NextUInt64()
-    {
-        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => state.NextUInt64();
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => state.NextDouble();
 
     /// <summary>Uniform integer in [0, bound), unbiased (Lemire's method).</summary>
     public int NextInt(int bound)
@@ -80,4 +60,40 @@ public sealed class SeededRandom
         Shuffle(p);
         return p;
     }
+}
+
+/// <summary>
+/// The generator's state as a value, so a hot loop (a dropout mask each step) can draw from it on the stack without
+/// allocating; <see cref="SeededRandom"/> wraps the same state, so a seed gives the same numbers either way.
+/// </summary>
+internal struct Xoshiro256
+{
+    private ulong s0, s1, s2, s3;
+
+    public Xoshiro256(long seed)
+    {
+        ulong x = (ulong)seed;
+        s0 = SplitMix(ref x); s1 = SplitMix(ref x); s2 = SplitMix(ref x); s3 = SplitMix(ref x);
+    }
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 }
