@@ -245,6 +245,12 @@ public sealed class DiagnosticTests
                 [Dense(100000), Relu] Dense Hidden,
                 [Dense(10), SoftmaxCrossEntropy] Dense Scores);
             """, 2, "Huge", ["Huge", "10,001,100,010"]),
+        ["FN0027 Init cast from an undefined number"] = new("FN0027", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8, Init = (Init)42), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "Init", "42", "Xavier", "HeUniform"]),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
@@ -349,6 +355,15 @@ public sealed class DiagnosticTests
             .ToList();
         Assert.NotEmpty(generated);
         Assert.True(loud.Count == 0, $"{name}: warnings or errors with the generated code:\n{GeneratorHarness.Describe(loud)}");
+    }
+
+    [Fact]
+    public void Generator_mirror_of_Init_matches_the_Dsl_enum()
+    {
+        // The parser maps Dsl's Init onto its own InitKind; a member added to one and not the other would be lost.
+        var dsl = Enum.GetValues<Functional.Dsl.Init>().Select(v => (v.ToString(), (int)v));
+        var mirror = Enum.GetValues<Functional.Generators.Model.InitKind>().Select(v => (v.ToString(), (int)v));
+        Assert.Equal(dsl, mirror);
     }
 
     [Fact]

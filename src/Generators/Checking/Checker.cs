@@ -51,6 +51,8 @@ internal static class Checker
             foreach (var activation in layer.Activations.Where(a => !Emitting.Catalog.Activations.Contains(a.Kind)))
                 Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Emitting.Catalog.Activations));
             CheckLayerConstants(layer, Report);
+            foreach (var e in layer.UndefinedEnums)
+                Report(Diagnostics.UndefinedEnumValue, layer.Location, layer.Name, e.Attribute, e.Argument, e.Value, e.EnumName, string.Join(", ", e.Defined));
             foreach (var loss in layer.Losses.Where(l => !Emitting.Catalog.Losses.Contains(l)))
                 Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Emitting.Catalog.Losses));
             if (layer.Activations.Length > 1)

@@ -120,11 +120,15 @@ internal static class Diagnostics
         "Network too large",
         "Network '{0}' needs {1} parameters, more than one float array can hold ({2}): make its layers narrower");
 
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("FN0027",
+        "Attribute argument is not a value of its enum",
+        "Layer '{0}': [{1}]'s {2} is {3}, which is not a value of {4}: use one of {5}");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
         MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
-        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge,
+        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue,
     }.ToDictionary(d => d.Id);
 }

@@ -105,12 +105,14 @@ internal static class Parser
         int lossPosition = -1, position = 0;
         BatchNormSpec? batchNorm = null;
         float? dropout = null;
+        var undefinedEnums = new List<UndefinedEnumArgument>();
         foreach (var attribute in parameter.GetAttributes())
         {
             position++;
             var cls = attribute.AttributeClass;
             if (cls is null || cls.TypeKind == TypeKind.Error) continue;
             string name = cls.ToDisplayString();
+            undefinedEnums.AddRange(UndefinedEnums(attribute, ShortName(cls)));
             if (name == DenseAttribute)
             {
                 hasDense = true;
@@ -159,7 +161,32 @@ internal static class Parser
             LossPosition: lossPosition,
             BatchNorm: batchNorm,
             Dropout: dropout,
-            Location: location);
+            Location: location,
+            UndefinedEnums: undefinedEnums.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Every enum-typed argument of <paramref name="attribute"/> (positional or named) whose value is no member of its
+    /// enum. Readers below keep the default for such a value, so without this it would be replaced silently.
+    /// </summary>
+    private static IEnumerable<UndefinedEnumArgument> UndefinedEnums(AttributeData attribute, string attributeName)
+    {
+        var arguments = attribute.NamedArguments.Select(n => (n.Key, n.Value)).ToList();
+        if (attribute.AttributeConstructor is { } constructor)
+            for (int i = 0; i < attribute.ConstructorArguments.Length && i < constructor.Parameters.Length; i++)
+                arguments.Add((constructor.Parameters[i].Name, attribute.ConstructorArguments[i]));
+        foreach (var (argument, value) in arguments)
+        {
+            // A [Flags] enum's combinations are not members; none is declared today, so such enums are left alone.
+            if (value.Kind != TypedConstantKind.Enum || value.Type is not INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType || value.Value is null
+                || enumType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
+                continue;
+            var members = enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).ToList();
+            long written = System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (members.Any(f => System.Convert.ToInt64(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == written)) continue;
+            yield return new UndefinedEnumArgument(attributeName, argument, written.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                enumType.Name, members.Select(f => f.Name).ToEquatableArray());
+        }
     }
 
     /// <summary>An activation with its declared constants; absent or half-typed arguments keep the attribute's defaults.</summary>
