@@ -124,11 +124,15 @@ internal static class Diagnostics
         "Attribute argument is not a value of its enum",
         "Layer '{0}': [{1}]'s {2} is {3}, which is not a value of {4}: use one of {5}");
 
+    public static readonly DiagnosticDescriptor GeneratedNameTaken = Error("FN0028",
+        "Generated member name is taken",
+        "{0} needs a generated member for {1}, named '{2}', but '{2}' is already {3}: rename one of them");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
         MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
-        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue,
+        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue, GeneratedNameTaken,
     }.ToDictionary(d => d.Id);
 }
