@@ -295,6 +295,26 @@ public sealed class DiagnosticTests
                 [Dense(8), Relu] Dense Hidden,
                 [Dense(3), Hinge] Dense Scores);
             """, 2, "Step", ["Step", "training step"]),
+        ["FN0029 user method named like a generated one"] = new("FN0029", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores)
+            {
+                public static float[] Infer(float[] features) => features;
+            }
+            """, 6, "Infer", ["Net", "method", "'Infer'", "inference method"]),
+        ["FN0029 user property named like a layer's generated offset, in another part"] = new("FN0029", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+
+            public sealed partial record Net
+            {
+                public int HiddenWeights => 3;
+            }
+            """, 8, "HiddenWeights", ["Net", "property", "'HiddenWeights'", "Hidden's W"]),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];

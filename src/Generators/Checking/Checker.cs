@@ -61,6 +61,7 @@ internal static class Checker
         }
 
         CheckGeneratedNames(spec, Report);
+        CheckUserMembers(spec, Report);
 
         long size = ParameterCount(spec);
         if (size > MaxArrayLength)
@@ -104,7 +105,7 @@ internal static class Checker
             [(MemberScope.Record, spec.Name)] = $"the name of the record '{spec.Name}'",
             [(MemberScope.Workspace, GeneratedMembers.WorkspaceClass)] = "the name of the generated Workspace class",
         };
-        foreach (var name in GeneratedMembers.WorkspaceBase) taken[(MemberScope.Workspace, name)] = $"a member the Workspace inherits from Functional.Workspace";
+        foreach (var name in GeneratedMembers.WorkspaceBase) taken[(MemberScope.Workspace, name)] = "a member the Workspace inherits from Functional.Workspace";
         foreach (var layer in spec.Layers) taken[(MemberScope.Record, layer.Name)] = $"the layer '{layer.Name}'";
         var locations = spec.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First().Location);
         foreach (var member in GeneratedMembers.Of(new NetworkShape(spec)))
@@ -120,6 +121,18 @@ internal static class Checker
             }
             else taken[key] = member.What;
         }
+    }
+
+    /// <summary>A member the user wrote in the record must not have a name the generator declares there (a layer's own name is the user's to reuse).</summary>
+    private static void CheckUserMembers(NetworkSpec spec, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    {
+        if (spec.UserMembers.Length == 0) return;
+        var generated = GeneratedMembers.Of(new NetworkShape(spec))
+            .Where(m => m.Scope == MemberScope.Record && !spec.Layers.Any(l => l.Name == m.Name))
+            .GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.First());
+        foreach (var user in spec.UserMembers)
+            if (generated.TryGetValue(user.Name, out var member))
+                report(Diagnostics.UserMemberTaken, user.Location, [spec.Name, user.Kind, user.Name, member.What]);
     }
 
     /// <summary>The largest float[] .NET allocates.</summary>

@@ -128,11 +128,15 @@ internal static class Diagnostics
         "Generated member name is taken",
         "{0} needs a generated member for {1}, named '{2}', but '{2}' is already {3}: rename one of them");
 
+    public static readonly DiagnosticDescriptor UserMemberTaken = Error("FN0029",
+        "Member name is taken by a generated member",
+        "'{0}' declares the {1} '{2}', but the generator adds '{2}' to it as {3}: rename yours (generated names are reserved, overloads included)");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
         MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
-        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue, GeneratedNameTaken,
+        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue, GeneratedNameTaken, UserMemberTaken,
     }.ToDictionary(d => d.Id);
 }

@@ -17,7 +17,11 @@ internal sealed record NetworkSpec(
     int? Inputs,
     EquatableArray<LayerSpec> Layers,
     LocationInfo Location,
-    string? UnsupportedForm = null);
+    string? UnsupportedForm = null,
+    EquatableArray<UserMember> UserMembers = default);
+
+/// <summary>A member the user declared in the record's body (any part): its name, what kind it is ("method", "property", …) and where.</summary>
+internal sealed record UserMember(string Name, string Kind, LocationInfo Location);
 
 /// <summary>What kind of type carries the [Network] attribute: only <see cref="RecordClass"/> is valid.</summary>
 internal enum TypeShape { RecordClass, RecordStruct, Class, Struct, Interface }

@@ -48,7 +48,42 @@ internal static class Parser
             Inputs: ReadInputs(context.Attributes),
             Layers: shape == TypeShape.RecordClass ? ReadLayers(type, cancellation) : EquatableArray<LayerSpec>.Empty,
             Location: location,
-            UnsupportedForm: UnsupportedForm(type, syntax));
+            UnsupportedForm: UnsupportedForm(type, syntax),
+            UserMembers: shape == TypeShape.RecordClass ? UserMembers(type, cancellation) : EquatableArray<UserMember>.Empty);
+    }
+
+    /// <summary>
+    /// The named members written in the bodies of every part of the record, in source order, so the checker can tell
+    /// the user which of them would collide with generated ones. Explicit interface implementations and constructors
+    /// name nothing in the record's scope and are left out.
+    /// </summary>
+    private static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type, CancellationToken cancellation)
+    {
+        var members = new List<UserMember>();
+        void Add(SyntaxToken identifier, string kind)
+        {
+            if (LocationInfo.From(identifier.GetLocation()) is { } at) members.Add(new UserMember(identifier.ValueText, kind, at));
+        }
+        foreach (var reference in type.DeclaringSyntaxReferences.OrderBy(r => r.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(r => r.Span.Start))
+        {
+            if (reference.GetSyntax(cancellation) is not TypeDeclarationSyntax part) continue;
+            foreach (var member in part.Members)
+            {
+                switch (member)
+                {
+                    case MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } m: Add(m.Identifier, "method"); break;
+                    case PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } p: Add(p.Identifier, "property"); break;
+                    case EventDeclarationSyntax { ExplicitInterfaceSpecifier: null } e: Add(e.Identifier, "event"); break;
+                    case BaseFieldDeclarationSyntax f:
+                        foreach (var v in f.Declaration.Variables)
+                            Add(v.Identifier, f is EventFieldDeclarationSyntax ? "event" : f.Modifiers.Any(SyntaxKind.ConstKeyword) ? "constant" : "field");
+                        break;
+                    case BaseTypeDeclarationSyntax t: Add(t.Identifier, "type"); break;
+                    case DelegateDeclarationSyntax d: Add(d.Identifier, "delegate"); break;
+                }
+            }
+        }
+        return members.ToEquatableArray();
     }
 
     /// <summary>Declaration forms the generator cannot emit for, named for the diagnostic.</summary>
