@@ -144,9 +144,15 @@ internal static class Emitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Wraps blocks of <see cref=\"ParameterCount\"/> and <see cref=\"BufferCount\"/> floats as this network (null buffers: fresh");
-        w.Line("/// statistics). The blocks are taken over: do not change them afterwards.");
+        w.Line("/// statistics). The blocks are taken over: do not change them afterwards. NaN or infinity in either is refused, naming");
+        w.Line("/// the layer and tensor.");
         w.Line("/// </summary>");
-        using (w.Block($"public static {net.Name} FromParameters(float[] parameters, float[]? buffers = null)"))
+        w.Line($"public static {net.Name} FromParameters(float[] parameters, float[]? buffers = null) => FromBlocks(parameters, buffers, checkFinite: true);");
+        w.Line();
+        w.Line("// A fold's own final blocks: a run that diverged hands back its state rather than throwing it away.");
+        w.Line($"static {net.Name} global::Functional.INetwork<{net.Name}>.FromTrainedBlocks(float[] parameters, float[] buffers) => FromBlocks(parameters, buffers, checkFinite: false);");
+        w.Line();
+        using (w.Block($"private static {net.Name} FromBlocks(float[] parameters, float[]? buffers, bool checkFinite)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(parameters);");
             w.Line("if (parameters.Length != ParameterCount)");
@@ -167,6 +173,14 @@ internal static class Emitter
                 }
                 w.Line("else if (buffers.Length != BufferCount)");
                 w.Line($"    {Throw}($\"{net.Name} has {{BufferCount}} buffer floats, got a block of {{buffers.Length}}\", nameof(buffers));");
+            }
+            // Checked block by block, so the exception names the argument that holds the culprit.
+            w.Line($"if (checkFinite && global::Functional.Finite.Find(Layout, parameters, default) is {{ }} badParameter)");
+            w.Line($"    {Throw}($\"{net.Name} parameters must be finite, but {{badParameter}}\", nameof(parameters));");
+            if (net.BufferCount > 0)
+            {
+                w.Line($"if (checkFinite && global::Functional.Finite.Find(Layout, default, buffers) is {{ }} badBuffer)");
+                w.Line($"    {Throw}($\"{net.Name} buffers must be finite, but {{badBuffer}}\", nameof(buffers));");
             }
             w.Line($"return new {net.Name}(");
             w.Indent();

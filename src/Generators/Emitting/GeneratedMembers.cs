@@ -43,7 +43,7 @@ internal static class GeneratedMembers
     [
         ("InputCount", "the input width"), ("ClassCount", "the class count"), ("ParameterCount", "the parameter count"),
         ("BufferCount", "the buffer count"), ("Layout", "the layout"), ("Step", "the training step"), ("Init", "the initialiser"),
-        ("FromParameters", "the constructor from a parameter block"), ("Parameters", "the parameter block"), ("Buffers", "the buffer block"),
+        ("FromParameters", "the constructor from a parameter block"), ("FromBlocks", "the private constructor from blocks"), ("Parameters", "the parameter block"), ("Buffers", "the buffer block"),
         ("Accuracy", "the accuracy method"), ("Predict", "the prediction method"), (WorkspaceClass, "the scratch-buffer class"),
         ("LayerOutput", "the layer-output accessor"), ("Infer", "the inference method"), ("ScoreLoss", "the loss of scores"),
         ("ComputeGradient", "the gradient step"), ("TrainInPlace", "the fused training step"), ("Train", "the private training step"),

@@ -28,6 +28,13 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
     /// </summary>
     static abstract TSelf FromParameters(float[] parameters, float[]? buffers = null);
 
+    /// <summary>
+    /// Wraps blocks the runtime produced itself (a fold's final copies) as <see cref="FromParameters"/> does, but without
+    /// its refusal of NaN and infinity: a fold that diverged returns its state, as its observer saw it, rather than
+    /// throwing it away.
+    /// </summary>
+    static abstract TSelf FromTrainedBlocks(float[] parameters, float[] buffers);
+
     /// <summary>The parameter block every layer is a view of.</summary>
     ReadOnlyMemory<float> Parameters { get; }
 

@@ -65,6 +65,6 @@ public static class Training
             count++;
             observer?.OnStep(new StepReport(count, result.Loss, result.Correct, result.Count));
         }
-        return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, Step = count };
+        return state with { Model = TNet.FromTrainedBlocks(parameters, buffers), OptimizerState = optimizerState, Step = count };
     }
 }
