@@ -9,32 +9,8 @@ namespace Functional.Generators.Tests;
 
 public sealed class GeneratedMembersTests
 {
-    /// <summary>Batch norm and PReLU on the loss layer, dropout on a fused-activation layer: staged scores.</summary>
-    private const string StagedScores = """
-        using Functional;
-        using Functional.Dsl;
-
-        namespace Samples;
-
-        [Network(Inputs = 6)]
-        public sealed partial record StagedScores(
-            [Dense(4), Tanh, Dropout(0.2f)] Dense Hidden,
-            [Dense(5), PRelu] Dense Learned,
-            [Dense(3), BatchNorm, PRelu, Hinge] Dense Scores);
-        """;
-
-    public static TheoryData<string, string> Networks
-    {
-        get
-        {
-            var all = Declarations.All;
-            all.Add(nameof(StagedScores), StagedScores);
-            return all;
-        }
-    }
-
     [Theory]
-    [MemberData(nameof(Networks))]
+    [MemberData(nameof(Declarations.All), MemberType = typeof(Declarations))]
     public void The_list_names_exactly_the_members_the_emitter_declares(string name, string source)
     {
         var outcome = GeneratorHarness.Run(source, GeneratorHarness.ImplicitUsings);

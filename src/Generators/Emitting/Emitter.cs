@@ -67,6 +67,12 @@ internal static class Emitter
                       + (net.Layers.Any(l => l.IsPRelu) ? ", then PReLU slopes" : "");
         yield return $"{Grouped(net.ParameterCount)} parameters in one float block: per layer W [in, out] row-major, then b [out]{extras}.";
         if (net.BufferCount > 0) yield return $"{Grouped(net.BufferCount)} buffer floats: batch norm's running mean and variance, used by inference.";
+        if (net.Last.BatchNorm is not null)
+        {
+            // Accepted (it is gradient-checked) but unusual enough to say: see docs/layers.md.
+            yield return $"Batch norm on the scores ({net.Last.Name}): in training each class score is normalised over the batch, so a sample's loss";
+            yield return "depends on the rest of its batch (a batch of one normalises every score to β); inference uses the running statistics.";
+        }
         yield return "Training: forward (keeping what backward needs), loss, backward (a pointwise activation's derivative fused";
         yield return "into the product that yields its gradient), optional L2 ½λ‖W‖² on weights. Inference: forward only.";
     }
