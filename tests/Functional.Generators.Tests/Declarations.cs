@@ -78,6 +78,20 @@ internal static class Declarations
             [Dense(4), SoftmaxCrossEntropy] Dense Scores);
         """;
 
+    /// <summary>Batch norm and PReLU on the loss layer, dropout on a fused-activation layer: staged scores (accepted, and described as unusual).</summary>
+    public const string StagedScores = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace Samples;
+
+        [Network(Inputs = 6)]
+        public sealed partial record StagedScores(
+            [Dense(4), Tanh, Dropout(0.2f)] Dense Hidden,
+            [Dense(5), PRelu] Dense Learned,
+            [Dense(3), BatchNorm, PRelu, Hinge] Dense Scores);
+        """;
+
     public static TheoryData<string, string> All => new()
     {
         { nameof(FashionMlp), FashionMlp },
@@ -85,5 +99,6 @@ internal static class Declarations
         { nameof(HingeWithLinearHidden), HingeWithLinearHidden },
         { nameof(NestedXavier), NestedXavier },
         { nameof(StagedLayers), StagedLayers },
+        { nameof(StagedScores), StagedScores },
     };
 }

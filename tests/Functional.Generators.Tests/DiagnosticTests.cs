@@ -239,12 +239,82 @@ public sealed class DiagnosticTests
                 [Dense(8), Relu] Dense Parameters,
                 [Dense(3), Hinge] Dense Scores);
             """, 3, "Parameters", ["Parameters", "Net"]),
+        ["FN0025 layer named Train, the private training step"] = new("FN0025", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Train,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Train", ["Train", "Net", "TrainInPlace"]),
+        ["FN0025 layer named TrainInPlace"] = new("FN0025", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense TrainInPlace,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "TrainInPlace", ["TrainInPlace", "Net"]),
         ["FN0026 more parameters than an array holds"] = new("FN0026", """
             [Network(Inputs = 100000)]
             public sealed partial record Huge(
                 [Dense(100000), Relu] Dense Hidden,
                 [Dense(10), SoftmaxCrossEntropy] Dense Scores);
             """, 2, "Huge", ["Huge", "10,001,100,010"]),
+        ["FN0027 Init cast from an undefined number"] = new("FN0027", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8, Init = (Init)42), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "Init", "42", "Xavier", "HeUniform"]),
+        ["FN0028 layer named like another layer's weight offset"] = new("FN0028", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(6), Relu] Dense HiddenWeights,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "'HiddenWeights'", "the layer 'HiddenWeights'", "W"]),
+        ["FN0028 two layers' workspace buffers of one name"] = new("FN0028", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), BatchNorm, Relu] Dense H,
+                [Dense(6), Relu] Dense HOutput,
+                [Dense(3), Hinge] Dense Scores);
+            """, 4, "HOutput", ["HOutput", "'HOutputGradient'", "H's output gradient"]),
+        ["FN0028 workspace buffer hiding an inherited one"] = new("FN0028", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Scores,
+                [Dense(3), Hinge] Dense Classes);
+            """, 3, "Scores", ["Scores", "'ScoresGradient'", "Functional.Workspace"]),
+        ["FN0028 layer method named like the record"] = new("FN0028", """
+            [Network(Inputs = 4)]
+            public sealed partial record HiddenForward(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "'HiddenForward'", "record"]),
+        ["FN0028 record named like a network-wide member"] = new("FN0028", """
+            [Network(Inputs = 4)]
+            public sealed partial record Step(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "Step", ["Step", "training step"]),
+        ["FN0029 user method named like a generated one"] = new("FN0029", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores)
+            {
+                public static float[] Infer(float[] features) => features;
+            }
+            """, 6, "Infer", ["Net", "method", "'Infer'", "inference method"]),
+        ["FN0029 user property named like a layer's generated offset, in another part"] = new("FN0029", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
+                [Dense(8), Relu] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+
+            public sealed partial record Net
+            {
+                public int HiddenWeights => 3;
+            }
+            """, 8, "HiddenWeights", ["Net", "property", "'HiddenWeights'", "Hidden's W"]),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
@@ -349,6 +419,15 @@ public sealed class DiagnosticTests
             .ToList();
         Assert.NotEmpty(generated);
         Assert.True(loud.Count == 0, $"{name}: warnings or errors with the generated code:\n{GeneratorHarness.Describe(loud)}");
+    }
+
+    [Fact]
+    public void Generator_mirror_of_Init_matches_the_Dsl_enum()
+    {
+        // The parser maps Dsl's Init onto its own InitKind; a member added to one and not the other would be lost.
+        var dsl = Enum.GetValues<Functional.Dsl.Init>().Select(v => (v.ToString(), (int)v));
+        var mirror = Enum.GetValues<Functional.Generators.Model.InitKind>().Select(v => (v.ToString(), (int)v));
+        Assert.Equal(dsl, mirror);
     }
 
     [Fact]

@@ -38,6 +38,17 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Batch_norm_on_the_loss_layer_is_accepted_and_described()
+    {
+        var outcome = GeneratorHarness.Run(Declarations.StagedScores, GeneratorHarness.ImplicitUsings);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        string description = string.Join("\n", outcome.SingleSource.Split('\n').TakeWhile(l => l.StartsWith("//", StringComparison.Ordinal)));
+        Assert.Contains("Batch norm on the scores (Scores)", description, StringComparison.Ordinal);
+        Assert.Contains("depends on the rest of its batch", description, StringComparison.Ordinal);
+        Assert.Empty(outcome.OutputErrors);
+    }
+
+    [Fact]
     public void Explicit_init_overrides_the_default_for_the_activation()
     {
         // A linear layer defaults to Xavier; He written out must win, in the description and in Init.

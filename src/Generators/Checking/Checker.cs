@@ -1,6 +1,7 @@
 // Judges a parsed network spec: every rule a declaration must satisfy, each failure one catalog diagnostic.
 using System.Collections.Generic;
 using System.Linq;
+using Functional.Generators.Emitting;
 using Functional.Generators.Model;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
@@ -48,14 +49,19 @@ internal static class Checker
             }
             if (layer.Units is int units && units <= 0)
                 Report(Diagnostics.NonPositiveWidth, layer.Location, $"Layer '{layer.Name}'", units.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            foreach (var activation in layer.Activations.Where(a => !Emitting.Catalog.Activations.Contains(a.Kind)))
-                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Emitting.Catalog.Activations));
+            foreach (var activation in layer.Activations.Where(a => !Catalog.Activations.Contains(a.Kind)))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Catalog.Activations));
             CheckLayerConstants(layer, Report);
-            foreach (var loss in layer.Losses.Where(l => !Emitting.Catalog.Losses.Contains(l)))
-                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Emitting.Catalog.Losses));
+            foreach (var e in layer.UndefinedEnums)
+                Report(Diagnostics.UndefinedEnumValue, layer.Location, layer.Name, e.Attribute, e.Argument, e.Value, e.EnumName, string.Join(", ", e.Defined));
+            foreach (var loss in layer.Losses.Where(l => !Catalog.Losses.Contains(l)))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Catalog.Losses));
             if (layer.Activations.Length > 1)
                 Report(Diagnostics.TwoActivations, layer.Location, layer.Name, layer.Activations.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", layer.Activations.Select(a => a.Kind)));
         }
+
+        CheckGeneratedNames(spec, Report);
+        CheckUserMembers(spec, Report);
 
         long size = ParameterCount(spec);
         if (size > MaxArrayLength)
@@ -84,13 +90,50 @@ internal static class Checker
         return found.ToEquatableArray();
     }
 
-    /// <summary>Members the generator adds to every network record; a layer (a property) of the same name would clash.</summary>
-    private static readonly HashSet<string> Reserved =
-    [
-        "InputCount", "ClassCount", "ParameterCount", "BufferCount", "Layout", "Step", "Init", "FromParameters",
-        "Parameters", "Buffers", "Accuracy", "Predict", "Workspace", "LayerOutput", "Infer", "ScoreLoss",
-        "ComputeGradient", "ReferenceLoss",
-    ];
+    /// <summary>Members the generator adds to every network record (the emitter's own list); a layer (a property) of the same name would clash.</summary>
+    private static readonly HashSet<string> Reserved = [.. GeneratedMembers.NetworkNames];
+
+    /// <summary>
+    /// Each generated per-layer name (<c>HiddenWeights</c>, <c>HiddenOutput</c>, …) must be free in its scope: not a layer,
+    /// not a network-wide member, not another layer's generated name, not the name of its enclosing type, and in the
+    /// Workspace not a member it inherits. Network-wide members against layers are FN0025's.
+    /// </summary>
+    private static void CheckGeneratedNames(NetworkSpec spec, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    {
+        var taken = new Dictionary<(MemberScope, string), string>
+        {
+            [(MemberScope.Record, spec.Name)] = $"the name of the record '{spec.Name}'",
+            [(MemberScope.Workspace, GeneratedMembers.WorkspaceClass)] = "the name of the generated Workspace class",
+        };
+        foreach (var name in GeneratedMembers.WorkspaceBase) taken[(MemberScope.Workspace, name)] = "a member the Workspace inherits from Functional.Workspace";
+        foreach (var layer in spec.Layers) taken[(MemberScope.Record, layer.Name)] = $"the layer '{layer.Name}'";
+        var locations = spec.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First().Location);
+        foreach (var member in GeneratedMembers.Of(new NetworkShape(spec)))
+        {
+            var key = (member.Scope, member.Name);
+            // A layer with a network-wide name is FN0025's; the record's own name is not.
+            bool layerHasIt = member.Layer is null && spec.Layers.Any(l => l.Name == member.Name);
+            if (taken.TryGetValue(key, out var holder))
+            {
+                if (!layerHasIt)
+                    report(Diagnostics.GeneratedNameTaken, member.Layer is null ? spec.Location : locations[member.Layer],
+                        [member.Layer is null ? $"Network '{spec.Name}'" : $"Layer '{member.Layer}'", member.What, member.Name, holder]);
+            }
+            else taken[key] = member.What;
+        }
+    }
+
+    /// <summary>A member the user wrote in the record must not have a name the generator declares there (a layer's own name is the user's to reuse).</summary>
+    private static void CheckUserMembers(NetworkSpec spec, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    {
+        if (spec.UserMembers.Length == 0) return;
+        var generated = GeneratedMembers.Of(new NetworkShape(spec))
+            .Where(m => m.Scope == MemberScope.Record && !spec.Layers.Any(l => l.Name == m.Name))
+            .GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.First());
+        foreach (var user in spec.UserMembers)
+            if (generated.TryGetValue(user.Name, out var member))
+                report(Diagnostics.UserMemberTaken, user.Location, [spec.Name, user.Kind, user.Name, member.What]);
+    }
 
     /// <summary>The largest float[] .NET allocates.</summary>
     private const long MaxArrayLength = 0x7FFFFFC7;

@@ -120,11 +120,23 @@ internal static class Diagnostics
         "Network too large",
         "Network '{0}' needs {1} parameters, more than one float array can hold ({2}): make its layers narrower");
 
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("FN0027",
+        "Attribute argument is not a value of its enum",
+        "Layer '{0}': [{1}]'s {2} is {3}, which is not a value of {4}: use one of {5}");
+
+    public static readonly DiagnosticDescriptor GeneratedNameTaken = Error("FN0028",
+        "Generated member name is taken",
+        "{0} needs a generated member for {1}, named '{2}', but '{2}' is already {3}: rename one of them");
+
+    public static readonly DiagnosticDescriptor UserMemberTaken = Error("FN0029",
+        "Member name is taken by a generated member",
+        "'{0}' declares the {1} '{2}', but the generator adds '{2}' to it as {3}: rename yours (generated names are reserved, overloads included)");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
         MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
-        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge,
+        DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue, GeneratedNameTaken, UserMemberTaken,
     }.ToDictionary(d => d.Id);
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Functional.Generators.Model;
+using static Functional.Generators.Emitting.GeneratedMembers;
 
 namespace Functional.Generators.Emitting;
 
@@ -66,6 +67,12 @@ internal static class Emitter
                       + (net.Layers.Any(l => l.IsPRelu) ? ", then PReLU slopes" : "");
         yield return $"{Grouped(net.ParameterCount)} parameters in one float block: per layer W [in, out] row-major, then b [out]{extras}.";
         if (net.BufferCount > 0) yield return $"{Grouped(net.BufferCount)} buffer floats: batch norm's running mean and variance, used by inference.";
+        if (net.Last.BatchNorm is not null)
+        {
+            // Accepted (it is gradient-checked) but unusual enough to say: see docs/layers.md.
+            yield return $"Batch norm on the scores ({net.Last.Name}): in training each class score is normalised over the batch, so a sample's loss";
+            yield return "depends on the rest of its batch (a batch of one normalises every score to β); inference uses the running statistics.";
+        }
         yield return "Training: forward (keeping what backward needs), loss, backward (a pointwise activation's derivative fused";
         yield return "into the product that yields its gradient), optional L2 ½λ‖W‖² on weights. Inference: forward only.";
     }
@@ -82,16 +89,16 @@ internal static class Emitter
         w.Line("// Offsets into the parameter block (gradients and optimizer moments share this layout) and the buffer block.");
         foreach (var l in net.Layers)
         {
-            w.Line($"private const int {l.Name}Weights = {N(l.WeightsOffset)}; // W [{l.Inputs}, {l.Width}]");
-            if (l.HasBias) w.Line($"private const int {l.Name}Bias = {N(l.BiasOffset)}; // b [{l.Width}]");
+            w.Line($"private const int {Weights.Of(l)} = {N(l.WeightsOffset)}; // W [{l.Inputs}, {l.Width}]");
+            if (l.HasBias) w.Line($"private const int {Bias.Of(l)} = {N(l.BiasOffset)}; // b [{l.Width}]");
             if (l.BatchNorm is not null)
             {
-                w.Line($"private const int {l.Name}Gamma = {N(l.GammaOffset)}; // γ [{l.Width}]");
-                w.Line($"private const int {l.Name}Beta = {N(l.BetaOffset)}; // β [{l.Width}]");
-                w.Line($"private const int {l.Name}RunningMean = {N(l.RunningMeanOffset)}; // buffer: running mean [{l.Width}]");
-                w.Line($"private const int {l.Name}RunningVariance = {N(l.RunningVarianceOffset)}; // buffer: running variance [{l.Width}]");
+                w.Line($"private const int {Gamma.Of(l)} = {N(l.GammaOffset)}; // γ [{l.Width}]");
+                w.Line($"private const int {Beta.Of(l)} = {N(l.BetaOffset)}; // β [{l.Width}]");
+                w.Line($"private const int {RunningMean.Of(l)} = {N(l.RunningMeanOffset)}; // buffer: running mean [{l.Width}]");
+                w.Line($"private const int {RunningVariance.Of(l)} = {N(l.RunningVarianceOffset)}; // buffer: running variance [{l.Width}]");
             }
-            if (l.IsPRelu) w.Line($"private const int {l.Name}Slope = {N(l.SlopeOffset)}; // PReLU slope [{l.SlopeCount}]");
+            if (l.IsPRelu) w.Line($"private const int {Slope.Of(l)} = {N(l.SlopeOffset)}; // PReLU slope [{l.SlopeCount}]");
         }
         w.Line();
         foreach (var l in net.Layers.Where(l => l.ConstantName is not null))
@@ -132,18 +139,19 @@ internal static class Emitter
             w.Line("var random = new global::Functional.SeededRandom(seed);");
             foreach (var l in net.Layers)
             {
-                w.Line($"global::Functional.Initializers.Fill({Span("parameters", $"{l.Name}Weights", $"{N(l.Inputs)} * {N(l.Width)}")}, weights ?? global::Functional.Dsl.Init.{l.Init}, " +
+                w.Line($"global::Functional.Initializers.Fill({Span("parameters", $"{Weights.Of(l)}", $"{N(l.Inputs)} * {N(l.Width)}")}, weights ?? global::Functional.Dsl.Init.{l.Init}, " +
                        $"fanIn: {N(l.Inputs)}, fanOut: {N(l.Width)}, smallStd: weights is null ? {Catalog.FloatLiteral(l.Spec.InitStd)} : smallStd, random);");
-                if (l.HasBias && l.Spec.BiasInit != 0f) w.Line($"{Span("parameters", $"{l.Name}Bias", N(l.Width))}.Fill({Catalog.FloatLiteral(l.Spec.BiasInit)});");
-                if (l.BatchNorm is not null) w.Line($"{Span("parameters", $"{l.Name}Gamma", N(l.Width))}.Fill(1f);");
-                if (l.IsPRelu) w.Line($"{Span("parameters", $"{l.Name}Slope", N(l.SlopeCount))}.Fill(0.25f);");
+                if (l.HasBias && l.Spec.BiasInit != 0f) w.Line($"{Span("parameters", $"{Bias.Of(l)}", N(l.Width))}.Fill({Catalog.FloatLiteral(l.Spec.BiasInit)});");
+                if (l.BatchNorm is not null) w.Line($"{Span("parameters", $"{Gamma.Of(l)}", N(l.Width))}.Fill(1f);");
+                if (l.IsPRelu) w.Line($"{Span("parameters", $"{Slope.Of(l)}", N(l.SlopeCount))}.Fill(0.25f);");
             }
             w.Line("return FromParameters(parameters);");
         }
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Wraps blocks of <see cref=\"ParameterCount\"/> and <see cref=\"BufferCount\"/> floats as this network (null buffers: fresh");
-        w.Line("/// statistics). The blocks are taken over: do not change them afterwards.");
+        w.Line("/// statistics). The blocks are taken over: do not change them afterwards. NaN or infinity in either is refused, naming");
+        w.Line("/// the layer and tensor.");
         w.Line("/// </summary>");
         using (w.Block($"public static {net.Name} FromParameters(float[] parameters, float[]? buffers = null)"))
         {
@@ -162,10 +170,18 @@ internal static class Emitter
                 {
                     w.Line("buffers = new float[BufferCount];");
                     foreach (var l in net.Layers.Where(l => l.BatchNorm is not null))
-                        w.Line($"{Span("buffers", $"{l.Name}RunningVariance", N(l.Width))}.Fill(1f);");
+                        w.Line($"{Span("buffers", $"{RunningVariance.Of(l)}", N(l.Width))}.Fill(1f);");
                 }
                 w.Line("else if (buffers.Length != BufferCount)");
                 w.Line($"    {Throw}($\"{net.Name} has {{BufferCount}} buffer floats, got a block of {{buffers.Length}}\", nameof(buffers));");
+            }
+            // Checked block by block, so the exception names the argument that holds the culprit.
+            w.Line($"if (global::Functional.Finite.Find(Layout, parameters, default) is {{ }} badParameter)");
+            w.Line($"    {Throw}($\"{net.Name} parameters must be finite, but {{badParameter}}\", nameof(parameters));");
+            if (net.BufferCount > 0)
+            {
+                w.Line($"if (global::Functional.Finite.Find(Layout, default, buffers) is {{ }} badBuffer)");
+                w.Line($"    {Throw}($\"{net.Name} buffers must be finite, but {{badBuffer}}\", nameof(buffers));");
             }
             w.Line($"return new {net.Name}(");
             w.Indent();
@@ -225,29 +241,29 @@ internal static class Emitter
             foreach (var l in net.Layers)
             {
                 string units = N(l.Outputs), width = N(l.Width);
-                if (!l.IsLast) Buffer($"{l.Name}Output", units, $"{Own(l.Name)} output, [B, {units}]: the next layer's input, saved for backward.");
+                if (!l.IsLast) Buffer($"{Output.Of(l)}", units, $"{Own(l.Name)} output, [B, {units}]: the next layer's input, saved for backward.");
                 if (l.IsFused)
                 {
-                    if (!l.IsLast) Buffer($"{l.Name}Gradient", units, $"∂loss/∂ of {Own(l.Name)} pre-activation, [B, {units}].");
+                    if (!l.IsLast) Buffer($"{Gradient.Of(l)}", units, $"∂loss/∂ of {Own(l.Name)} pre-activation, [B, {units}].");
                 }
                 else
                 {
-                    if (l.NeedsZ) Buffer($"{l.Name}Z", width, $"{Own(l.Name)} product x·W{(l.HasBias ? " + b" : "")}, [B, {width}].");
+                    if (l.NeedsZ) Buffer($"{Z.Of(l)}", width, $"{Own(l.Name)} product x·W{(l.HasBias ? " + b" : "")}, [B, {width}].");
                     if (l.BatchNorm is not null)
                     {
-                        Buffer($"{l.Name}XHat", width, $"{Own(l.Name)} normalised pre-activation x̂, [B, {width}]: saved for backward.");
-                        Buffer($"{l.Name}InvStd", width, $"{Own(l.Name)} batch 1/√(σ² + ε), [{width}].", perRow: false);
-                        Buffer($"{l.Name}Statistics", N(2 * l.Width), $"{Own(l.Name)} batch mean and variance (scratch), [2 × {width}].", perRow: false);
-                        Buffer($"{l.Name}NoBias", width, $"Zeros for the product's bias slot: batch norm's β replaces the bias, [{width}].", perRow: false);
+                        Buffer($"{XHat.Of(l)}", width, $"{Own(l.Name)} normalised pre-activation x̂, [B, {width}]: saved for backward.");
+                        Buffer($"{InvStd.Of(l)}", width, $"{Own(l.Name)} batch 1/√(σ² + ε), [{width}].", perRow: false);
+                        Buffer($"{Statistics.Of(l)}", N(2 * l.Width), $"{Own(l.Name)} batch mean and variance (scratch), [2 × {width}].", perRow: false);
+                        Buffer($"{NoBias.Of(l)}", width, $"Zeros for the product's bias slot: batch norm's β replaces the bias, [{width}].", perRow: false);
                     }
-                    if (l.NeedsSeparateU) Buffer($"{l.Name}U", width, $"{Own(l.Name)} batch-normalised pre-activation γ·x̂ + β, [B, {width}].");
+                    if (l.NeedsSeparateU) Buffer($"{U.Of(l)}", width, $"{Own(l.Name)} batch-normalised pre-activation γ·x̂ + β, [B, {width}].");
                     if (l.Dropout is not null)
                     {
-                        Buffer($"{l.Name}A", units, $"{Own(l.Name)} activation before dropout, [B, {units}].");
-                        Buffer($"{l.Name}Mask", units, $"{Own(l.Name)} dropout mask (0 or 1/(1 − p)), [B, {units}].");
+                        Buffer($"{A.Of(l)}", units, $"{Own(l.Name)} activation before dropout, [B, {units}].");
+                        Buffer($"{Mask.Of(l)}", units, $"{Own(l.Name)} dropout mask (0 or 1/(1 − p)), [B, {units}].");
                     }
-                    if (!l.IsLast) Buffer($"{l.Name}OutputGradient", units, $"∂loss/∂ of {Own(l.Name)} output, [B, {units}]; turned into ∂loss/∂(x·W) in place.");
-                    if (l.IsMaxout) Buffer($"{l.Name}PieceGradient", width, $"∂loss/∂ of {Own(l.Name)} pieces, [B, {width}].");
+                    if (!l.IsLast) Buffer($"{OutputGradient.Of(l)}", units, $"∂loss/∂ of {Own(l.Name)} output, [B, {units}]; turned into ∂loss/∂(x·W) in place.");
+                    if (l.IsMaxout) Buffer($"{PieceGradient.Of(l)}", width, $"∂loss/∂ of {Own(l.Name)} pieces, [B, {width}].");
                 }
             }
             w.Line();
@@ -266,7 +282,7 @@ internal static class Emitter
         w.Line("{");
         w.Indent();
         foreach (var l in net.Layers)
-            w.Line($"{N(l.Index)} => {ReadOnly(l.IsLast ? "ws.Scores" : $"ws.{l.Name}Output", "0", $"count * {N(l.Outputs)}")},");
+            w.Line($"{N(l.Index)} => {ReadOnly(l.IsLast ? "ws.Scores" : $"ws.{Output.Of(l)}", "0", $"count * {N(l.Outputs)}")},");
         w.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"{net.Name} has {N(net.Layers.Count)} layer{(net.Layers.Count == 1 ? "" : "s")}\"),");
         w.Outdent();
         w.Line("};");
@@ -287,7 +303,7 @@ internal static class Emitter
             w.Line(l.Activation is null
                 ? $"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Width}] + b → {y}   (bias added in the product's store)"
                 : $"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Width}] + b → {Catalog.ActivationLabel(l.Activation)} → {y}   (bias and activation fused into the product's store)");
-            w.Line($"private static void {l.Name}Forward({Ro} p, {Ro} x, {Rw} y, int batch)");
+            w.Line($"private static void {Forward.Of(l)}({Ro} p, {Ro} x, {Rw} y, int batch)");
             w.Line($"    => {Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, y, batch, {N(l.Inputs)}, {N(l.Width)});");
             w.Line();
             w.Line(l.Activation is null
@@ -313,42 +329,42 @@ internal static class Emitter
         string act = Catalog.ActivationLabel(l.Activation);
         int units = l.Outputs, width = l.Width;
         string product = $"x [B, {l.Inputs}] · W [{l.Inputs}, {width}]{(l.HasBias ? " + b" : "")}";
-        string u = l.NeedsSeparateU ? $"ws.{l.Name}U" : $"ws.{l.Name}Z";
-        string bias = l.HasBias ? B(l, "p") : $"ws.{l.Name}NoBias";
-        string Gamma() => $"p.Slice({l.Name}Gamma, {N(width)}), p.Slice({l.Name}Beta, {N(width)})";
-        string Running() => $"buffers.Slice({l.Name}RunningMean, {N(width)}), buffers.Slice({l.Name}RunningVariance, {N(width)})";
+        string u = l.NeedsSeparateU ? $"ws.{U.Of(l)}" : $"ws.{Z.Of(l)}";
+        string bias = l.HasBias ? B(l, "p") : $"ws.{NoBias.Of(l)}";
+        string GammaBeta() => $"p.Slice({Gamma.Of(l)}, {N(width)}), p.Slice({Beta.Of(l)}, {N(width)})";
+        string Running() => $"buffers.Slice({RunningMean.Of(l)}, {N(width)}), buffers.Slice({RunningVariance.Of(l)}, {N(width)})";
         string kernelAct = l.IsPointwise ? l.ActivationType : $"{Kernels}.Identity";
 
         w.Line($"// forward (training):  {product}" + (l.BatchNorm is not null ? " → batch norm with the batch's statistics" : "")
             + $" → {act}" + (l.Dropout is null ? "" : " → dropout") + $" → y [B, {units}]");
-        using (w.Block($"private static void {l.Name}ForwardTraining({Ro} p, {Rw} buffers, {Ro} x, {Rw} y, Workspace ws, int batch, long dropoutSeed)"))
+        using (w.Block($"private static void {ForwardTraining.Of(l)}({Ro} p, {Rw} buffers, {Ro} x, {Rw} y, Workspace ws, int batch, long dropoutSeed)"))
         {
-            string a = l.Dropout is null ? "y" : $"ws.{l.Name}A";
+            string a = l.Dropout is null ? "y" : $"ws.{A.Of(l)}";
             if (l.NeedsZ)
-                w.Line($"{Kernels}.Gemm.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {bias}, ws.{l.Name}Z, batch, {N(l.Inputs)}, {N(width)});");
+                w.Line($"{Kernels}.Gemm.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {bias}, ws.{Z.Of(l)}, batch, {N(l.Inputs)}, {N(width)});");
             else
                 w.Line($"{Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, {a}, batch, {N(l.Inputs)}, {N(width)});");
             if (l.BatchNorm is { } bn)
-                w.Line($"{Kernels}.BatchNorm.ForwardTraining<{kernelAct}>(ws.{l.Name}Z, ws.{l.Name}XHat, ws.{l.Name}InvStd, {(l.IsPointwise ? a : u)}, {Gamma()}, " +
-                       $"{Running()}, ws.{l.Name}Statistics, batch, {N(width)}, {Catalog.FloatLiteral(bn.Momentum)}, {Catalog.FloatLiteral(bn.Epsilon)});");
-            if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({l.Name}Slope, {N(l.SlopeCount)}), {a}, batch, {N(units)});");
+                w.Line($"{Kernels}.BatchNorm.ForwardTraining<{kernelAct}>(ws.{Z.Of(l)}, ws.{XHat.Of(l)}, ws.{InvStd.Of(l)}, {(l.IsPointwise ? a : u)}, {GammaBeta()}, " +
+                       $"{Running()}, ws.{Statistics.Of(l)}, batch, {N(width)}, {Catalog.FloatLiteral(bn.Momentum)}, {Catalog.FloatLiteral(bn.Epsilon)});");
+            if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), {a}, batch, {N(units)});");
             if (l.IsMaxout) w.Line($"{Kernels}.Maxout.Forward({u}, {a}, batch, {N(units)}, {N(l.Pieces)});");
             if (l.Dropout is float pDrop)
-                w.Line($"{Kernels}.Dropout.Forward({Span($"ws.{l.Name}A", "0", $"batch * {N(units)}")}, {Span($"ws.{l.Name}Mask", "0", $"batch * {N(units)}")}, y, {Catalog.FloatLiteral(pDrop)}, " +
+                w.Line($"{Kernels}.Dropout.Forward({Span($"ws.{A.Of(l)}", "0", $"batch * {N(units)}")}, {Span($"ws.{Mask.Of(l)}", "0", $"batch * {N(units)}")}, y, {Catalog.FloatLiteral(pDrop)}, " +
                        $"{Kernels}.Dropout.Mix(dropoutSeed, {N(l.Index)}));");
         }
         w.Line();
         w.Line($"// forward (inference): {product}" + (l.BatchNorm is not null ? " → batch norm with the running statistics" : "")
             + $" → {act} → y [B, {units}]" + (l.Dropout is null ? "" : "   (no dropout at inference)"));
-        using (w.Block($"private static void {l.Name}ForwardInference({Ro} p, {Ro} buffers, {Ro} x, {Rw} y, Workspace ws, int batch)"))
+        using (w.Block($"private static void {ForwardInference.Of(l)}({Ro} p, {Ro} buffers, {Ro} x, {Rw} y, Workspace ws, int batch)"))
         {
             if (l.NeedsZ)
-                w.Line($"{Kernels}.Gemm.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {bias}, ws.{l.Name}Z, batch, {N(l.Inputs)}, {N(width)});");
+                w.Line($"{Kernels}.Gemm.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {bias}, ws.{Z.Of(l)}, batch, {N(l.Inputs)}, {N(width)});");
             else
                 w.Line($"{Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, y, batch, {N(l.Inputs)}, {N(width)});");
             if (l.BatchNorm is { } bn)
-                w.Line($"{Kernels}.BatchNorm.ForwardInference<{kernelAct}>(ws.{l.Name}Z, {(l.IsPointwise ? "y" : u)}, {Gamma()}, {Running()}, ws.{l.Name}Statistics, batch, {N(width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
-            if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({l.Name}Slope, {N(l.SlopeCount)}), y, batch, {N(units)});");
+                w.Line($"{Kernels}.BatchNorm.ForwardInference<{kernelAct}>(ws.{Z.Of(l)}, {(l.IsPointwise ? "y" : u)}, {GammaBeta()}, {Running()}, ws.{Statistics.Of(l)}, batch, {N(width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
+            if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), y, batch, {N(units)});");
             if (l.IsMaxout) w.Line($"{Kernels}.Maxout.Forward({u}, y, batch, {N(units)}, {N(l.Pieces)});");
         }
         w.Line();
@@ -387,26 +403,26 @@ internal static class Emitter
         parameters.Add("int batch");
         parameters.Add("float l2");
         parameters.Add($"{Update} update");
-        using (w.Block($"private static void {l.Name}Backward({string.Join(", ", parameters)})"))
+        using (w.Block($"private static void {Backward.Of(l)}({string.Join(", ", parameters)})"))
         {
             string dz = "dz";
             if (!l.IsFused)
             {
                 int units = l.Outputs, width = l.Width;
                 w.Line($"var dyRows = dy.Slice(0, batch * {N(units)});");
-                if (l.Dropout is not null) w.Line($"{Kernels}.Dropout.Backward(dyRows, ws.{l.Name}Mask);");
+                if (l.Dropout is not null) w.Line($"{Kernels}.Dropout.Backward(dyRows, ws.{Mask.Of(l)});");
                 if (l.IsPointwise && l.Activation is not null)
-                    w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{l.ActivationType}>(dyRows, {(l.Dropout is not null ? $"ws.{l.Name}A" : l.IsLast ? "ws.Scores" : $"ws.{l.Name}Output")});");
-                string u = l.NeedsSeparateU ? $"ws.{l.Name}U" : $"ws.{l.Name}Z";
-                if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Backward(dyRows, {u}, p.Slice({l.Name}Slope, {N(l.SlopeCount)}), dp.Slice({l.Name}Slope, {N(l.SlopeCount)}), batch, {N(units)});");
+                    w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{l.ActivationType}>(dyRows, {(l.Dropout is not null ? $"ws.{A.Of(l)}" : l.IsLast ? "ws.Scores" : $"ws.{Output.Of(l)}")});");
+                string u = l.NeedsSeparateU ? $"ws.{U.Of(l)}" : $"ws.{Z.Of(l)}";
+                if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Backward(dyRows, {u}, p.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), dp.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), batch, {N(units)});");
                 string pre = "dyRows";
                 if (l.IsMaxout)
                 {
-                    w.Line($"{Kernels}.Maxout.Backward(dyRows, {u}, ws.{l.Name}PieceGradient, batch, {N(units)}, {N(l.Pieces)});");
-                    pre = Span($"ws.{l.Name}PieceGradient", "0", $"batch * {N(width)}");
+                    w.Line($"{Kernels}.Maxout.Backward(dyRows, {u}, ws.{PieceGradient.Of(l)}, batch, {N(units)}, {N(l.Pieces)});");
+                    pre = Span($"ws.{PieceGradient.Of(l)}", "0", $"batch * {N(width)}");
                 }
                 if (l.BatchNorm is not null)
-                    w.Line($"{Kernels}.BatchNorm.Backward({pre}, ws.{l.Name}XHat, ws.{l.Name}InvStd, p.Slice({l.Name}Gamma, {N(width)}), dp.Slice({l.Name}Gamma, {N(width)}), dp.Slice({l.Name}Beta, {N(width)}), batch, {N(width)});");
+                    w.Line($"{Kernels}.BatchNorm.Backward({pre}, ws.{XHat.Of(l)}, ws.{InvStd.Of(l)}, p.Slice({Gamma.Of(l)}, {N(width)}), dp.Slice({Gamma.Of(l)}, {N(width)}), dp.Slice({Beta.Of(l)}, {N(width)}), batch, {N(width)});");
                 w.Line($"{Ro} dz = {pre};");
             }
             if (below is not null)
@@ -414,7 +430,7 @@ internal static class Emitter
                 string belowAct = below.IsFused ? below.ActivationType : $"{Kernels}.Identity";
                 w.Line($"{Kernels}.Gemm.InputGradient<{belowAct}>({dz}, {W(l, "p")}, x, dx, batch, {N(l.Inputs)}, {N(l.Width)});");
             }
-            w.Line($"{Kernels}.Gemm.WeightGradient(x, {dz}, {W(l, "p")}, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Width)}, l2, update.Slice({l.Name}Weights, {N(l.Inputs)} * {N(l.Width)}));");
+            w.Line($"{Kernels}.Gemm.WeightGradient(x, {dz}, {W(l, "p")}, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Width)}, l2, update.Slice({Weights.Of(l)}, {N(l.Inputs)} * {N(l.Width)}));");
             if (l.HasBias) w.Line($"{Kernels}.Gemm.BiasGradient({dz}, {B(l, "dp")}, batch, {N(l.Width)});");
             foreach (var (offset, length) in SmallTensors(l))
                 w.Line($"update.Slice({offset}, {length}).Apply(dp.Slice({offset}, {length}));");
@@ -424,34 +440,34 @@ internal static class Emitter
     /// <summary>The layer's parameter tensors besides W, as (offset constant, length): updated once backward is done with them.</summary>
     private static IEnumerable<(string Offset, string Length)> SmallTensors(LayerShape l)
     {
-        if (l.HasBias) yield return ($"{l.Name}Bias", N(l.Width));
-        if (l.IsPRelu) yield return ($"{l.Name}Slope", N(l.SlopeCount));
+        if (l.HasBias) yield return ($"{Bias.Of(l)}", N(l.Width));
+        if (l.IsPRelu) yield return ($"{Slope.Of(l)}", N(l.SlopeCount));
         if (l.BatchNorm is not null)
         {
-            yield return ($"{l.Name}Gamma", N(l.Width));
-            yield return ($"{l.Name}Beta", N(l.Width));
+            yield return ($"{Gamma.Of(l)}", N(l.Width));
+            yield return ($"{Beta.Of(l)}", N(l.Width));
         }
     }
 
     /// <summary>English possessive of a name: Hidden's, Scores'.</summary>
-    private static string Own(string name) => name.EndsWith("s", System.StringComparison.Ordinal) ? name + "'" : name + "'s";
+    private static string Own(string name) => Possessive(name);
 
     /// <summary>A span over part of an array, spelled without extension methods so the user's usings do not matter.</summary>
     private static string Span(string array, string start, string length) => $"new {Rw}({array}, {start}, {length})";
     private static string ReadOnly(string array, string start, string length) => $"new {Ro}({array}, {start}, {length})";
 
     /// <summary>The slice of a parameter-shaped block holding the layer's W, or its b.</summary>
-    private static string W(LayerShape l, string block) => $"{block}.Slice({l.Name}Weights, {N(l.Inputs)} * {N(l.Width)})";
-    private static string B(LayerShape l, string block) => $"{block}.Slice({l.Name}Bias, {N(l.Width)})";
+    private static string W(LayerShape l, string block) => $"{block}.Slice({Weights.Of(l)}, {N(l.Inputs)} * {N(l.Width)})";
+    private static string B(LayerShape l, string block) => $"{block}.Slice({Bias.Of(l)}, {N(l.Width)})";
 
     // ── Inference, training step, reference ─────────────────────────────────────────────────────
 
     /// <summary>The call that runs one layer's forward, in inference or training mode.</summary>
     private static string ForwardCall(LayerShape l, string input, string output, bool training) => l.IsFused
-        ? $"{l.Name}Forward(parameters, {input}, {output}, n);"
+        ? $"{Forward.Of(l)}(parameters, {input}, {output}, n);"
         : training
-            ? $"{l.Name}ForwardTraining(parameters, buffers, {input}, {output}, workspace, n, options.DropoutSeed);"
-            : $"{l.Name}ForwardInference(parameters, buffers, {input}, {output}, workspace, n);";
+            ? $"{ForwardTraining.Of(l)}(parameters, buffers, {input}, {output}, workspace, n, options.DropoutSeed);"
+            : $"{ForwardInference.Of(l)}(parameters, buffers, {input}, {output}, workspace, n);";
 
     private static void EmitInference(SourceWriter w, NetworkShape net)
     {
@@ -470,9 +486,9 @@ internal static class Emitter
                 string input = "x";
                 foreach (var l in net.Layers)
                 {
-                    string output = l.IsLast ? "scores.Slice(start * ClassCount, n * ClassCount)" : $"workspace.{l.Name}Output";
+                    string output = l.IsLast ? "scores.Slice(start * ClassCount, n * ClassCount)" : $"workspace.{Output.Of(l)}";
                     w.Line(ForwardCall(l, input, output, training: false));
-                    input = $"workspace.{l.Name}Output";
+                    input = $"workspace.{Output.Of(l)}";
                 }
             }
         }
@@ -531,7 +547,7 @@ internal static class Emitter
             string input = "x";
             foreach (var l in net.Layers)
             {
-                string output = l.IsLast ? "scores" : $"workspace.{l.Name}Output";
+                string output = l.IsLast ? "scores" : $"workspace.{Output.Of(l)}";
                 w.Line(ForwardCall(l, input, output, training: true));
                 input = output;
             }
@@ -553,17 +569,17 @@ internal static class Emitter
                 var l = net.Layers[i];
                 var args = new List<string> { "parameters", "gradient" };
                 if (!l.IsFused) args.Add("workspace");
-                args.Add(l.IsFirst ? "x" : $"workspace.{net.Layers[i - 1].Name}Output");
-                args.Add(l.IsLast ? "dScores" : l.IsFused ? $"workspace.{l.Name}Gradient" : $"workspace.{l.Name}OutputGradient");
+                args.Add(l.IsFirst ? "x" : $"workspace.{Output.Of(net.Layers[i - 1])}");
+                args.Add(l.IsLast ? "dScores" : l.IsFused ? $"workspace.{Gradient.Of(l)}" : $"workspace.{OutputGradient.Of(l)}");
                 if (!l.IsFirst)
                 {
                     var below = net.Layers[i - 1];
-                    args.Add(below.IsFused ? $"workspace.{below.Name}Gradient" : $"workspace.{below.Name}OutputGradient");
+                    args.Add(below.IsFused ? $"workspace.{Gradient.Of(below)}" : $"workspace.{OutputGradient.Of(below)}");
                 }
                 args.Add("n");
                 args.Add("options.L2");
                 args.Add("update");
-                w.Line($"{l.Name}Backward({string.Join(", ", args)});");
+                w.Line($"{Backward.Of(l)}({string.Join(", ", args)});");
             }
             w.Line("return new global::Functional.BatchResult(loss.Loss + penalty, loss.Correct, n);");
         }
@@ -596,10 +612,10 @@ internal static class Emitter
             foreach (var l in net.Layers)
             {
                 string v = $"a{N(l.Index + 1)}"; // numbered, so no layer name can clash with a parameter
-                w.Line($"var {v} = {R}.Dense({input}, parameters, {l.Name}Weights, {(l.HasBias ? $"{l.Name}Bias" : "-1")}, count, {N(l.Inputs)}, {N(l.Width)}, {R}.Identity);");
+                w.Line($"var {v} = {R}.Dense({input}, parameters, {Weights.Of(l)}, {(l.HasBias ? $"{Bias.Of(l)}" : "-1")}, count, {N(l.Inputs)}, {N(l.Width)}, {R}.Identity);");
                 if (l.BatchNorm is { } bn)
-                    w.Line($"{v} = {R}.BatchNorm({v}, parameters, {l.Name}Gamma, {l.Name}Beta, count, {N(l.Width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
-                if (l.IsPRelu) w.Line($"{v} = {R}.PRelu({v}, parameters, {l.Name}Slope, {N(l.SlopeCount)}, count, {N(l.Outputs)});");
+                    w.Line($"{v} = {R}.BatchNorm({v}, parameters, {Gamma.Of(l)}, {Beta.Of(l)}, count, {N(l.Width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
+                if (l.IsPRelu) w.Line($"{v} = {R}.PRelu({v}, parameters, {Slope.Of(l)}, {N(l.SlopeCount)}, count, {N(l.Outputs)});");
                 else if (l.IsMaxout) w.Line($"{v} = {R}.Maxout({v}, count, {N(l.Outputs)}, {N(l.Pieces)});");
                 else if (l.Activation is not null) w.Line($"{v} = {R}.Map({v}, {ReferenceActivation(l)});");
                 if (l.Dropout is float p) w.Line($"{v} = {R}.Dropout({v}, {Catalog.FloatLiteral(p)}, {Kernels}.Dropout.Mix(options.DropoutSeed, {N(l.Index)}));");

@@ -11,7 +11,8 @@ internal sealed class NetworkShape
     public NetworkShape(NetworkSpec spec)
     {
         Spec = spec;
-        Inputs = spec.Inputs!.Value;
+        // Missing widths count as 0, so the checker can ask an unfinished declaration which names it would generate.
+        Inputs = spec.Inputs ?? 0;
         int fanIn = Inputs, parameters = 0, buffers = 0;
         for (int i = 0; i < spec.Layers.Length; i++)
         {
@@ -47,7 +48,7 @@ internal sealed class LayerShape
         Index = index;
         Inputs = inputs;
         IsLast = isLast;
-        Outputs = spec.Units!.Value;
+        Outputs = spec.Units ?? 0;
         Pieces = spec.Activation?.Kind == "Maxout" ? spec.Activation.Pieces : 1;
         WeightsOffset = parameterOffset;
         parameterOffset += Inputs * Width;
@@ -113,8 +114,8 @@ internal sealed class LayerShape
     /// <summary>The name of the emitted IConstant struct holding the activation's declared number, if it has one.</summary>
     public string? ConstantName => Activation?.Kind switch
     {
-        "LeakyRelu" => Name + "Slope",
-        "Elu" => Name + "Alpha",
+        "LeakyRelu" => GeneratedMembers.LeakySlope.Of(Name),
+        "Elu" => GeneratedMembers.EluAlpha.Of(Name),
         _ => null,
     };
 

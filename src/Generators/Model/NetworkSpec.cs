@@ -17,7 +17,11 @@ internal sealed record NetworkSpec(
     int? Inputs,
     EquatableArray<LayerSpec> Layers,
     LocationInfo Location,
-    string? UnsupportedForm = null);
+    string? UnsupportedForm = null,
+    EquatableArray<UserMember> UserMembers = default);
+
+/// <summary>A member the user declared in the record's body (any part): its name, what kind it is ("method", "property", …) and where.</summary>
+internal sealed record UserMember(string Name, string Kind, LocationInfo Location);
 
 /// <summary>What kind of type carries the [Network] attribute: only <see cref="RecordClass"/> is valid.</summary>
 internal enum TypeShape { RecordClass, RecordStruct, Class, Struct, Interface }
@@ -40,7 +44,8 @@ internal sealed record LayerSpec(
     int LossPosition,
     BatchNormSpec? BatchNorm,
     float? Dropout,
-    LocationInfo Location)
+    LocationInfo Location,
+    EquatableArray<UndefinedEnumArgument> UndefinedEnums = default)
 {
     /// <summary>The single activation, or null for a linear layer (valid specs have at most one).</summary>
     public ActivationSpec? Activation => Activations.Length == 0 ? null : Activations[0];
@@ -52,6 +57,12 @@ internal sealed record LayerSpec(
 /// PReLU's sharing, and where it stood among the parameter's attributes (to catch one written after the loss).
 /// </summary>
 internal sealed record ActivationSpec(string Kind, float Number, int Pieces, bool Shared, int Position);
+
+/// <summary>
+/// An enum-typed attribute argument whose value is none of the enum's members (<c>Init = (Init)42</c>): the attribute,
+/// the argument, the value as written, and the enum's members by name, so the checker can list them.
+/// </summary>
+internal sealed record UndefinedEnumArgument(string Attribute, string Argument, string Value, string EnumName, EquatableArray<string> Defined);
 
 /// <summary>Batch normalization's two constants.</summary>
 internal sealed record BatchNormSpec(float Momentum, float Epsilon);

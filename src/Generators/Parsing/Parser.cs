@@ -48,7 +48,42 @@ internal static class Parser
             Inputs: ReadInputs(context.Attributes),
             Layers: shape == TypeShape.RecordClass ? ReadLayers(type, cancellation) : EquatableArray<LayerSpec>.Empty,
             Location: location,
-            UnsupportedForm: UnsupportedForm(type, syntax));
+            UnsupportedForm: UnsupportedForm(type, syntax),
+            UserMembers: shape == TypeShape.RecordClass ? UserMembers(type, cancellation) : EquatableArray<UserMember>.Empty);
+    }
+
+    /// <summary>
+    /// The named members written in the bodies of every part of the record, in source order, so the checker can tell
+    /// the user which of them would collide with generated ones. Explicit interface implementations and constructors
+    /// name nothing in the record's scope and are left out.
+    /// </summary>
+    private static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type, CancellationToken cancellation)
+    {
+        var members = new List<UserMember>();
+        void Add(SyntaxToken identifier, string kind)
+        {
+            if (LocationInfo.From(identifier.GetLocation()) is { } at) members.Add(new UserMember(identifier.ValueText, kind, at));
+        }
+        foreach (var reference in type.DeclaringSyntaxReferences.OrderBy(r => r.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(r => r.Span.Start))
+        {
+            if (reference.GetSyntax(cancellation) is not TypeDeclarationSyntax part) continue;
+            foreach (var member in part.Members)
+            {
+                switch (member)
+                {
+                    case MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } m: Add(m.Identifier, "method"); break;
+                    case PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } p: Add(p.Identifier, "property"); break;
+                    case EventDeclarationSyntax { ExplicitInterfaceSpecifier: null } e: Add(e.Identifier, "event"); break;
+                    case BaseFieldDeclarationSyntax f:
+                        foreach (var v in f.Declaration.Variables)
+                            Add(v.Identifier, f is EventFieldDeclarationSyntax ? "event" : f.Modifiers.Any(SyntaxKind.ConstKeyword) ? "constant" : "field");
+                        break;
+                    case BaseTypeDeclarationSyntax t: Add(t.Identifier, "type"); break;
+                    case DelegateDeclarationSyntax d: Add(d.Identifier, "delegate"); break;
+                }
+            }
+        }
+        return members.ToEquatableArray();
     }
 
     /// <summary>Declaration forms the generator cannot emit for, named for the diagnostic.</summary>
@@ -105,12 +140,14 @@ internal static class Parser
         int lossPosition = -1, position = 0;
         BatchNormSpec? batchNorm = null;
         float? dropout = null;
+        var undefinedEnums = new List<UndefinedEnumArgument>();
         foreach (var attribute in parameter.GetAttributes())
         {
             position++;
             var cls = attribute.AttributeClass;
             if (cls is null || cls.TypeKind == TypeKind.Error) continue;
             string name = cls.ToDisplayString();
+            undefinedEnums.AddRange(UndefinedEnums(attribute, ShortName(cls)));
             if (name == DenseAttribute)
             {
                 hasDense = true;
@@ -159,7 +196,32 @@ internal static class Parser
             LossPosition: lossPosition,
             BatchNorm: batchNorm,
             Dropout: dropout,
-            Location: location);
+            Location: location,
+            UndefinedEnums: undefinedEnums.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Every enum-typed argument of <paramref name="attribute"/> (positional or named) whose value is no member of its
+    /// enum. Readers below keep the default for such a value, so without this it would be replaced silently.
+    /// </summary>
+    private static IEnumerable<UndefinedEnumArgument> UndefinedEnums(AttributeData attribute, string attributeName)
+    {
+        var arguments = attribute.NamedArguments.Select(n => (n.Key, n.Value)).ToList();
+        if (attribute.AttributeConstructor is { } constructor)
+            for (int i = 0; i < attribute.ConstructorArguments.Length && i < constructor.Parameters.Length; i++)
+                arguments.Add((constructor.Parameters[i].Name, attribute.ConstructorArguments[i]));
+        foreach (var (argument, value) in arguments)
+        {
+            // A [Flags] enum's combinations are not members; none is declared today, so such enums are left alone.
+            if (value.Kind != TypedConstantKind.Enum || value.Type is not INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType || value.Value is null
+                || enumType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
+                continue;
+            var members = enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).ToList();
+            long written = System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (members.Any(f => System.Convert.ToInt64(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == written)) continue;
+            yield return new UndefinedEnumArgument(attributeName, argument, written.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                enumType.Name, members.Select(f => f.Name).ToEquatableArray());
+        }
     }
 
     /// <summary>An activation with its declared constants; absent or half-typed arguments keep the attribute's defaults.</summary>

@@ -24,7 +24,7 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
 
     /// <summary>
     /// Wraps a block of <see cref="ParameterCount"/> floats and one of <see cref="BufferCount"/> (null: fresh
-    /// statistics, mean 0 and variance 1); the caller hands over ownership of both.
+    /// statistics, mean 0 and variance 1); the caller hands over ownership of both. NaN or ∞ in either is refused.
     /// </summary>
     static abstract TSelf FromParameters(float[] parameters, float[]? buffers = null);
 
