@@ -73,6 +73,7 @@ public sealed record FashionMnist(Dataset Train, Dataset Test, string Source)
 
     private static Fin<FashionMnist> FromDirectory(string directory, string how)
     {
+        if (DataPaths.DirectoryNameProblem(directory, $"the Fashion-MNIST directory ({how})") is { } problem) return Error.New(problem);
         string where = $"Fashion-MNIST directory {directory} ({how})";
         if (!Directory.Exists(directory))
             return Error.New($"{where} does not exist (not falling back to another copy, because this one was asked for)");

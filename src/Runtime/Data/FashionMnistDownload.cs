@@ -83,6 +83,8 @@ public static class FashionMnistDownload
     public static async Task<Fin<string>> FetchAsync(string cacheDirectory, DownloadOptions? options = null, CancellationToken cancel = default)
     {
         options ??= new DownloadOptions();
+        // Directory.CreateDirectory("") would throw out of a Fin-returning method.
+        if (DataPaths.DirectoryNameProblem(cacheDirectory, "the Fashion-MNIST cache directory") is { } unnamed) return Error.New(unnamed);
         if (options.BaseUris.Count == 0) return Error.New("no address to download from");
         try
         {

@@ -23,9 +23,12 @@ public static class Idx
     public const int ImagesMagic = 0x00000803;
     public const int LabelsMagic = 0x00000801;
 
-    // A corrupt header can claim billions of items; growing the buffer as bytes actually arrive keeps such a file
-    // from allocating gigabytes before we notice it is short. 64 MiB holds all of Fashion-MNIST's largest file at once.
-    private const int FirstChunk = 1 << 26;
+    // A corrupt header can claim billions of items. When the stream cannot say how much data it holds (gzip, a pipe),
+    // the buffer starts at 64 KiB and doubles as bytes actually arrive, so such a file costs about what it holds.
+    private const int FirstChunk = 1 << 16;
+
+    // A gzip member is at least a 10-byte header and an 8-byte trailer (CRC-32 and size, little-endian).
+    private const int GzipHeader = 10, GzipTrailer = 8;
 
     /// <summary>Reads an image file (gzip-compressed or raw: the content decides, not the name).</summary>
     public static Fin<IdxImages> ReadImages(string path) => FromFile(path, ReadImages);
@@ -46,8 +49,8 @@ public static class Idx
     {
         if (count == 0) return Error.New($"{name}: the header says the file holds 0 images");
         if (rows == 0 || columns == 0) return Error.New($"{name}: the header says each image is {rows}×{columns} pixels");
-        long total = (long)count * rows * columns;
-        if (rows > int.MaxValue || columns > int.MaxValue || count > int.MaxValue || total > Array.MaxLength)
+        // Three 32-bit sizes multiply to up to 96 bits: a plain product wraps, to a negative size or to 0 (2^30 × 2^30 × 16).
+        if (ProductUpTo([count, rows, columns], Array.MaxLength) is not { } total)
             return Error.New($"{name}: the header says {count:N0} images of {rows:N0}×{columns:N0} pixels, " +
                              "more than fits in memory (is the header corrupt?)");
         return ReadBody(body, name, total, $"{count:N0} images of {rows}×{columns}").Map(bytes =>
@@ -76,6 +79,21 @@ public static class Idx
         });
     }
 
+    /// <summary>
+    /// The product of <paramref name="sizes"/>, or null when it exceeds <paramref name="limit"/>. Each step is checked
+    /// before it is taken, so no size, however large, can make the product wrap.
+    /// </summary>
+    private static long? ProductUpTo(ReadOnlySpan<uint> sizes, long limit)
+    {
+        long product = 1;
+        foreach (uint size in sizes)
+        {
+            if (size != 0 && product > limit / size) return null;
+            product *= size;
+        }
+        return product;
+    }
+
     /// <summary>Checks the magic number and returns the dimension sizes it announces.</summary>
     private static Fin<uint[]> ReadHeader(Stream body, string name, int expected)
     {
@@ -99,14 +117,24 @@ public static class Idx
     /// <summary>Reads exactly <paramref name="expected"/> bytes and insists that nothing follows them.</summary>
     private static Fin<byte[]> ReadBody(Stream body, string name, long expected, string what)
     {
-        var buffer = new byte[Math.Min(expected, FirstChunk)];
+        Fin<byte[]> Truncated(long got) =>
+            Error.New($"{name}: truncated: the header says {what} ({expected:N0} bytes of data) but only {got:N0} bytes follow it");
+        // Never allocate for data that is not there: a seekable (raw) stream says how much follows, so a short one is
+        // refused before allocating and a whole one gets its buffer at once; any other stream grows it as bytes arrive.
+        long capacity = Math.Min(expected, FirstChunk);
+        if (body.CanSeek)
+        {
+            long available = Math.Max(0, body.Length - body.Position);
+            if (available < expected) return Truncated(available);
+            capacity = expected;
+        }
+        var buffer = new byte[capacity];
         long filled = 0;
         while (filled < expected)
         {
             if (filled == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(expected, 2L * buffer.Length));
             int n = body.Read(buffer, (int)filled, buffer.Length - (int)filled);
-            if (n == 0)
-                return Error.New($"{name}: truncated: the header says {what} ({expected:N0} bytes of data) but only {filled:N0} bytes follow it");
+            if (n == 0) return Truncated(filled);
             filled += n;
         }
         // Extra bytes mean the header and the data disagree; trusting the header would silently drop or misalign samples.
@@ -137,8 +165,7 @@ public static class Idx
 
     private static Fin<T> FromFile<T>(string path, Func<Stream, string, Fin<T>> read)
     {
-        if (Directory.Exists(path)) return Error.New($"{path}: is a directory, not an IDX file");
-        if (!File.Exists(path)) return Error.New($"{path}: file not found");
+        if (DataPaths.FileProblem(path, "an IDX file") is { } problem) return Error.New(problem);
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
@@ -155,6 +182,7 @@ public static class Idx
     {
         MemoryStream? copy = null;
         GZipStream? gzip = null;
+        Counted? content = null;
         try
         {
             // Gzip is recognised by its first two bytes (0x1F 0x8B; IDX starts with 0x00 0x00), so a .gz that was
@@ -170,12 +198,18 @@ public static class Idx
             long start = source.Position;
             int b0 = source.ReadByte(), b1 = source.ReadByte();
             source.Position = start;
-            if (b0 == 0x1F && b1 == 0x8B) gzip = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
-            return parse(gzip ?? source);
+            if (b0 != 0x1F || b1 != 0x8B) return parse(source);
+            gzip = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
+            content = new Counted(gzip);
+            var parsed = parse(content);
+            // Parsing succeeded only after the decompressed data ended, so content has seen every byte of it.
+            return parsed.IsSucc && TrailerProblem(source, start, content) is { } problem ? Error.New($"{name}: {problem}") : parsed;
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException) when (gzip is not null)
         {
-            return Error.New($"{name}: the gzip data is corrupt or truncated ({e.Message})");
+            // .NET says "unsupported compression method" for every kind of damage (a bad block, a bad CRC), which
+            // reads as if the file were fine but exotic; it is not.
+            return Error.New($"{name}: the gzip data is corrupt: it does not decompress (a damaged or partly overwritten file; copy or download it again)");
         }
         catch (EndOfStreamException e)
         {
@@ -187,8 +221,64 @@ public static class Idx
         }
         finally
         {
+            content?.Dispose();
             gzip?.Dispose();
             copy?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Null when the compressed stream in <paramref name="source"/> (from <paramref name="start"/>) ends with the 8-byte
+    /// trailer of what <paramref name="content"/> decompressed to, else what is wrong. .NET's GZipStream checks a
+    /// complete trailer but treats a stream that stops inside it, or inside the last deflate block after the data it
+    /// needed, as a normal end; only the trailer says the file is whole.
+    /// </summary>
+    private static string? TrailerProblem(Stream source, long start, Counted content)
+    {
+        long length = source.Length - start;
+        if (length < GzipHeader + GzipTrailer)
+            return $"truncated: the gzip stream is {length:N0} bytes, shorter than a gzip header and trailer ({GzipHeader + GzipTrailer} bytes)";
+        Span<byte> trailer = stackalloc byte[GzipTrailer];
+        source.Position = source.Length - GzipTrailer;
+        source.ReadExactly(trailer);
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(trailer), size = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        if (crc == content.Crc && size == (uint)content.Count) return null;
+        return $"truncated: the gzip stream does not end with the 8-byte trailer (CRC-32 and size) of the {content.Count:N0} bytes " +
+               "it decompresses to; the file was cut short, has bytes appended, or is several gzip streams one after another (not read)";
+    }
+
+    /// <summary>Passes a stream's bytes through, counting them and taking their CRC-32 on the way.</summary>
+    private sealed class Counted(Stream inner) : Stream
+    {
+        private Crc32 crc = new();
+
+        public long Count { get; private set; }
+        public uint Crc => crc.Value;
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            crc.Append(buffer[..n]);
+            Count += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int ReadByte()
+        {
+            Span<byte> one = stackalloc byte[1];
+            return Read(one) == 0 ? -1 : one[0];
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -60,6 +60,74 @@ public sealed class CsvTests : IDisposable
         Assert.StartsWith(path, IdxScratch.Message(Csv.Read(path, Ten)));
     }
 
+    [Theory]
+    [InlineData("1,2,3\n1,\"2,3\n", "line 2, column 2: a quoted field starting on line 2 is never closed")]
+    [InlineData("1,2,3\n\n\n7,8,\"9", "line 4, column 3: a quoted field starting on line 4 is never closed")]
+    [InlineData("1,2,3\n1,2\"x,3\n", "line 2, column 2: the field \"2\\\"x\" has a quote inside it")]
+    [InlineData("1,2,3\r\n1,\"a\nb\",\"2\"x\r\n", "line 3, column 3: text follows the closing quote of the field \"\\\"2\\\"x\"")]
+    public void Bad_quoting_is_reported_where_the_field_starts_in_our_words(string text, string expected)
+    {
+        // A thousand good rows after the bad one: CsvHelper's report named the last of them and told users to set BadDataFound.
+        string path = File("quoting.csv", text + string.Concat(Enumerable.Repeat("1,2,3\n", 1000)));
+        var message = IdxScratch.Message(Csv.Read(path, Ten));
+
+        Assert.True(message.StartsWith($"{path}, {expected}"), message[..Math.Min(400, message.Length)]);
+        Assert.DoesNotContain("BadDataFound", message);
+    }
+
+    [Fact]
+    public void Errors_in_a_row_spanning_lines_name_the_line_it_starts_on()
+    {
+        string path = File("multiline.csv", "1,2,3\n\n1,\"a\nb\",3\n");
+        Assert.StartsWith($"{path}, line 3, column 2: \"a\\nb\" is not a number", IdxScratch.Message(Csv.Read(path, Ten)));
+    }
+
+    [Theory]
+    [InlineData("", "the delimiter is empty")]
+    [InlineData(null, "the delimiter is null")]
+    [InlineData("\n", "the delimiter \"\\n\" contains a line break, which ends rows")]
+    [InlineData(";\r\n", "the delimiter \";\\r\\n\" contains a line break, which ends rows")]
+    [InlineData("\"", "the delimiter \"\\\"\" contains a quote")]
+    public void An_unusable_delimiter_is_named(string? delimiter, string expected)
+    {
+        string path = File("any.csv", "1,2\n");
+        Assert.StartsWith($"{path}: {expected}", IdxScratch.Message(Csv.Read(path, new CsvLayout(2, Delimiter: delimiter!))));
+        Assert.StartsWith($"text: {expected}", IdxScratch.Message(Csv.Read(new StringReader("1,2\n"), "text", new CsvLayout(2, Delimiter: delimiter!))));
+    }
+
+    [Fact]
+    public void A_null_layout_is_named_and_a_space_can_delimit()
+    {
+        string path = File("any.csv", "1 2 3\n0 4 5\n");
+        Assert.Equal($"{path}: no CSV layout given (the layout is null)", IdxScratch.Message(Csv.Read(path, null!)));
+        Assert.Equal([2f, 3f, 4f, 5f], IdxScratch.Value(Csv.Read(path, new CsvLayout(2, Delimiter: " "))).Features.ToArray());
+    }
+
+    [Theory]
+    [InlineData("label,a\n1,{0}x\n", "line 2, column 2 (\"a\"): \"{1}…\" (5,000,001 characters) is not a number")]
+    [InlineData("label,a\n1,{0}\n", "line 2, column 2 (\"a\"): \"{1}…\" (5,000,000 characters) is infinite")]
+    [InlineData("label,a\n{0},1\n", "line 2, column 1 (\"label\"): label \"{1}…\" (5,000,000 characters) is not a whole number")]
+    [InlineData("label,a{0}\n1,x\n", "line 2, column 2 (\"a{2}…\" (5,000,001 characters)): \"x\" is not a number")]
+    [InlineData("1,2\n1,2\"{0}\n", "line 2, column 2: the field \"2\\\"{3}…\" (5,000,002 characters) has a quote inside it")]
+    public void A_huge_field_is_shown_cut_to_its_start_and_length(string template, string expected)
+    {
+        string digits = new('7', 5_000_000);
+        string path = File("huge.csv", string.Format(template, digits));
+        var message = IdxScratch.Message(Csv.Read(path, new CsvLayout(2)));
+
+        Assert.StartsWith($"{path}, {string.Format(expected, digits[..40], digits[..40], digits[..39], digits[..38])}", message);
+        Assert.True(message.Length < 600, $"a {message.Length:N0}-character message");
+    }
+
+    [Theory]
+    [InlineData(null, "no file name given (the path is null; expected a CSV file)")]
+    [InlineData("", "no file name given (the path is empty; expected a CSV file)")]
+    public void A_missing_path_is_called_missing(string? path, string expected)
+    {
+        Assert.Equal(expected, IdxScratch.Message(Csv.Read(path!, Ten)));
+        Assert.Equal(expected, IdxScratch.Message(Sources.CsvPair(path!, path!, Ten)));
+    }
+
     [Fact]
     public void Train_and_test_of_different_widths_are_refused_by_name()
     {

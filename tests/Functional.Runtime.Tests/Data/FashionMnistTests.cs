@@ -100,6 +100,18 @@ public sealed class FashionMnistTests : IDisposable
         Assert.Contains($"Fashion-MNIST directory {missing} ($FASHION_MNIST_DIR) does not exist", fromEnvironment);
     }
 
+    [Theory]
+    [InlineData("", "no directory name given (the path is empty; expected the Fashion-MNIST directory (as given))")]
+    [InlineData("   ", "no directory name given (the path \"   \" is only white space; expected the Fashion-MNIST directory (as given))")]
+    public async Task An_empty_directory_name_is_called_empty_not_missing(string given, string expected)
+    {
+        string fallback = Copy("fallback", train: 3, test: 1);
+        Assert.Equal(expected, IdxScratch.Message(FashionMnist.Load(given, fallback, fallback)));
+        // Directory.CreateDirectory("") threw ArgumentException out of a Fin-returning method.
+        Assert.Equal("no directory name given (the path is empty; expected the Fashion-MNIST cache directory)",
+                     IdxScratch.Message(await FashionMnistDownload.FetchAsync("")));
+    }
+
     [Fact]
     public void A_given_directory_without_the_files_names_the_missing_ones()
     {
