@@ -13,7 +13,7 @@ internal sealed class EpochProgress(int epoch, int epochs, int batches) : IStepO
     public double MeanLoss => seen == 0 ? double.NaN : lossSum / seen;
     public double Accuracy => seen == 0 ? 0 : (double)correct / seen;
 
-    public void OnStep(in StepReport report)
+    public Verdict OnStep(in StepReport report)
     {
         lossSum += (double)report.Loss * report.Count;
         correct += report.Correct;
@@ -22,6 +22,7 @@ internal sealed class EpochProgress(int epoch, int epochs, int batches) : IStepO
         // Redraw about 40 times an epoch: often enough to watch, rare enough to cost nothing.
         if (interactive && (steps % Math.Max(1, batches / 40) == 0 || steps == batches))
             Console.Write($"\r{Prefix()} {Bar()} {steps}/{batches}  loss {MeanLoss:F4}  acc {Accuracy:P1}   ");
+        return Verdict.Continue;
     }
 
     public void Finish(string summary)

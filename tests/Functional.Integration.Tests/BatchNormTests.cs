@@ -88,7 +88,7 @@ public sealed class BatchNormTests(ITestOutputHelper output)
     {
         public double Sum { get; private set; }
         public int Steps { get; private set; }
-        public void OnStep(in StepReport report) { Sum += report.Loss; Steps++; }
+        public Verdict OnStep(in StepReport report) { Sum += report.Loss; Steps++; return Verdict.Continue; }
         public double Mean => Sum / Steps;
     }
 

@@ -86,10 +86,13 @@ public sealed class FoldTests
         private long atStart;
         public long Allocated { get; private set; } = -1;
 
-        public void OnStep(in StepReport report)
+        public int LayerStatisticsEvery { get; init; }
+
+        public Verdict OnStep(in StepReport report)
         {
             if (report.Step == 10) atStart = GC.GetAllocatedBytesForCurrentThread();
             if (report.Step == 110) Allocated = GC.GetAllocatedBytesForCurrentThread() - atStart;
+            return Verdict.Continue;
         }
     }
 

@@ -11,7 +11,11 @@ public sealed class TrainingTests(ITestOutputHelper output)
     private sealed class LossCurve : IStepObserver
     {
         public List<float> Losses { get; } = [];
-        public void OnStep(in StepReport report) => Losses.Add(report.Loss);
+        public Verdict OnStep(in StepReport report)
+        {
+            Losses.Add(report.Loss);
+            return Verdict.Continue;
+        }
     }
 
     [Fact]

@@ -115,7 +115,7 @@ internal static class Emitter
         w.Line($"public static global::Functional.NetworkLayout Layout {{ get; }} = new(\"{net.Name}\", InputCount, ClassCount, ParameterCount, BufferCount, new global::Functional.LayerLayout[]");
         w.Line("{");
         w.Indent();
-        foreach (var l in net.Layers) w.Line($"new(\"{l.Name}\", {l.DenseLayout}),");
+        foreach (var l in net.Layers) w.Line($"new(\"{l.Name}\", {l.DenseLayout}) {{ Activation = global::Functional.ActivationKind.{l.Activation?.Kind ?? "None"} }},");
         w.Outdent();
         w.Line("});");
         w.Line();
@@ -581,7 +581,7 @@ internal static class Emitter
                 args.Add("update");
                 w.Line($"{Backward.Of(l)}({string.Join(", ", args)});");
             }
-            w.Line("return new global::Functional.BatchResult(loss.Loss + penalty, loss.Correct, n);");
+            w.Line("return new global::Functional.BatchResult(loss.Loss, penalty, loss.Correct, n);");
         }
         w.Line();
         w.Line($"static global::Functional.BatchResult global::Functional.INetwork<{net.Name}>.ComputeGradient({Ro} parameters, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, global::Functional.Workspace workspace)");

@@ -69,12 +69,26 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
 /// <summary>Values a training step takes besides the batch: the L2 strength and the seed of its dropout masks.</summary>
 public readonly record struct StepOptions(float L2 = 0f, long DropoutSeed = 0);
 
-/// <summary>What one training batch produced: mean loss (with penalty) and correct predictions out of Count.</summary>
-public readonly record struct BatchResult(float Loss, int Correct, int Count);
+/// <summary>What one training batch produced: the mean data loss, the L2 penalty ½λ‖W‖², and correct predictions out of Count.</summary>
+public readonly record struct BatchResult(float DataLoss, float Penalty, int Correct, int Count)
+{
+    /// <summary>What the step minimised: data loss plus penalty.</summary>
+    public float Loss => DataLoss + Penalty;
+}
+
+/// <summary>A layer's activation, as declared (<see cref="None"/> for a linear layer), so monitoring knows what "dead" or "saturated" means for it.</summary>
+public enum ActivationKind { None, Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Maxout }
 
 /// <summary>One layer's name and its place in the parameter and buffer blocks.</summary>
 public sealed record LayerLayout(string Name, DenseLayout Dense)
 {
+    /// <summary>
+    /// The layer's declared activation. Not part of a model file's layout check (which is about where parameters lie),
+    /// so it is left out of the serialised form.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ActivationKind Activation { get; init; }
+
     public int Inputs => Dense.Inputs;
     public int Outputs => Dense.Outputs;
     public int WeightsOffset => Dense.WeightsOffset;

@@ -19,8 +19,8 @@ public static class ActivationStatistics
     public static IReadOnlyList<LayerStatistics> Measure<TNet>(TNet model, ReadOnlySpan<float> inputs, int count) where TNet : class, INetwork<TNet>
     {
         var workspace = TNet.CreateWorkspace(count);
-        var scores = new float[count * TNet.ClassCount];
-        TNet.Infer(model.Parameters.Span, model.Buffers.Span, inputs, count, scores, workspace);
+        // Into the workspace's own scores, which LayerOutput reads for the last layer (a separate array left it all zeros).
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, inputs, count, workspace.Scores.AsSpan(0, count * TNet.ClassCount), workspace);
         var result = new List<LayerStatistics>();
         for (int layer = 0; layer < TNet.Layout.Layers.Count; layer++)
             result.Add(Summarise(TNet.Layout.Layers[layer].Name, TNet.LayerOutput(workspace, layer, count)));

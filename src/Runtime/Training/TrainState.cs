@@ -17,15 +17,3 @@ public static class TrainState
     public static TrainState<TNet> Of<TNet>(TNet model, Optimizer optimizer) where TNet : class, INetwork<TNet>
         => new(model, optimizer, optimizer.Init(TNet.ParameterCount), 0);
 }
-
-/// <summary>What observers see after each step: the step number, the batch's loss and accuracy.</summary>
-public readonly record struct StepReport(long Step, float Loss, int Correct, int Count)
-{
-    public double Accuracy => Count == 0 ? 0 : (double)Correct / Count;
-}
-
-/// <summary>Watches a fold from outside: progress bars, metrics, early-stopping checks. Must not keep references to buffers.</summary>
-public interface IStepObserver
-{
-    void OnStep(in StepReport report);
-}

@@ -38,7 +38,9 @@ public static class Training
     /// <summary>
     /// Folds <paramref name="step"/> over <paramref name="batches"/>, starting from <paramref name="state"/>.
     /// Pure at its boundary: the input state is copied once, the copy is advanced in place (no allocation per
-    /// step), and only the final copy escapes, inside the returned state.
+    /// step), and only the final copy escapes, inside the returned state. <paramref name="observer"/> sees every step
+    /// and may end the fold early (<see cref="Verdict.Stop"/>); a non-finite loss or parameter ends it with a
+    /// <see cref="TrainingDivergedException"/>.
     /// </summary>
     [Pure]
     public static TrainState<TNet> Fold<TNet>(this IEnumerable<Batch> batches, TrainState<TNet> state, TrainStep<TNet> step, IStepObserver? observer = null)
@@ -54,6 +56,8 @@ public static class Training
         long count = state.Step;
         // SGD and momentum ride inside backward (each tensor updated once its gradient is complete); others get the whole gradient.
         bool fused = state.Optimizer.TryFuse(parameters, optimizerState, out var update);
+        int statisticsEvery = Math.Max(0, observer?.LayerStatisticsEvery ?? 0);
+        var probe = statisticsEvery > 0 ? new LayerProbe(TNet.Layout) : null;
         foreach (var batch in batches)
         {
             if (batch.Source.FeatureCount != TNet.InputCount)
@@ -64,10 +68,14 @@ public static class Training
             if (batch.Count == 0) continue;
             if (workspace is null || workspace.MaxBatch < batch.Count) workspace = TNet.CreateWorkspace(batch.Count);
             var options = new StepOptions(step.L2, Kernels.Dropout.Mix(step.Seed, count));
+            // A statistics step takes the unfused path, which ends bit for bit where the fused one would, so watching
+            // training never changes it; it keeps W from before the step and the whole gradient for the figures.
+            bool measured = probe is not null && (count + 1) % statisticsEvery == 0;
             BatchResult result;
-            if (fused) result = TNet.TrainInPlace(update, buffers, batch, options, gradient, workspace);
+            if (fused && !measured) result = TNet.TrainInPlace(update, buffers, batch, options, gradient, workspace);
             else
             {
+                if (measured) parameters.CopyTo(probe!.Before, 0);
                 result = TNet.ComputeGradient(parameters, buffers, batch, options, gradient, workspace);
                 state.Optimizer.ApplyInPlace(parameters, gradient, optimizerState);
             }
@@ -76,7 +84,10 @@ public static class Training
             // hide from the loss (max(NaN, 0) may be 0) within ParameterCheckInterval steps, and before anything escapes.
             if (!float.IsFinite(result.Loss) || (count - state.Step) % ParameterCheckInterval == 0 && !Finite.AllFinite(parameters))
                 throw TrainingDivergedException.At<TNet>(count, result.Loss, parameters, buffers, state.Optimizer);
-            observer?.OnStep(new StepReport(count, result.Loss, result.Correct, result.Count));
+            if (observer is null) continue;
+            var layers = measured ? probe!.Measure<TNet>(parameters, gradient, result.Count, workspace) : null;
+            // The state after this step is complete and finite: stopping here returns it.
+            if (observer.OnStep(new StepReport(count, result.DataLoss, result.Penalty, result.Correct, result.Count, layers)) == Verdict.Stop) break;
         }
         if (!Finite.AllFinite(parameters) || !Finite.AllFinite(buffers))
             throw TrainingDivergedException.At<TNet>(count, float.NaN, parameters, buffers, state.Optimizer);
