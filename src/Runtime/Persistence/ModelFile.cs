@@ -183,11 +183,35 @@ public static class ModelFile
         try
         {
             var node = JsonNode.Parse(payload, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
-            return node is JsonObject head ? head : Error.New($"{name}: the HEAD section is JSON but not an object ({Kind(node)})");
+            if (node is not JsonObject head) return Error.New($"{name}: the HEAD section is JSON but not an object ({Kind(node)})");
+            // Strings decode lazily, and one with a lone surrogate escape ("\ud800") throws when read: read them all now.
+            DecodeStrings(head);
+            return head;
+        }
+        catch (InvalidOperationException e)
+        {
+            return Error.New($"{name}: the HEAD section holds a string that is not valid Unicode ({Clip(e.Message, 200)})");
         }
         catch (JsonException e)
         {
-            return Error.New($"{name}: the HEAD section is not valid JSON ({e.Message})");
+            // System.Text.Json quotes the offending text, which a crafted file can make as long as it likes.
+            return Error.New($"{name}: the HEAD section is not valid JSON ({Clip(e.Message.ReplaceLineEndings(" "), 300)})");
+        }
+    }
+
+    private static void DecodeStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, value) in o) DecodeStrings(value);
+                break;
+            case JsonArray a:
+                foreach (var item in a) DecodeStrings(item);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                v.GetValue<string>();
+                break;
         }
     }
 

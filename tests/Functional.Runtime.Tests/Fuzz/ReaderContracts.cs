@@ -76,10 +76,10 @@ internal static class ReaderContracts
         }
     }
 
-    private static int CheckMessage(string message)
+    internal static int CheckMessage(string message)
     {
         Require(message.StartsWith(Name, StringComparison.Ordinal), "the message does not name the source");
-        Require(message.Length <= 600, $"a {message.Length:N0}-character message");
+        Require(message.Length <= 600, $"a {message.Length:N0}-character message: {message[..Math.Min(300, message.Length)]}…");
         Require(!message.Contains('\n') && !message.Contains('\r'), "a message split over lines");
         foreach (string word in Jargon) Require(!message.Contains(word, StringComparison.Ordinal), $"the message speaks of {word}");
         return 0;
