@@ -12,7 +12,7 @@ namespace Functional.Tests.Fuzz;
 /// </summary>
 public static class Mutator
 {
-    /// <summary>How many cases each fuzz test runs; the default keeps CI fast, a long run sets it (docs/reliability-data.md).</summary>
+    /// <summary>How many cases each fuzz test runs; the default keeps CI fast, a long run sets it (docs/reliability.md).</summary>
     public const string IterationsVariable = "FUNCTIONAL_FUZZ_ITERATIONS";
 
     /// <summary>Overrides every fuzz test's seed, to explore beyond the cases CI replays.</summary>

@@ -9,7 +9,7 @@ namespace Functional.Tests.Fuzz;
 [Trait("Category", "Fuzz")]
 public sealed class ReaderFuzzTests(ITestOutputHelper output)
 {
-    // Each test stays within a few seconds on this machine at the default count (see docs/reliability-data.md).
+    // Each test stays within a few seconds on this machine at the default count (see docs/reliability.md).
     private const int DefaultIterations = 5000;
 
     private static readonly byte[] ImageSeed = IdxScratch.Images(count: 3, rows: 4, columns: 5);
