@@ -3,12 +3,12 @@ using Functional.Training;
 
 namespace FashionExample;
 
-internal sealed class EpochProgress(int epoch, int epochs, int batches) : IStepObserver
+internal sealed class EpochProgress(int epoch, int epochs, int batches, int alreadyDone = 0) : IStepObserver
 {
     private readonly bool interactive = !Console.IsOutputRedirected;
     private double lossSum;
     private long correct, seen;
-    private int steps;
+    private int steps = alreadyDone;
 
     public double MeanLoss => seen == 0 ? double.NaN : lossSum / seen;
     public double Accuracy => seen == 0 ? 0 : (double)correct / seen;
@@ -29,6 +29,12 @@ internal sealed class EpochProgress(int epoch, int epochs, int batches) : IStepO
     {
         if (interactive) Console.Write("\r" + new string(' ', Math.Max(0, Console.BufferWidth - 1)) + "\r");
         Console.WriteLine($"{Prefix()} {summary}");
+    }
+
+    /// <summary>Clears the bar for a message that ends the epoch early (divergence, interruption).</summary>
+    public void Abandon()
+    {
+        if (interactive) Console.WriteLine();
     }
 
     private string Prefix() => $"epoch {epoch.ToString().PadLeft(epochs.ToString().Length)}/{epochs}";

@@ -1,35 +1,51 @@
-// Trains FashionMlp on Fashion-MNIST as a pipeline: data → split → batches → fold → evaluation.
+// Trains FashionMlp (or a variant) on Fashion-MNIST as a pipeline: data → split → batches → fold → evaluation; and predicts with a saved model.
 using FashionExample;
-using Functional.Training;
 using System.CommandLine;
-using System.Diagnostics;
 
-var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 10 };
-var batch = new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 64 };
-var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01f };
-var momentum = new Option<float>("--momentum") { Description = "Momentum μ (0 for plain SGD)", DefaultValueFactory = _ => 0.9f };
-var l2 = new Option<float>("--l2") { Description = "L2 regularisation strength λ (adds ½λ‖W‖² to the loss)", DefaultValueFactory = _ => 0f };
+var epochs = Cli.Require(new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 10 }, v => v > 0, "a positive whole number");
+var batch = Cli.Require(new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 64 }, v => v > 0, "a positive whole number");
+var lr = Cli.Require(new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01f }, v => v > 0 && float.IsFinite(v), "a positive finite number");
+var momentum = Cli.Require(new Option<float>("--momentum") { Description = "Momentum μ (0 for plain SGD)", DefaultValueFactory = _ => 0.9f }, v => v >= 0 && v < 1, "in [0, 1)");
+var l2 = Cli.Require(new Option<float>("--l2") { Description = "L2 regularisation strength λ (adds ½λ‖W‖² to the loss)", DefaultValueFactory = _ => 0f }, v => v >= 0 && float.IsFinite(v), "a finite number ≥ 0");
 var seed = new Option<int>("--seed") { Description = "Seed for initialisation, the validation split and batch order", DefaultValueFactory = _ => 1 };
 var data = new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" };
 var activation = new Option<string>("--activation") { Description = $"Hidden activation: {string.Join(", ", Variants.Activations)}", DefaultValueFactory = _ => "relu" };
+activation.AcceptOnlyFromAmong(Variants.Activations);
 var batchNorm = new Option<bool>("--batchnorm") { Description = "Batch normalization before each hidden activation" };
 var dropout = new Option<bool>("--dropout") { Description = "Inverted dropout (p = 0.2) after each hidden activation, training only" };
 var init = new Option<Functional.Dsl.Init?>("--init") { Description = "Weight initialisation for every layer: Xavier, He, XavierUniform, HeUniform, SmallRandom, Zeros (default: He for the ReLU family, Xavier otherwise)" };
 var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the epochs: constant or cosine", DefaultValueFactory = _ => "constant" };
 schedule.AcceptOnlyFromAmong("constant", "cosine");
 var metrics = new Option<FileInfo?>("--metrics") { Description = "Write per-epoch metrics and the final test accuracy to this JSON file" };
+var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "Keep a checkpoint of the run in this directory (last.fnm: model, optimizer state, progress), after every epoch and on Ctrl-C" };
+var resume = new Option<bool>("--resume") { Description = "Continue the run checkpointed in --checkpoint DIR, bit for bit as if it had not stopped" };
+var earlyStop = Cli.Require(new Option<int>("--early-stop") { Description = "Stop after this many epochs without a lower validation loss, keeping the best model (0: off)" }, v => v >= 0, "0 (off) or a number of epochs");
+var save = new Option<FileInfo?>("--save") { Description = "Save the trained model (with its preprocessing) to this .fnm file" };
+var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the run's pictures and an HTML report to this directory" };
 
-var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default).")
+Option[] trainOptions = [epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule, checkpoint, resume, earlyStop, save, plots];
+
+var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (the default verb).");
+var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model.");
+foreach (var command in new Command[] { root, train })
 {
-    epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule,
-};
-root.SetAction(parse =>
-{
-    string chosen = parse.GetValue(activation)!.ToLowerInvariant();
-    bool bn = parse.GetValue(batchNorm), drop = parse.GetValue(dropout);
-    string variant = chosen + (bn ? " + batch norm" : "") + (drop ? " + dropout 0.2" : "");
-    return Variants.Train(chosen, bn, drop, new Run.Options(
-        parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(momentum),
-        parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant, parse.GetValue(schedule)!));
-});
-return root.Parse(args).Invoke();
+    foreach (var option in trainOptions) command.Options.Add(option);
+    command.Validators.Add(r =>
+    {
+        if (r.GetValue(resume) && r.GetValue(checkpoint) is null) r.AddError("--resume needs --checkpoint DIR: the directory of the run to continue");
+    });
+    command.SetAction(parse =>
+    {
+        string chosen = parse.GetValue(activation)!;
+        bool bn = parse.GetValue(batchNorm), drop = parse.GetValue(dropout);
+        var variant = Variants.Find(chosen, bn, drop)!;
+        return variant.Apply(new Run.Training(new Run.Options(
+            parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(momentum),
+            parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant.Label, parse.GetValue(schedule)!,
+            parse.GetValue(checkpoint), parse.GetValue(resume), parse.GetValue(earlyStop), parse.GetValue(save), parse.GetValue(plots))));
+    });
+}
+root.Subcommands.Add(train);
+root.Subcommands.Add(Predict.Command());
+
+return Cli.Invoke(root, args);

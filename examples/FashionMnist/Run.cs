@@ -1,15 +1,25 @@
-// The training run behind the command line: load, split, fold epoch by epoch, report, save metrics.
+// The training run behind the command line: load, split, fold epoch by epoch with checkpoints, early stopping and Ctrl-C, report, save.
 using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Functional;
 using Functional.Data;
 using Functional.Optimizers;
+using Functional.Persistence;
 using Functional.Training;
 
 namespace FashionExample;
 
+/// <summary>Exit codes every verb uses (README, "Exit codes").</summary>
+internal static class ExitCode
+{
+    public const int Ok = 0, CheckFailed = 1, Usage = 2, Interrupted = 130;
+}
+
 internal static class Run
 {
     public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,
-        Functional.Dsl.Init? Init = null, string Variant = "relu", string Schedule = "constant");
+        Functional.Dsl.Init? Init = null, string Variant = "relu", string Schedule = "constant",
+        DirectoryInfo? CheckpointDirectory = null, bool Resume = false, int EarlyStop = 0, FileInfo? SaveFile = null, DirectoryInfo? PlotsDirectory = null);
 
     /// <summary>The learning rate for an epoch (1-based): constant, or cosine-annealed from --lr towards 0 over the run.</summary>
     private static float LearningRate(Options o, int epoch) => o.Schedule switch
@@ -25,25 +35,25 @@ internal static class Run
         _ => optimizer,
     };
 
-    public static int Fail(string message)
+    public static int Fail(string message, int code = ExitCode.Usage)
     {
         Console.Error.WriteLine($"error: {message}");
-        return 2;
+        return code;
     }
 
-    public static int Train<TNet>(Options o) where TNet : class, Functional.INetwork<TNet>
+    /// <summary>The checkpoint a run with <c>--checkpoint DIR</c> keeps, rewritten atomically after every epoch and on Ctrl-C.</summary>
+    public static string CheckpointPath(DirectoryInfo directory) => Path.Combine(directory.FullName, "last" + ModelFile.Extension);
+
+    /// <summary>The train verb: its whole run, for the chosen variant.</summary>
+    public sealed class Training(Options o) : IVariantAction
     {
-        if (o.Epochs <= 0 || o.Batch <= 0)
-        {
-            Console.Error.WriteLine($"error: --epochs and --batch must be positive (got {o.Epochs} and {o.Batch})");
-            return 2;
-        }
+        public int Run<TNet>() where TNet : class, INetwork<TNet> => Train<TNet>(o);
+    }
+
+    private static int Train<TNet>(Options o) where TNet : class, INetwork<TNet>
+    {
         var loaded = FashionMnist.Load(o.DataDirectory);
-        if (loaded.IsFail)
-        {
-            loaded.IfFail(e => Console.Error.WriteLine($"error: {e.Message}"));
-            return 2;
-        }
+        if (loaded.IsFail) return Fail(loaded.Match(_ => "", e => e.Message));
         var fashion = loaded.ThrowIfFail();
         Console.WriteLine($"data: {fashion.Source}");
 
@@ -55,33 +65,162 @@ internal static class Run
         Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
                           $"{typeof(TNet).Name} ({o.Variant}), {TNet.ParameterCount:N0} parameters, init {(o.Init?.ToString() ?? "as declared")}; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
 
+        var configuration = Configuration<TNet>(o, fashion.Source);
         Optimizer optimizer = o.Momentum > 0 ? Sgd.Momentum(o.LearningRate, o.Momentum) : Sgd.Plain(o.LearningRate);
         var step = new TrainStep<TNet>().WithL2(o.L2).WithSeed(o.Seed);
-        var history = new List<EpochMetrics>();
         int batchesPerEpoch = (train.Count + o.Batch - 1) / o.Batch;
 
-        var final = Enumerable.Range(1, o.Epochs).Aggregate(TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer), (state, epoch) =>
+        var state = TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer);
+        var progress = new TrainingProgress(Epoch: 1, BatchesDone: 0, Step: 0);
+        if (o.Resume)
+        {
+            var resumed = Resume<TNet>(o, optimizer, configuration);
+            if (resumed.IsFail) return Fail(resumed.Match(_ => "", e => e.Message));
+            (state, progress) = resumed.Map(r => (r.State, r.Progress)).ThrowIfFail();
+            Console.WriteLine($"resumed from {CheckpointPath(o.CheckpointDirectory!)}: epoch {progress.Epoch}, {progress.BatchesDone} of its batches done, step {progress.Step:N0}");
+        }
+
+        using var interrupt = new Interruption();
+        var history = new List<EpochMetrics>();
+        var best = (Loss: double.PositiveInfinity, Epoch: 0, State: state);
+        for (int epoch = progress.Epoch; epoch <= o.Epochs; epoch++)
         {
             // The learning rate is a value in the optimizer, so a schedule is just a new optimizer each epoch.
             state = state with { Optimizer = WithLearningRate(state.Optimizer, LearningRate(o, epoch)) };
+            int skip = epoch == progress.Epoch ? progress.BatchesDone : 0;
             var clock = Stopwatch.StartNew();
-            var progress = new EpochProgress(epoch, o.Epochs, batchesPerEpoch);
-            var next = train.Batches(o.Batch, seed: o.Seed * 1_000_003 + epoch).Fold(state, step, progress);
+            var bar = new EpochProgress(epoch, o.Epochs, batchesPerEpoch, skip);
+            TrainState<TNet> next;
+            try
+            {
+                // The same seed gives the same batch order; a resumed epoch skips the batches already done.
+                next = train.Batches(o.Batch, seed: o.Seed * 1_000_003 + epoch).Skip(skip).Fold(state, step, Observers.All(bar, interrupt));
+            }
+            catch (TrainingDivergedException e)
+            {
+                bar.Abandon();
+                return Fail($"epoch {epoch}: {e.Message} The last checkpoint{(o.CheckpointDirectory is null ? " (none: use --checkpoint DIR)" : $", {CheckpointPath(o.CheckpointDirectory)},")} holds the run before it diverged.", ExitCode.CheckFailed);
+            }
+            if (interrupt.Requested)
+            {
+                bar.Abandon();
+                int done = skip + (int)(next.Step - state.Step);
+                return Interrupted(o, next, standardize, new TrainingProgress(epoch, done, next.Step), configuration);
+            }
+            state = next;
             double seconds = clock.Elapsed.TotalSeconds;
-            var held = Evaluate.On(next.Model, validation);
-            var m = new EpochMetrics(epoch, progress.MeanLoss, progress.Accuracy, held.Loss, held.Accuracy, seconds);
+            var held = Evaluate.On(state.Model, validation);
+            var m = new EpochMetrics(epoch, bar.MeanLoss, bar.Accuracy, held.Loss, held.Accuracy, seconds);
             history.Add(m);
-            progress.Finish($"loss {m.TrainLoss:F4}  train acc {m.TrainAccuracy:P2}  val loss {m.ValidationLoss:F4}  val acc {m.ValidationAccuracy:P2}  {seconds:F2}s");
-            return next;
-        });
+            bar.Finish($"loss {m.TrainLoss:F4}  train acc {m.TrainAccuracy:P2}  val loss {m.ValidationLoss:F4}  val acc {m.ValidationAccuracy:P2}  {seconds:F2}s");
+            if (o.CheckpointDirectory is not null)
+                Checkpoint.Save(CheckpointPath(o.CheckpointDirectory), state, standardize, new TrainingProgress(epoch + 1, 0, state.Step), configuration)
+                    .IfFail(e => Console.Error.WriteLine($"warning: checkpoint not written: {e.Message}"));
+            if (held.Loss < best.Loss) best = (held.Loss, epoch, state);
+            else if (o.EarlyStop > 0 && epoch - best.Epoch >= o.EarlyStop)
+            {
+                Console.WriteLine($"early stop: validation loss has not improved for {o.EarlyStop} epochs; keeping epoch {best.Epoch}'s model (val loss {best.Loss:F4})");
+                break;
+            }
+        }
+        if (o.EarlyStop > 0 && best.Epoch > 0) state = best.State;
 
-        var tested = Evaluate.On(final.Model, test);
+        var tested = Evaluate.On(state.Model, test);
         Console.WriteLine($"test accuracy {tested.Accuracy:P2} (loss {tested.Loss:F4}) on {tested.Count:N0} images");
+        if (o.SaveFile is not null)
+        {
+            var saved = ModelFile.Save(o.SaveFile.FullName, state.Model, standardize);
+            if (saved.IsFail) return Fail(saved.Match(_ => "", e => e.Message), ExitCode.CheckFailed);
+            Console.WriteLine($"model: {o.SaveFile.FullName} (predict with: -- predict --model {o.SaveFile.FullName})");
+        }
         if (o.MetricsFile is not null)
         {
             Metrics.Save(o.MetricsFile, new RunMetrics(fashion.Source, o.Epochs, o.Batch, o.LearningRate, o.Momentum, o.L2, o.Seed, history, tested.Accuracy, tested.Loss));
             Console.WriteLine($"metrics: {o.MetricsFile.FullName}");
         }
-        return 0;
+        return ExitCode.Ok;
+    }
+
+    /// <summary>What a run was asked to do, in its checkpoints (and metrics) so a resume can check it continues the same run.</summary>
+    private static JsonObject Configuration<TNet>(Options o, string source) where TNet : class, INetwork<TNet> => new()
+    {
+        ["network"] = typeof(TNet).Name,
+        ["variant"] = o.Variant,
+        ["init"] = o.Init?.ToString() ?? "as declared",
+        ["epochs"] = o.Epochs,
+        ["batch"] = o.Batch,
+        ["learningRate"] = o.LearningRate,
+        ["momentum"] = o.Momentum,
+        ["schedule"] = o.Schedule,
+        ["l2"] = o.L2,
+        ["seed"] = o.Seed,
+        ["parameters"] = TNet.ParameterCount,
+        ["data"] = source,
+    };
+
+    /// <summary>The checkpoint of the same run: everything but the number of epochs must agree, or the "resumed" run would be another one.</summary>
+    private static LanguageExt.Fin<Resumed<TNet>> Resume<TNet>(Options o, Optimizer optimizer, JsonObject configuration) where TNet : class, INetwork<TNet>
+    {
+        string path = CheckpointPath(o.CheckpointDirectory!);
+        return Checkpoint.Load<TNet>(path, optimizer).Bind(r =>
+        {
+            var differences = configuration.Where(p => p.Key != "epochs" && !JsonNode.DeepEquals(p.Value, r.Configuration[p.Key]))
+                .Select(p => $"{p.Key} {r.Configuration[p.Key]?.ToJsonString() ?? "unset"} in the checkpoint, {p.Value?.ToJsonString()} now").ToList();
+            return differences.Count == 0
+                ? LanguageExt.Fin<Resumed<TNet>>.Succ(r)
+                : LanguageExt.Common.Error.New($"{path} is another run: {string.Join("; ", differences)} (change the options back, or use another --checkpoint directory)");
+        });
+    }
+
+    private static int Interrupted<TNet>(Options o, TrainState<TNet> state, FittedPipeline pipeline, TrainingProgress progress, JsonObject configuration)
+        where TNet : class, INetwork<TNet>
+    {
+        Console.Error.WriteLine($"interrupted in epoch {progress.Epoch} after {progress.BatchesDone} of its batches (step {progress.Step:N0})");
+        if (o.CheckpointDirectory is null)
+        {
+            Console.Error.WriteLine("no checkpoint written (run with --checkpoint DIR to be able to resume)");
+            return ExitCode.Interrupted;
+        }
+        var saved = Checkpoint.Save(CheckpointPath(o.CheckpointDirectory), state, pipeline, progress, configuration);
+        if (saved.IsFail) Console.Error.WriteLine($"error: checkpoint not written: {saved.Match(_ => "", e => e.Message)}");
+        else Console.Error.WriteLine($"checkpoint: {CheckpointPath(o.CheckpointDirectory)}; resume with the same options and --checkpoint {o.CheckpointDirectory.FullName} --resume");
+        return ExitCode.Interrupted;
+    }
+}
+
+/// <summary>
+/// Ctrl-C (SIGINT) or SIGTERM asks the fold to stop after its current step, so the run can be checkpointed; a second
+/// Ctrl-C ends the process at once.
+/// </summary>
+internal sealed class Interruption : IStepObserver, IDisposable
+{
+    private readonly System.Runtime.InteropServices.PosixSignalRegistration terminate;
+    private volatile bool requested;
+
+    public Interruption()
+    {
+        Console.CancelKeyPress += OnCancel;
+        terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            requested = true;
+        });
+    }
+
+    public bool Requested => requested;
+
+    private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+    {
+        // The first press stops training cleanly; a second one is the user insisting.
+        e.Cancel = !requested;
+        requested = true;
+    }
+
+    public Verdict OnStep(in StepReport report) => requested ? Verdict.Stop : Verdict.Continue;
+
+    public void Dispose()
+    {
+        Console.CancelKeyPress -= OnCancel;
+        terminate.Dispose();
     }
 }

@@ -167,42 +167,59 @@ public sealed partial record FashionMaxoutBnDropout(
     [Dense(128), BatchNorm, Maxout(2), Dropout(0.2f)] Dense Hidden2,
     [Dense(10), SoftmaxCrossEntropy] Dense Scores);
 
+/// <summary>Something to do with one variant's record type (train it, load it, check it): the generic code is written once.</summary>
+internal interface IVariantAction
+{
+    int Run<TNet>() where TNet : class, INetwork<TNet>;
+}
+
 /// <summary>The record for each (activation, batch norm, dropout) choice on the command line.</summary>
 internal static class Variants
 {
     public static readonly string[] Activations = ["relu", "tanh", "sigmoid", "leaky-relu", "prelu", "elu", "maxout"];
 
-    /// <summary>Trains the chosen variant; the generic Run.Train is instantiated once per record.</summary>
-    public static int Train(string activation, bool batchNorm, bool dropout, Run.Options options) => (activation, batchNorm, dropout) switch
+    /// <summary>One row of the table: the choice, the record's name, and how to run an action on its type.</summary>
+    public sealed record Variant(string Activation, bool BatchNorm, bool Dropout, string Network, Func<IVariantAction, int> Apply)
     {
-        ("relu", false, false) => Run.Train<FashionMlp>(options),
-        ("relu", false, true) => Run.Train<FashionReluDropout>(options),
-        ("relu", true, false) => Run.Train<FashionReluBn>(options),
-        ("relu", true, true) => Run.Train<FashionReluBnDropout>(options),
-        ("tanh", false, false) => Run.Train<FashionTanh>(options),
-        ("tanh", false, true) => Run.Train<FashionTanhDropout>(options),
-        ("tanh", true, false) => Run.Train<FashionTanhBn>(options),
-        ("tanh", true, true) => Run.Train<FashionTanhBnDropout>(options),
-        ("sigmoid", false, false) => Run.Train<FashionSigmoid>(options),
-        ("sigmoid", false, true) => Run.Train<FashionSigmoidDropout>(options),
-        ("sigmoid", true, false) => Run.Train<FashionSigmoidBn>(options),
-        ("sigmoid", true, true) => Run.Train<FashionSigmoidBnDropout>(options),
-        ("leaky-relu", false, false) => Run.Train<FashionLeakyRelu>(options),
-        ("leaky-relu", false, true) => Run.Train<FashionLeakyReluDropout>(options),
-        ("leaky-relu", true, false) => Run.Train<FashionLeakyReluBn>(options),
-        ("leaky-relu", true, true) => Run.Train<FashionLeakyReluBnDropout>(options),
-        ("prelu", false, false) => Run.Train<FashionPRelu>(options),
-        ("prelu", false, true) => Run.Train<FashionPReluDropout>(options),
-        ("prelu", true, false) => Run.Train<FashionPReluBn>(options),
-        ("prelu", true, true) => Run.Train<FashionPReluBnDropout>(options),
-        ("elu", false, false) => Run.Train<FashionElu>(options),
-        ("elu", false, true) => Run.Train<FashionEluDropout>(options),
-        ("elu", true, false) => Run.Train<FashionEluBn>(options),
-        ("elu", true, true) => Run.Train<FashionEluBnDropout>(options),
-        ("maxout", false, false) => Run.Train<FashionMaxout>(options),
-        ("maxout", false, true) => Run.Train<FashionMaxoutDropout>(options),
-        ("maxout", true, false) => Run.Train<FashionMaxoutBn>(options),
-        ("maxout", true, true) => Run.Train<FashionMaxoutBnDropout>(options),
-        _ => Run.Fail($"unknown activation '{activation}': choose one of {string.Join(", ", Activations)}"),
-    };
+        public string Label => Activation + (BatchNorm ? " + batch norm" : "") + (Dropout ? " + dropout 0.2" : "");
+    }
+
+    public static readonly Variant[] All =
+    [
+        new("relu", false, false, typeof(FashionMlp).Name, v => v.Run<FashionMlp>()),
+        new("relu", false, true, typeof(FashionReluDropout).Name, v => v.Run<FashionReluDropout>()),
+        new("relu", true, false, typeof(FashionReluBn).Name, v => v.Run<FashionReluBn>()),
+        new("relu", true, true, typeof(FashionReluBnDropout).Name, v => v.Run<FashionReluBnDropout>()),
+        new("tanh", false, false, typeof(FashionTanh).Name, v => v.Run<FashionTanh>()),
+        new("tanh", false, true, typeof(FashionTanhDropout).Name, v => v.Run<FashionTanhDropout>()),
+        new("tanh", true, false, typeof(FashionTanhBn).Name, v => v.Run<FashionTanhBn>()),
+        new("tanh", true, true, typeof(FashionTanhBnDropout).Name, v => v.Run<FashionTanhBnDropout>()),
+        new("sigmoid", false, false, typeof(FashionSigmoid).Name, v => v.Run<FashionSigmoid>()),
+        new("sigmoid", false, true, typeof(FashionSigmoidDropout).Name, v => v.Run<FashionSigmoidDropout>()),
+        new("sigmoid", true, false, typeof(FashionSigmoidBn).Name, v => v.Run<FashionSigmoidBn>()),
+        new("sigmoid", true, true, typeof(FashionSigmoidBnDropout).Name, v => v.Run<FashionSigmoidBnDropout>()),
+        new("leaky-relu", false, false, typeof(FashionLeakyRelu).Name, v => v.Run<FashionLeakyRelu>()),
+        new("leaky-relu", false, true, typeof(FashionLeakyReluDropout).Name, v => v.Run<FashionLeakyReluDropout>()),
+        new("leaky-relu", true, false, typeof(FashionLeakyReluBn).Name, v => v.Run<FashionLeakyReluBn>()),
+        new("leaky-relu", true, true, typeof(FashionLeakyReluBnDropout).Name, v => v.Run<FashionLeakyReluBnDropout>()),
+        new("prelu", false, false, typeof(FashionPRelu).Name, v => v.Run<FashionPRelu>()),
+        new("prelu", false, true, typeof(FashionPReluDropout).Name, v => v.Run<FashionPReluDropout>()),
+        new("prelu", true, false, typeof(FashionPReluBn).Name, v => v.Run<FashionPReluBn>()),
+        new("prelu", true, true, typeof(FashionPReluBnDropout).Name, v => v.Run<FashionPReluBnDropout>()),
+        new("elu", false, false, typeof(FashionElu).Name, v => v.Run<FashionElu>()),
+        new("elu", false, true, typeof(FashionEluDropout).Name, v => v.Run<FashionEluDropout>()),
+        new("elu", true, false, typeof(FashionEluBn).Name, v => v.Run<FashionEluBn>()),
+        new("elu", true, true, typeof(FashionEluBnDropout).Name, v => v.Run<FashionEluBnDropout>()),
+        new("maxout", false, false, typeof(FashionMaxout).Name, v => v.Run<FashionMaxout>()),
+        new("maxout", false, true, typeof(FashionMaxoutDropout).Name, v => v.Run<FashionMaxoutDropout>()),
+        new("maxout", true, false, typeof(FashionMaxoutBn).Name, v => v.Run<FashionMaxoutBn>()),
+        new("maxout", true, true, typeof(FashionMaxoutBnDropout).Name, v => v.Run<FashionMaxoutBnDropout>()),
+    ];
+
+    /// <summary>The variant for a command-line choice; null for an unknown activation.</summary>
+    public static Variant? Find(string activation, bool batchNorm, bool dropout) =>
+        All.FirstOrDefault(v => v.Activation == activation && v.BatchNorm == batchNorm && v.Dropout == dropout);
+
+    /// <summary>The variant whose record is called <paramref name="network"/> (as a model file names it); null if none.</summary>
+    public static Variant? Named(string network) => All.FirstOrDefault(v => v.Network == network);
 }

@@ -65,6 +65,22 @@ public abstract record Optimizer
         return false;
     }
 
+    /// <summary>
+    /// The state whose <see cref="OptimizerState.Blocks"/> were <paramref name="blocks"/> (a checkpoint's), for
+    /// <paramref name="parameterCount"/> parameters. Throws <see cref="ArgumentException"/> naming a missing or
+    /// misshapen block.
+    /// </summary>
+    [Pure] public abstract OptimizerState Restore(int parameterCount, IReadOnlyDictionary<string, float[]> blocks);
+
+    /// <summary>The block called <paramref name="name"/>, of <paramref name="length"/> floats, for <see cref="Restore"/>.</summary>
+    protected static float[] Block(IReadOnlyDictionary<string, float[]> blocks, string name, int length) =>
+        !blocks.TryGetValue(name, out var block) ? throw new ArgumentException($"no \"{name}\" block ({Held(blocks)})", nameof(blocks))
+        : block.Length != length ? throw new ArgumentException($"the \"{name}\" block holds {block.Length:N0} floats, not {length:N0}", nameof(blocks))
+        : (float[])block.Clone();
+
+    private static string Held(IReadOnlyDictionary<string, float[]> blocks) =>
+        blocks.Count == 0 ? "the state has none" : $"the state has {string.Join(", ", blocks.Keys.Order(StringComparer.Ordinal))}";
+
     /// <summary>A learning rate must be a positive finite number; the error names it as the constructors do.</summary>
     protected static float CheckLearningRate(float value) =>
         value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException("learningRate", value, "the learning rate must be a positive finite number");
@@ -85,4 +101,7 @@ public abstract record OptimizerState
 {
     public abstract int ParameterCount { get; }
     [Pure] public abstract OptimizerState Copy();
+
+    /// <summary>The state's numbers as named blocks (momentum's "velocity"), for checkpoints; <see cref="Optimizer.Restore"/> reads them back.</summary>
+    public virtual IReadOnlyDictionary<string, ReadOnlyMemory<float>> Blocks { get; } = new Dictionary<string, ReadOnlyMemory<float>>();
 }

@@ -25,6 +25,9 @@ public sealed record VanillaSgd : Optimizer
 
     public override OptimizerState Init(int parameterCount) => new StatelessState(parameterCount);
 
+    public override OptimizerState Restore(int parameterCount, IReadOnlyDictionary<string, float[]> blocks) =>
+        blocks.Count == 0 ? Init(parameterCount) : throw new ArgumentException($"plain SGD keeps no state, but the checkpoint holds {string.Join(", ", blocks.Keys)}", nameof(blocks));
+
     protected override void ComputeUpdates(ReadOnlySpan<float> gradient, OptimizerState owned, ReadOnlySpan<float> parameters, Span<float> updates)
     {
         Expect<StatelessState>(owned, gradient.Length, "SGD");
@@ -74,6 +77,9 @@ public sealed record MomentumSgd : Optimizer
 
     public override OptimizerState Init(int parameterCount) => new VelocityState(new float[parameterCount]);
 
+    public override OptimizerState Restore(int parameterCount, IReadOnlyDictionary<string, float[]> blocks) =>
+        new VelocityState(Block(blocks, "velocity", parameterCount));
+
     protected override void ComputeUpdates(ReadOnlySpan<float> gradient, OptimizerState owned, ReadOnlySpan<float> parameters, Span<float> updates)
     {
         var v = Expect<VelocityState>(owned, gradient.Length, "SGD with momentum").Buffer;
@@ -105,6 +111,7 @@ public sealed record VelocityState : OptimizerState
     internal float[] Buffer { get; }
 
     public ReadOnlySpan<float> Velocity => Buffer;
+    public override IReadOnlyDictionary<string, ReadOnlyMemory<float>> Blocks => new Dictionary<string, ReadOnlyMemory<float>> { ["velocity"] = Buffer };
     public override int ParameterCount => Buffer.Length;
     public override OptimizerState Copy() => new VelocityState((float[])Buffer.Clone());
 }

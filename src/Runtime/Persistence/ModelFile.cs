@@ -86,6 +86,18 @@ public static class ModelFile
         return WriteAtomically(path, Encode(contents));
     }
 
+    /// <summary>
+    /// The name of the network a model file was saved from (its record's name), after checking the file is whole: for
+    /// a program that can load several network types and must pick the one to load it as.
+    /// </summary>
+    public static Fin<string> NetworkName(string path) =>
+        from bytes in ReadAll(path)
+        from sections in ReadSections(bytes, path)
+        from head in sections.TryGetValue(Head, out var h) ? ParseHead(h, path) : FinFail<JsonObject>(Error.New($"{path}: the HEAD section is missing"))
+        from name in Field(head["network"], "name") is JsonValue v && v.TryGetValue<string>(out var text)
+            ? FinSucc(text) : FinFail<string>(Error.New($"{path}: HEAD names no network"))
+        select name;
+
     internal static Fin<ModelContents> Read(string path, NetworkLayout expected, string typeName) =>
         ReadAll(path).Bind(bytes => Decode(bytes, path, expected, typeName));
 
@@ -131,7 +143,14 @@ public static class ModelFile
     /// What a model file holds, independent of the generated network type: the generic <see cref="Save{TNet}"/> and
     /// <see cref="Load{TNet}"/> are thin wrappers over <see cref="Encode"/> and <see cref="Decode"/>.
     /// </summary>
-    internal sealed record ModelContents(NetworkLayout Layout, float[] Parameters, float[] Buffers, FittedPipeline Pipeline);
+    internal sealed record ModelContents(NetworkLayout Layout, float[] Parameters, float[] Buffers, FittedPipeline Pipeline)
+    {
+        /// <summary>
+        /// Ancillary sections by tag (a lower-case first letter: a checkpoint's optimizer state and progress), written
+        /// before END and read back; a plain model load skips them.
+        /// </summary>
+        public IReadOnlyDictionary<string, byte[]> Extras { get; init; } = new Dictionary<string, byte[]>();
+    }
 
     /// <summary>
     /// Decodes a model that must have the layout <paramref name="expected"/> (of the network type called
@@ -161,7 +180,7 @@ public static class ModelFile
                from width in pipeline.OutputCount == expected.Inputs
                    ? FinSucc(unit)
                    : FinFail<Unit>(Error.New($"{name}: the pipeline produces {pipeline.OutputCount} features but {typeName} takes {expected.Inputs}"))
-               select new ModelContents(expected, p, b, pipeline);
+               select new ModelContents(expected, p, b, pipeline) { Extras = found.Where(f => char.IsLower(f.Key[0])).ToDictionary() };
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -170,7 +189,7 @@ public static class ModelFile
     /// HEAD as a JSON object: valid UTF-8, valid JSON, an object at the top, no key twice (a second "network" could
     /// otherwise mean two things to two readers).
     /// </summary>
-    private static Fin<JsonObject> ParseHead(byte[] payload, string name)
+    internal static Fin<JsonObject> ParseHead(byte[] payload, string name)
     {
         try
         {
@@ -241,6 +260,12 @@ public static class ModelFile
         WriteSection(output, Parameters, FloatBytes(contents.Parameters));
         WriteSection(output, Buffers, FloatBytes(contents.Buffers));
         WriteSection(output, Pipeline, FloatBytes([.. arrays.SelectMany(a => a)]));
+        foreach (var (tag, payload) in contents.Extras.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (tag.Length != 4 || !char.IsAsciiLetterLower(tag[0]) || !tag.All(c => c is >= ' ' and <= '~'))
+                throw new ArgumentException($"an extra section's tag must be 4 ASCII characters starting with a lower-case letter, got \"{tag}\"", nameof(contents));
+            WriteSection(output, tag, payload);
+        }
         var hash = SHA256.HashData(output.GetBuffer().AsSpan(0, (int)output.Length));
         WriteSection(output, End, hash);
         return output.ToArray();
@@ -255,7 +280,7 @@ public static class ModelFile
         output.Write(payload);
     }
 
-    private static byte[] FloatBytes(ReadOnlySpan<float> values)
+    internal static byte[] FloatBytes(ReadOnlySpan<float> values)
     {
         var bytes = new byte[values.Length * 4];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
@@ -425,8 +450,8 @@ public static class ModelFile
             if (char.IsUpper(tag[0]) && tag is not (Head or Parameters or Buffers or Pipeline))
                 return Error.New($"{name}: unknown required section {tag.Trim()} (written by a newer Functional?); " +
                                  "the model cannot be used without understanding it");
-            // Lower-case first letter: ancillary, safe to skip.
-            if (char.IsUpper(tag[0])) sections[tag] = payload.ToArray();
+            // A lower-case first letter marks an ancillary section: kept for whoever understands it, skipped by Decode.
+            sections[tag] = payload.ToArray();
             position = start + (int)length;
         }
     }
@@ -472,7 +497,7 @@ public static class ModelFile
             ? FloatsAny(payload, tag, name)
             : Error.New($"{name}: section {tag} holds {payload.Length:N0} bytes, but {count:N0} floats need {4L * count:N0}");
 
-    private static Fin<float[]> FloatsAny(byte[] payload, string tag, string name)
+    internal static Fin<float[]> FloatsAny(byte[] payload, string tag, string name)
     {
         if (payload.Length % 4 != 0) return Error.New($"{name}: section {tag} holds {payload.Length:N0} bytes, not a whole number of floats");
         var values = new float[payload.Length / 4];

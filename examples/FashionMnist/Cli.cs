@@ -1,0 +1,44 @@
+// Command-line conventions shared by every verb: a bad value is one line naming the option and what it allows, exit code 2.
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace FashionExample;
+
+internal static class Cli
+{
+    /// <summary>Adds the check that a value is <paramref name="allowed"/> (said in the error as "--lr must be a positive finite number, got -1").</summary>
+    public static Option<T> Require<T>(Option<T> option, Func<T, bool> ok, string allowed)
+    {
+        option.Validators.Add(result =>
+        {
+            // A token that did not convert already has its own error; reading its value would throw.
+            if (result.Tokens.Count == 0 && result.Implicit || !TryValue(result, out T value)) return;
+            if (!ok(value)) result.AddError($"{option.Name} must be {allowed}, got {value}");
+        });
+        return option;
+    }
+
+    private static bool TryValue<T>(OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
+    /// <summary>Parses and runs; a mistake gets one line per error and exit code 2 — not the whole help (that is --help).</summary>
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0) return parsed.Invoke();
+        foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
+        Console.Error.WriteLine("(see --help)");
+        return ExitCode.Usage;
+    }
+}

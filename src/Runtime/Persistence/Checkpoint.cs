@@ -1,0 +1,127 @@
+// Saves and resumes a training run: a model file that also carries the optimizer's state and where in the run it stopped.
+using System.Text;
+using System.Text.Json.Nodes;
+using Functional.Data;
+using Functional.Optimizers;
+using Functional.Training;
+using LanguageExt;
+using LanguageExt.Common;
+using static LanguageExt.Prelude;
+
+namespace Functional.Persistence;
+
+/// <summary>
+/// Where a run stands: in epoch <see cref="Epoch"/> (1-based) with <see cref="BatchesDone"/> of its batches done (0 when
+/// it is about to start), after <see cref="Step"/> steps in all. With the run's seed this is all its random numbers
+/// depend on — batch order is drawn per epoch from the seed, dropout masks from the seed and the step — so resuming here
+/// continues the same run bit for bit.
+/// </summary>
+public sealed record TrainingProgress(int Epoch, int BatchesDone, long Step);
+
+/// <summary>A resumed run: the state, the fitted preprocessing, the progress, and the configuration the run saved.</summary>
+public sealed record Resumed<TNet>(TrainState<TNet> State, FittedPipeline Pipeline, TrainingProgress Progress, JsonObject Configuration)
+    where TNet : class, INetwork<TNet>;
+
+/// <summary>
+/// Checkpoints are model files (<see cref="ModelFile.Load{TNet}"/> reads one as a plain model) with three ancillary
+/// sections: "optm" (the optimizer's kind and its state's blocks, as JSON), "optf" (those blocks' floats) and "prog"
+/// (progress and configuration, as JSON). Written atomically, refused when not finite, like every model file.
+/// </summary>
+public static class Checkpoint
+{
+    private const string OptimizerHead = "optm", OptimizerFloats = "optf", ProgressHead = "prog";
+
+    /// <summary>Writes <paramref name="state"/>, its pipeline, progress and configuration to <paramref name="path"/> atomically.</summary>
+    public static Fin<Unit> Save<TNet>(string path, TrainState<TNet> state, FittedPipeline pipeline, TrainingProgress progress, JsonObject? configuration = null)
+        where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(progress);
+        var blocks = new JsonObject();
+        var floats = new List<float>();
+        foreach (var (name, block) in state.OptimizerState.Blocks.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            if (Finite.IndexOfNonFinite(block.Span) is var bad and >= 0)
+                return Error.New($"{path}: not saved: the optimizer's {name}[{bad:N0}] is {block.Span[bad]}; any previous file there is unchanged");
+            blocks[name] = new JsonObject { ["offset"] = floats.Count, ["length"] = block.Length };
+            floats.AddRange(block.Span);
+        }
+        var optimizer = new JsonObject { ["optimizer"] = state.Optimizer.GetType().Name, ["state"] = state.OptimizerState.GetType().Name, ["blocks"] = blocks };
+        var run = new JsonObject
+        {
+            ["epoch"] = progress.Epoch,
+            ["batchesDone"] = progress.BatchesDone,
+            ["step"] = progress.Step,
+            ["configuration"] = configuration?.DeepClone() ?? new JsonObject(),
+        };
+        var contents = new ModelFile.ModelContents(TNet.Layout, state.Model.Parameters.ToArray(), state.Model.Buffers.ToArray(), pipeline)
+        {
+            Extras = new Dictionary<string, byte[]>
+            {
+                [OptimizerHead] = Encoding.UTF8.GetBytes(optimizer.ToJsonString()),
+                [OptimizerFloats] = ModelFile.FloatBytes([.. floats]),
+                [ProgressHead] = Encoding.UTF8.GetBytes(run.ToJsonString()),
+            },
+        };
+        return ModelFile.Write(path, contents);
+    }
+
+    /// <summary>
+    /// Reads a checkpoint of <typeparamref name="TNet"/> to continue with <paramref name="optimizer"/> (whose
+    /// hyperparameters are the caller's; its state comes from the file). Fails, naming the file, for anything a model
+    /// load refuses, a plain model file without a run in it, and an optimizer of another kind than the one saved.
+    /// </summary>
+    public static Fin<Resumed<TNet>> Load<TNet>(string path, Optimizer optimizer) where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return ModelFile.Read(path, TNet.Layout, typeof(TNet).Name).Bind(contents => Restore<TNet>(path, contents, optimizer));
+    }
+
+    private static Fin<Resumed<TNet>> Restore<TNet>(string path, ModelFile.ModelContents contents, Optimizer optimizer) where TNet : class, INetwork<TNet>
+    {
+        foreach (var tag in new[] { OptimizerHead, OptimizerFloats, ProgressHead })
+            if (!contents.Extras.ContainsKey(tag))
+                return Error.New($"{path}: a model file but not a checkpoint (no {tag} section): it holds no run to resume");
+        return from head in ModelFile.ParseHead(contents.Extras[OptimizerHead], $"{path}: the optimizer section")
+               from run in ModelFile.ParseHead(contents.Extras[ProgressHead], $"{path}: the progress section")
+               from pool in ModelFile.FloatsAny(contents.Extras[OptimizerFloats], OptimizerFloats, path)
+               from resumed in Rebuild<TNet>(path, contents, optimizer, head, run, pool)
+               select resumed;
+    }
+
+    private static Fin<Resumed<TNet>> Rebuild<TNet>(string path, ModelFile.ModelContents contents, Optimizer optimizer, JsonObject head, JsonObject run, float[] pool)
+        where TNet : class, INetwork<TNet>
+    {
+        try
+        {
+            string saved = Text(head, "optimizer");
+            if (saved != optimizer.GetType().Name)
+                return Error.New($"{path}: the run was saved with {saved}; resuming it with {optimizer.GetType().Name} would start that optimizer's state from nothing (use the same optimizer)");
+            var blocks = new Dictionary<string, float[]>();
+            foreach (var (name, place) in head["blocks"] as JsonObject ?? [])
+            {
+                long offset = Whole(place, "offset"), length = Whole(place, "length");
+                if (offset < 0 || length < 0 || offset > pool.Length || length > pool.Length - offset)
+                    return Error.New($"{path}: the optimizer's {name} block lies outside its section");
+                blocks[name] = pool.AsSpan((int)offset, (int)length).ToArray();
+            }
+            var progress = new TrainingProgress(checked((int)Whole(run, "epoch")), checked((int)Whole(run, "batchesDone")), Whole(run, "step"));
+            if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.Step < 0)
+                return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.Step}) is not a place in a run");
+            var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers), optimizer,
+                optimizer.Restore(TNet.ParameterCount, blocks), progress.Step);
+            return new Resumed<TNet>(state, contents.Pipeline, progress, run["configuration"] as JsonObject ?? []);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+        {
+            return Error.New($"{path}: the checkpoint's run sections are malformed: {e.Message}");
+        }
+    }
+
+    private static string Text(JsonNode? node, string key) =>
+        node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FormatException($"no text \"{key}\"");
+
+    private static long Whole(JsonNode? node, string key) =>
+        node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<long>(out var number) ? number : throw new FormatException($"no whole number \"{key}\"");
+}
