@@ -14,8 +14,14 @@ public sealed record PlotFile(string Name, string Path, string Title, string How
 /// </summary>
 public static class RunPlots
 {
-    /// <summary>The smoothing of the loss curve: an exponential moving average with this weight on each new step.</summary>
+    /// <summary>
+    /// The smoothing of the loss curve: an exponential moving average with this weight on each new step (about 50 steps),
+    /// raised for short runs to <see cref="EmaWindows"/>/steps so the average does not lag the whole curve.
+    /// </summary>
     public const double EmaAlpha = 0.02;
+
+    /// <summary>A short run's average spans about 1/this of its steps.</summary>
+    public const double EmaWindows = 10;
 
     /// <summary>The lecture's rule of thumb for ‖ΔW‖/‖W‖.</summary>
     public const double HealthyUpdateRatio = 1e-3;
@@ -67,13 +73,14 @@ public static class RunPlots
         raw.LegendText = "loss per step (batch mean, with L2)";
         raw.Color = Colors.SteelBlue.WithOpacity(0.35);
         raw.LineWidth = 1;
-        var ema = plot.Add.ScatterLine(steps, Ema(loss));
-        ema.LegendText = $"EMA, alpha = {EmaAlpha} (~{1 / EmaAlpha:F0} steps), bias-corrected";
+        double alpha = Math.Round(Math.Max(EmaAlpha, EmaWindows / steps.Length), 3);
+        var ema = plot.Add.ScatterLine(steps, Ema(loss, alpha));
+        ema.LegendText = $"EMA, alpha = {alpha} (~{1 / alpha:F0} steps), bias-corrected";
         ema.Color = Colors.Navy;
         ema.LineWidth = 2.5f;
         if (recorder.Steps.Any(s => s.Penalty != 0))
         {
-            var data = plot.Add.ScatterLine(steps, Ema(recorder.Steps.Select(s => (double)s.DataLoss).ToArray()));
+            var data = plot.Add.ScatterLine(steps, Ema(recorder.Steps.Select(s => (double)s.DataLoss).ToArray(), alpha));
             data.LegendText = "EMA of the data loss (without L2)";
             data.Color = Colors.DarkOrange;
             data.LineWidth = 2;
@@ -97,6 +104,7 @@ public static class RunPlots
         if (recorder.Epochs.Any(e => e.TrainPenalty != 0))
             Line(plot, epochs, recorder.Epochs.Select(e => e.TrainDataLoss), "train data loss (without L2)", Colors.SteelBlue);
         Line(plot, epochs, recorder.Epochs.Select(e => e.ValidationLoss), "validation loss (end of epoch)", Colors.DarkOrange);
+        EpochTicks(plot);
         plot.Title($"Loss per epoch - {run}");
         plot.XLabel("epoch");
         plot.YLabel("loss (cross-entropy)");
@@ -112,6 +120,7 @@ public static class RunPlots
         double[] epochs = recorder.Epochs.Select(e => (double)e.Epoch).ToArray();
         Line(plot, epochs, recorder.Epochs.Select(e => 100 * e.TrainAccuracy), "train (mean over the epoch's batches)", Colors.Navy);
         Line(plot, epochs, recorder.Epochs.Select(e => 100 * e.ValidationAccuracy), "validation (end of epoch)", Colors.DarkOrange);
+        EpochTicks(plot);
         plot.Title($"Accuracy per epoch - {run}");
         plot.XLabel("epoch");
         plot.YLabel("accuracy (%)");
@@ -204,6 +213,10 @@ public static class RunPlots
             first = false;
         }
     }
+
+    // Epochs are whole numbers: no 1.5 on the axis.
+    private static void EpochTicks(Plot plot) =>
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
 
     // Data are plotted as log10; ticks at whole powers of ten, labelled as such, with log-spaced minor ticks between.
     private static void LogTicks(Plot plot)

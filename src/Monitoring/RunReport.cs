@@ -54,7 +54,7 @@ public static class RunReport
         foreach (var plot in plots)
         {
             string data = Convert.ToBase64String(File.ReadAllBytes(plot.Path));
-            html.Append($"<h2>{E(plot.Title)}</h2>\n<img src=\"data:image/png;base64,{data}\" alt=\"{E(plot.Title)}\" width=\"{RunPlots.Width}\" height=\"{RunPlots.Height}\"/>\n");
+            html.Append($"<h2 id=\"{E(Path.GetFileNameWithoutExtension(plot.Name))}\">{E(plot.Title)}</h2>\n<img src=\"data:image/png;base64,{data}\" alt=\"{E(plot.Title)}\" width=\"{RunPlots.Width}\" height=\"{RunPlots.Height}\"/>\n");
             html.Append($"<p class=\"read\"><b>How to read this.</b> {E(plot.HowToRead)}</p>\n");
         }
         if (recorder.LayerSamples.Count == 0)
