@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Functional;
 using Functional.Data;
+using Functional.Monitoring;
 using Functional.Optimizers;
 using Functional.Persistence;
 using Functional.Training;
@@ -81,12 +82,27 @@ internal static class Run
         }
 
         using var interrupt = new Interruption();
-        var history = new List<EpochMetrics>();
+        var run = RunConfiguration.Of<TNet>() with
+        {
+            Variant = o.Variant, Dropout = o.Variant.Contains("dropout") ? 0.2f : 0f, Init = o.Init?.ToString() ?? "as declared",
+            Optimizer = o.Momentum > 0 ? $"SGD momentum {o.Momentum}" : "SGD", LearningRate = o.LearningRate, Schedule = o.Schedule,
+            L2 = o.L2, Batch = o.Batch, Epochs = o.Epochs, Seed = o.Seed, Data = fashion.Source,
+        };
+        // The recorder keeps the run's figures (the pictures need all of them; the metrics file is written from its epoch
+        // records as the run goes, appended to on a resume).
+        var recorder = o.PlotsDirectory is null && o.MetricsFile is null ? null : RunRecorder.For<TNet>(o.Epochs, batchesPerEpoch);
+        using var metrics = o.MetricsFile is null ? null : new MetricsWriter(o.MetricsFile.FullName, run, append: o.Resume);
+        var sample = validation.Features[..(Math.Min(500, validation.Count) * validation.FeatureCount)].ToArray();
+        recorder?.AddActivations(progress.Epoch - 1, ActivationStatistics.Measure(state.Model, sample, sample.Length / validation.FeatureCount));
+        var watchers = new IStepObserver?[] { interrupt, recorder, metrics }.OfType<IStepObserver>().ToArray();
         var best = (Loss: double.PositiveInfinity, Epoch: 0, State: state);
         for (int epoch = progress.Epoch; epoch <= o.Epochs; epoch++)
         {
             // The learning rate is a value in the optimizer, so a schedule is just a new optimizer each epoch.
-            state = state with { Optimizer = WithLearningRate(state.Optimizer, LearningRate(o, epoch)) };
+            float rate = LearningRate(o, epoch);
+            state = state with { Optimizer = WithLearningRate(state.Optimizer, rate) };
+            recorder?.BeginEpoch(epoch, rate);
+            metrics?.BeginEpoch(epoch, rate);
             int skip = epoch == progress.Epoch ? progress.BatchesDone : 0;
             var clock = Stopwatch.StartNew();
             var bar = new EpochProgress(epoch, o.Epochs, batchesPerEpoch, skip);
@@ -94,7 +110,7 @@ internal static class Run
             try
             {
                 // The same seed gives the same batch order; a resumed epoch skips the batches already done.
-                next = train.Batches(o.Batch, seed: o.Seed * 1_000_003 + epoch).Skip(skip).Fold(state, step, Observers.All(bar, interrupt));
+                next = train.Batches(o.Batch, seed: o.Seed * 1_000_003 + epoch).Skip(skip).Fold(state, step, Observers.All([bar, .. watchers]));
             }
             catch (TrainingDivergedException e)
             {
@@ -110,9 +126,9 @@ internal static class Run
             state = next;
             double seconds = clock.Elapsed.TotalSeconds;
             var held = Evaluate.On(state.Model, validation);
-            var m = new EpochMetrics(epoch, bar.MeanLoss, bar.Accuracy, held.Loss, held.Accuracy, seconds);
-            history.Add(m);
-            bar.Finish($"loss {m.TrainLoss:F4}  train acc {m.TrainAccuracy:P2}  val loss {m.ValidationLoss:F4}  val acc {m.ValidationAccuracy:P2}  {seconds:F2}s");
+            if (recorder?.EndEpoch(held.Loss, held.Accuracy, seconds) is { } record) metrics?.WriteEpoch(record);
+            if (epoch == 1 || epoch == o.Epochs) recorder?.AddActivations(epoch, ActivationStatistics.Measure(state.Model, sample, sample.Length / validation.FeatureCount));
+            bar.Finish($"loss {bar.MeanLoss:F4}  train acc {bar.Accuracy:P2}  val loss {held.Loss:F4}  val acc {held.Accuracy:P2}  {seconds:F2}s");
             if (o.CheckpointDirectory is not null)
                 Checkpoint.Save(CheckpointPath(o.CheckpointDirectory), state, standardize, new TrainingProgress(epoch + 1, 0, state.Step), configuration)
                     .IfFail(e => Console.Error.WriteLine($"warning: checkpoint not written: {e.Message}"));
@@ -133,11 +149,10 @@ internal static class Run
             if (saved.IsFail) return Fail(saved.Match(_ => "", e => e.Message), ExitCode.CheckFailed);
             Console.WriteLine($"model: {o.SaveFile.FullName} (predict with: -- predict --model {o.SaveFile.FullName})");
         }
-        if (o.MetricsFile is not null)
-        {
-            Metrics.Save(o.MetricsFile, new RunMetrics(fashion.Source, o.Epochs, o.Batch, o.LearningRate, o.Momentum, o.L2, o.Seed, history, tested.Accuracy, tested.Loss));
-            Console.WriteLine($"metrics: {o.MetricsFile.FullName}");
-        }
+        metrics?.WriteTest(tested.Loss, tested.Accuracy, tested.Count);
+        if (o.MetricsFile is not null) Console.WriteLine($"metrics: {o.MetricsFile.FullName}");
+        if (recorder is not null)
+            Console.WriteLine($"report: {RunReport.Write(o.PlotsDirectory!.FullName, recorder, run, [new("test accuracy", $"{tested.Accuracy:P2}"), new("test loss", $"{tested.Loss:F4}")])}");
         return ExitCode.Ok;
     }
 

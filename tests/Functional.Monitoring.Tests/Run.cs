@@ -1,6 +1,5 @@
 // A small network and a short real training run on the built-in Fashion-MNIST subset, recorded as the example would record it.
 using System.Diagnostics;
-using System.Reflection;
 using Functional;
 using Functional.Data;
 using Functional.Dsl;
@@ -23,18 +22,8 @@ public static class Run
     public const int Epochs = 3, Batch = 64, StatisticsEvery = 10;
     public const float LearningRate = 0.01f, L2 = 1e-4f;
 
-    /// <summary>
-    /// The subset built into Runtime. <c>FashionMnist.FromBuiltInSubset</c> is internal and Runtime's InternalsVisibleTo does
-    /// not name this project (Runtime is not ours to edit here), so it is called by reflection; the public <c>Load()</c>
-    /// would pick the full data set wherever the Debian package is installed.
-    /// </summary>
-    public static FashionMnist Subset()
-    {
-        var method = typeof(FashionMnist).GetMethod("FromBuiltInSubset", BindingFlags.NonPublic | BindingFlags.Static)
-                     ?? throw new InvalidOperationException("FashionMnist.FromBuiltInSubset is gone: make it public and call it directly");
-        var loaded = (LanguageExt.Fin<FashionMnist>)method.Invoke(null, null)!;
-        return loaded.ThrowIfFail();
-    }
+    /// <summary>The subset built into Runtime (the public <c>Load()</c> would pick the full data set wherever it is installed).</summary>
+    public static FashionMnist Subset() => FashionMnist.FromBuiltInSubset().ThrowIfFail();
 
     /// <summary>Trains <see cref="MonitoredMlp"/> with a recorder and a metrics writer, epoch by epoch, as examples/FashionMnist would.</summary>
     public static RecordedRun Train(string folder)

@@ -49,7 +49,7 @@ public sealed record FashionMnist(Dataset Train, Dataset Test, string Source)
     }
 
     /// <summary>The subset built into the assembly, whatever else is installed (fast, for examples and tests).</summary>
-    internal static Fin<FashionMnist> FromBuiltInSubset()
+    public static Fin<FashionMnist> FromBuiltInSubset()
     {
         var assembly = typeof(FashionMnist).Assembly;
         string NameOf(string file) => $"{file} (built into {assembly.GetName().Name})";
