@@ -44,6 +44,13 @@ public readonly record struct StepReport(long Step, float DataLoss, float Penalt
 /// rule of thumb: <see cref="UpdateRatio"/> ‖ΔW‖/‖W‖ near 1e-3; far below, the learning rate is too low, far above, too
 /// high. Activations are the layer's outputs on this batch (after its activation and dropout).
 /// </summary>
+/// <param name="Layer">The layer's declared name.</param>
+/// <param name="Activation">Its declared activation.</param>
+/// <param name="WeightNorm">‖W‖ before the step.</param>
+/// <param name="GradientNorm">‖∂L/∂W‖ of the step.</param>
+/// <param name="UpdateNorm">‖ΔW‖ the optimizer applied.</param>
+/// <param name="ActivationMean">Mean of the layer's outputs on the batch.</param>
+/// <param name="ActivationStd">Their standard deviation.</param>
 /// <param name="DeadFraction">ReLU family (ReLU, leaky ReLU, PReLU, ELU): the share of units that were not active (output
 /// ≤ 0) on any row of the batch; null for activations that cannot die.</param>
 /// <param name="SaturatedFraction">Sigmoid and tanh: the share of outputs within 1 % of an asymptote (sigmoid below 0.01 or
