@@ -23,6 +23,9 @@ var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with
 {
     epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule,
 };
+root.Subcommands.Add(Sanity.Command());
+root.Subcommands.Add(Overfit.Command());
+root.Subcommands.Add(LrFind.Command());
 root.SetAction(parse =>
 {
     string chosen = parse.GetValue(activation)!.ToLowerInvariant();

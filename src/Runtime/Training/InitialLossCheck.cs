@@ -30,9 +30,10 @@ public sealed record InitialLossReport(
 /// <summary>
 /// Step 3 of babysitting: is the initial loss what the loss function and the initialisation predict? For softmax
 /// cross-entropy with small initial scores every class gets probability ≈ 1/C, so the loss is ln C. For the multiclass
-/// hinge, with the scores of a row roughly independent N(μ, σ²), each of the C − 1 margins s_j − s_y + 1 is N(1, 2σ²), and
-/// E[max(0, X)] for X ~ N(m, s²) is m·Φ(m/s) + s·φ(m/s); so E[L] = (C − 1)·(Φ(1/s) + s·φ(1/s)) with s = σ√2, which tends to
-/// C − 1 only as σ → 0 (at the default init σ is not small, and the loss is well above C − 1).
+/// hinge, a row whose scores are independent with spread σ has C − 1 margins s_j − s_y + 1 ~ N(1, 2σ²), and
+/// E[max(0, X)] for X ~ N(m, s²) is m·Φ(m/s) + s·φ(m/s); so E[L] = (C − 1)·(Φ(1/s) + s·φ(1/s)) with s = σ√2. σ is derived
+/// per row from the init: σ² = mean(W²)·‖h‖² for the scoring layer's weights W and the row's input h to it. This tends
+/// to C − 1 only as σ → 0; at the declared init σ ≈ 1 and the loss is well above C − 1.
 /// </summary>
 public static class InitialLossCheck
 {
@@ -40,17 +41,24 @@ public static class InitialLossCheck
     public static IReadOnlyList<float> DefaultStrengths { get; } = [0f, 1e-3f, 1e-2f, 1e-1f, 1f];
 
     /// <summary>
-    /// 10 %: on a batch of ~1,000 rows the mean loss's sampling error is well under 1 %, so a miss of this size is the
-    /// initialisation, not noise — yet a softmax net whose initial scores have σ ≈ 0.5 (loss ≈ ln C + σ²/2) still passes.
+    /// Softmax, 10 %: on a batch of ~1,000 rows the mean loss's sampling error is well under 1 %, so a miss of this size is
+    /// the initialisation, not noise — yet a net whose initial scores have σ ≈ 0.5 (loss ≈ ln C + σ²/2) still passes.
     /// </summary>
-    public const double DefaultTolerance = 0.10;
+    public const double SoftmaxTolerance = 0.10;
+
+    /// <summary>
+    /// Hinge, 20 %: the expectation is over the scoring layer's random weights, and one draw scatters about it with a
+    /// standard deviation near 8 % for 10 classes (measured over 12 seeds on the subset: 9.04 … 12.05 about a mean of 10.48),
+    /// because the C class offsets w_j·mean(h) are few; 20 % is about 2.4 of those deviations.
+    /// </summary>
+    public const double HingeTolerance = 0.20;
 
     /// <summary>
     /// Measures <paramref name="model"/>'s data loss on all of <paramref name="data"/> (one batch, L2 off), compares it
     /// with the expectation, and evaluates the same batch with each L2 strength in <paramref name="strengths"/>.
     /// The model is not changed (running statistics are advanced on a copy).
     /// </summary>
-    public static InitialLossReport Run<TNet>(TNet model, Dataset data, IReadOnlyList<float>? strengths = null, double tolerance = DefaultTolerance, long seed = 0)
+    public static InitialLossReport Run<TNet>(TNet model, Dataset data, IReadOnlyList<float>? strengths = null, double? tolerance = null, long seed = 0)
         where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -75,10 +83,12 @@ public static class InitialLossCheck
         var (expected, formula) = loss switch
         {
             LossKind.SoftmaxCrossEntropy => (Math.Log(classes), $"ln {classes}"),
-            _ => (ExpectedHinge(classes, sigma), $"(C−1)·(Φ(1/s) + s·φ(1/s)), s = σ√2 = {sigma * Math.Sqrt(2):F3}"),
+            _ => (ExpectedHingeAtInit(model, data),
+                  "(C−1)·mean over rows of Φ(1/s) + s·φ(1/s), s = √2·rms(W_scores)·‖h‖, h the row's input to the scoring layer"),
         };
         double atSigma = GaussianScoreLoss<TNet>(sigma, seed);
-        var report = new InitialLossReport(typeof(TNet).Name, loss, classes, data.Count, sigma, expected, formula, measured, atSigma, tolerance, table, increasing, CheckOutcome.Pass);
+        var report = new InitialLossReport(typeof(TNet).Name, loss, classes, data.Count, sigma, expected, formula, measured, atSigma,
+                                           tolerance ?? (loss == LossKind.Hinge ? HingeTolerance : SoftmaxTolerance), table, increasing, CheckOutcome.Pass);
         return report with { Outcome = !increasing ? CheckOutcome.Fail : report.WithinTolerance ? CheckOutcome.Pass : CheckOutcome.Warn };
     }
 
@@ -88,6 +98,32 @@ public static class InitialLossCheck
         if (sigma <= 0) return classes - 1;
         double s = sigma * Math.Sqrt(2);
         return (classes - 1) * (Phi(1 / s) + s * StandardNormalDensity(1 / s));
+    }
+
+    /// <summary>
+    /// The hinge's expectation over the scoring layer's random weights, given what reaches it: with W's entries independent,
+    /// mean 0 and mean square q, a row whose input to the scoring layer is h has scores s_j = w_j·h (bias 0 at init),
+    /// independent across classes with σ² = q‖h‖²; averaged over the rows, as σ differs from row to row (pooling σ first
+    /// overestimates: for large σ the expectation is nearly linear in σ and the pooled RMS exceeds the mean, by Jensen).
+    /// </summary>
+    private static double ExpectedHingeAtInit<TNet>(TNet model, Dataset data) where TNet : class, INetwork<TNet>
+    {
+        // An inference forward of its own leaves every hidden layer's output in the workspace (a backward may reuse them).
+        var workspace = TNet.CreateWorkspace(data.Count);
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, data.Features, data.Count, new float[data.Count * TNet.ClassCount], workspace);
+        var layers = TNet.Layout.Layers;
+        var scoring = layers[^1];
+        var w = model.Parameters.Span.Slice(scoring.WeightsOffset, scoring.WeightCount);
+        double q = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(w) / w.Length;
+        int n = data.Count, width = scoring.Inputs;
+        var inputs = layers.Count == 1 ? data.Features : TNet.LayerOutput(workspace, layers.Count - 2, n);
+        double total = 0;
+        for (int row = 0; row < n; row++)
+        {
+            double norm2 = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(inputs.Slice(row * width, width));
+            total += ExpectedHinge(TNet.ClassCount, Math.Sqrt(q * norm2));
+        }
+        return total / n;
     }
 
     /// <summary>
