@@ -47,5 +47,8 @@ foreach (var command in new Command[] { root, train })
 }
 root.Subcommands.Add(train);
 root.Subcommands.Add(Predict.Command());
+root.Subcommands.Add(Sanity.Command());
+root.Subcommands.Add(Overfit.Command());
+root.Subcommands.Add(LrFind.Command());
 
 return Cli.Invoke(root, args);
