@@ -1,0 +1,161 @@
+// The main job as a user runs it, on the built-in subset: bad values (exit 2, one line, no stack trace, before loading data), Ctrl-C (a checkpoint, exit 130) and a resume that ends where an uninterrupted run does, divergence (exit 1, naming epoch and tensor).
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Xunit.Abstractions;
+
+namespace Functional.Integration.Tests;
+
+public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("functional-cli-").FullName;
+    private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "FashionMnist.dll");
+    private static readonly string Subset = Path.Combine(Repository(), "data", "fashion-mnist-subset");
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    public static TheoryData<string, string> BadValues => new()
+    {
+        { "--lr -1", "error: --lr must be a positive finite number, got -1" },
+        { "--lr NaN", "error: --lr must be a positive finite number, got NaN" },
+        { "--momentum 2", "error: --momentum must be in [0, 1), got 2" },
+        { "--epochs 0", "error: --epochs must be a positive whole number, got 0" },
+        { "--epochs x", "error: Cannot parse argument 'x' for option '--epochs'" },
+        { "--batch -5", "error: --batch must be a positive whole number, got -5" },
+        { "--l2 -0.1", "error: --l2 must be a finite number ≥ 0, got -0.1" },
+        { "--early-stop -1", "error: --early-stop must be 0 (off) or a number of epochs, got -1" },
+        { "--activation swish", "error: Argument 'swish' not recognized. Must be one of:" },
+        { "--resume", "error: --resume needs --checkpoint DIR" },
+        { "train --lr -1", "error: --lr must be a positive finite number, got -1" },
+        { "predict --count 3", "error: Option '--model' is required." },
+        { "--no-such-option", "error: Unrecognized command or argument '--no-such-option'." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadValues))]
+    public void A_bad_value_is_one_line_naming_the_option_and_exit_code_2(string arguments, string expected)
+    {
+        var (code, stdout, stderr) = Run(arguments.Split(' '));
+        Assert.Equal(2, code);
+        Assert.StartsWith(expected, stderr);
+        Assert.DoesNotContain("   at ", stderr); // no stack trace
+        Assert.DoesNotContain("data:", stdout); // refused before any data was loaded
+        Assert.DoesNotContain("Usage:", stderr + stdout); // and without dumping the help
+    }
+
+    [Fact]
+    public void Ctrl_C_writes_a_checkpoint_and_the_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does()
+    {
+        string[] run = ["--epochs", "3", "--batch", "32", "--seed", "5"];
+        var (_, straight, _) = Run(run);
+        string checkpoint = Path.Combine(dir, "checkpoint");
+
+        // Interrupt once training has begun: the first epoch line is printed after its last step.
+        using var child = Start([.. run, "--checkpoint", checkpoint]);
+        string? line;
+        while ((line = child.StandardOutput.ReadLine()) is not null && !line.StartsWith("epoch 1/3")) { }
+        Assert.NotNull(line);
+        Assert.Equal(0, Kill(child.Id, 2)); // SIGINT, what Ctrl-C sends
+        var rest = child.StandardOutput.ReadToEnd();
+        string err = child.StandardError.ReadToEnd();
+        child.WaitForExit();
+        output.WriteLine(err);
+
+        Assert.Equal(130, child.ExitCode);
+        Assert.Contains("interrupted in epoch", err);
+        Assert.Contains($"resume with the same options and --checkpoint {checkpoint} --resume", err);
+        Assert.DoesNotContain("test accuracy", rest);
+
+        var (code, resumed, _) = Run([.. run, "--checkpoint", checkpoint, "--resume"]);
+        Assert.Equal(0, code);
+        Assert.Contains("resumed from", resumed);
+        Assert.Equal(Last(straight), Last(resumed)); // "test accuracy … (loss …) on … images", to every printed digit
+    }
+
+    [Fact]
+    public void Kill_9_during_training_leaves_a_checkpoint_that_resumes()
+    {
+        string[] run = ["--epochs", "4", "--batch", "32", "--seed", "6"];
+        string checkpoint = Path.Combine(dir, "killed");
+        var random = new Random(3);
+        for (int round = 0; round < 3; round++)
+        {
+            using var child = Start([.. run, "--checkpoint", checkpoint, .. round == 0 ? Array.Empty<string>() : ["--resume"]]);
+            // Kill at a random moment once a checkpoint exists: an epoch's line comes just before its checkpoint is
+            // written, so the first run waits for a second line (the kill may land mid-save or mid-epoch).
+            string? line;
+            int lines = 0;
+            while ((line = child.StandardOutput.ReadLine()) is not null && !(line.StartsWith("epoch ") && ++lines == (round == 0 ? 2 : 1))) { }
+            Thread.Sleep(random.Next(0, 300));
+            child.Kill();
+            child.WaitForExit();
+            // A checkpoint is a model file: predict loads it.
+            var (loads, said, error) = Run(["predict", "--model", Path.Combine(checkpoint, "last.fnm"), "--count", "1"]);
+            Assert.True(loads == 0, $"round {round}: the checkpoint does not load after kill -9: {said}{error}");
+        }
+        var (code, finished, _) = Run([.. run, "--checkpoint", checkpoint, "--resume"]);
+        Assert.True(code == 0, finished);
+        Assert.Contains("test accuracy", finished);
+        Assert.Empty(Directory.GetFiles(checkpoint, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void A_diverging_run_stops_with_the_epoch_the_tensor_and_a_remedy_and_exit_code_1()
+    {
+        var (code, _, stderr) = Run(["--epochs", "2", "--lr", "5", "--momentum", "0.9"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: epoch 1: FashionMlp: training diverged at step ", stderr);
+        Assert.Contains("Try a learning rate of 0.5 or lower (it is 5)", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public void Early_stopping_keeps_the_best_model_and_a_saved_model_predicts()
+    {
+        string model = Path.Combine(dir, "model.fnm");
+        var (code, stdout, _) = Run(["--epochs", "30", "--lr", "0.05", "--early-stop", "2", "--save", model]);
+        Assert.Equal(0, code);
+        Assert.Contains("early stop: validation loss has not improved for 2 epochs; keeping epoch ", stdout);
+        Assert.DoesNotContain("epoch 30/30", stdout);
+
+        var (predicted, lines, _) = Run(["predict", "--model", model, "--count", "4"]);
+        Assert.Equal(0, predicted);
+        var rows = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('#')).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.Matches(@"^#\d+\s+(right|wrong)\s+predicted \d ", r));
+    }
+
+    private static string Last(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("test accuracy"));
+
+    private static Process Start(string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Program);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        // The built-in subset's files, whatever is installed: the same data on every machine, and fast.
+        info.Environment["FASHION_MNIST_DIR"] = Subset;
+        return Process.Start(info)!;
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(string[] arguments)
+    {
+        using var process = Start(arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"FashionMnist {string.Join(' ', arguments)} still running after 3 minutes");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private static string Repository()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Functional.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException("Functional.sln not found above " + AppContext.BaseDirectory);
+    }
+}
