@@ -123,6 +123,15 @@ public sealed class FoldTests
     }
 
     [Fact]
+    public void Steps_with_layer_statistics_allocate_nothing_either()
+    {
+        var data = TestData.Random(64 * 120, ReluBnDrop.InputCount, ReluBnDrop.ClassCount, seed: 12);
+        var probe = new AllocationProbe { LayerStatisticsEvery = 5 };
+        data.Batches(64, seed: 1).Fold(TrainState.Of(ReluBnDrop.Init(1), Optimizers.Sgd.Momentum(0.01f, 0.9f)), new TrainStep<ReluBnDrop>(Seed: 3), probe);
+        Assert.Equal(0, probe.Allocated);
+    }
+
+    [Fact]
     public void Layers_that_are_not_views_of_one_block_are_refused()
     {
         var a = TinyMlp.Init(1);
