@@ -16,7 +16,7 @@ public static unsafe class Profile
 {
     public static int Run(string[] args)
     {
-        if (args.FirstOrDefault() is "fusion" or "batchnorm") return Pairs(args[0], args[1..]);
+        if (args.FirstOrDefault() is "fusion" or "batchnorm" or "monitoring") return Pairs(args[0], args[1..]);
         int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
         datasetRows = args.Length > 2 ? int.Parse(args[2]) : 55_000;
         Parallelism.Threads = threads;
@@ -173,7 +173,8 @@ public static unsafe class Profile
     /// <summary>
     /// Two folds of the same batches (32 of them, from a 55,000-row set) in alternating order, wall clock per step:
     /// <c>fusion</c> sets the optimizer fused into backward against it as a separate pass (<c>Fuse = false</c>),
-    /// <c>batchnorm</c> the batch-norm network against the plain one. Prints the medians of each and of the per-pair
+    /// <c>batchnorm</c> the batch-norm network against the plain one, <c>monitoring</c> a fold watched as the example's
+    /// --plots/--metrics watch it (a RunRecorder, layer statistics every 50 steps) against an unwatched one. Prints the medians of each and of the per-pair
     /// ratios, so a change is judged under the same background load.
     /// </summary>
     private static int Pairs(string mode, string[] args)
@@ -186,13 +187,15 @@ public static unsafe class Profile
         var features = new float[(long)datasetRows * inputs];
         for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextDouble();
         var data = Dataset.Create("random", features, Enumerable.Range(0, datasetRows).Select(i => i % 10).ToArray(), inputs, 10).ThrowIfFail();
-        var batches = data.Batches(batch, 2).Take(32).ToArray();
+        // Monitoring's default cadence is a statistics step every 50: folds of 150 steps hold three of them.
+        var batches = data.Batches(batch, 2).Take(mode == "monitoring" ? 150 : 32).ToArray();
         var optimizer = Sgd.Momentum(0.01f, 0.9f);
         var plain = TrainState.Of(BenchMlp.Init(7), optimizer);
         var (nameA, nameB, a, b) = mode switch
         {
             "fusion" => ("optimizer fused", "optimizer separate", Folds(plain), Folds(plain with { Optimizer = optimizer with { Fuse = false } })),
             "batchnorm" => ("batch norm", "plain", Folds(TrainState.Of(BenchBnMlp.Init(7), optimizer)), Folds(plain)),
+            "monitoring" => ("monitored", "unwatched", Folds(plain, () => new Functional.Monitoring.RunRecorder(layerStatisticsEvery: 50, expectedSteps: batches.Length)), Folds(plain)),
             _ => throw new ArgumentException($"unknown mode {mode}"),
         };
         var warm = Stopwatch.StartNew();
@@ -215,13 +218,15 @@ public static unsafe class Profile
         return 0;
 
         // One fold of the batches per call, the state carried on, timed per step.
-        Func<double> Folds<TNet>(TrainState<TNet> state) where TNet : class, INetwork<TNet>
+        // With an observer, a fresh one per fold (made before the clock starts), as a run makes one per run.
+        Func<double> Folds<TNet>(TrainState<TNet> state, Func<IStepObserver>? watch = null) where TNet : class, INetwork<TNet>
         {
             var step = new TrainStep<TNet>();
             return () =>
             {
+                var observer = watch?.Invoke();
                 var clock = Stopwatch.StartNew();
-                state = batches.Fold(state, step);
+                state = batches.Fold(state, step, observer);
                 return clock.Elapsed.TotalSeconds / batches.Length;
             };
         }

@@ -86,6 +86,20 @@ public sealed class MonitoringTests
     }
 
     [Fact]
+    public void Activation_statistics_see_the_last_layer_and_report_saturation_only_for_tanh_and_sigmoid()
+    {
+        var inputs = ActivationStatistics.GaussianInputs(50, 6, seed: 2);
+        var relu = ActivationStatistics.Measure(TinyMlp.Init(seed: 1), inputs, 50);
+        // The scores layer used to read a buffer inference never wrote: all zeros.
+        Assert.True(relu[^1].Std > 0, "the last layer's outputs are all equal");
+        Assert.True(relu[^1].Zero < 0.5, $"{relu[^1].Zero:P0} of the scores are zero");
+        Assert.All(relu, l => Assert.Null(l.Saturated));
+        var tanh = ActivationStatistics.Measure(Tanh.Init(seed: 1), inputs, 50);
+        Assert.NotNull(tanh[0].Saturated);
+        Assert.Null(tanh[^1].Saturated); // the linear scores layer
+    }
+
+    [Fact]
     public void Watching_never_changes_training()
     {
         var start = TrainState.Of(ReluBnDrop.Init(seed: 4), Sgd.Momentum(0.05f, 0.9f));

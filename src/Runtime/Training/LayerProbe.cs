@@ -40,7 +40,7 @@ internal sealed class LayerProbe
                 UpdateNorm: TensorPrimitives.Distance(after.Slice(l.WeightsOffset, l.WeightCount), before),
                 ActivationMean: mean, ActivationStd: std,
                 DeadFraction: CanDie(l.Activation) ? DeadFraction(y, l.Outputs) : null,
-                SaturatedFraction: l.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh ? SaturatedFraction(y, l.Activation) : null);
+                SaturatedFraction: SaturatedFraction(y, l.Activation));
         }
         return monitors;
     }
@@ -74,8 +74,10 @@ internal sealed class LayerProbe
         return (double)dead / units;
     }
 
-    private static double SaturatedFraction(ReadOnlySpan<float> y, ActivationKind kind)
+    /// <summary>The share of outputs within 1 % of a sigmoid's or tanh's asymptotes; null for activations that cannot saturate.</summary>
+    internal static double? SaturatedFraction(ReadOnlySpan<float> y, ActivationKind kind)
     {
+        if (kind is not (ActivationKind.Sigmoid or ActivationKind.Tanh)) return null;
         // Dropout scales kept outputs by 1/(1 − p) and zeroes the rest; the thresholds are for the activation's own range.
         float low = kind == ActivationKind.Sigmoid ? 0.01f : -0.99f, high = 0.99f;
         int saturated = 0;
