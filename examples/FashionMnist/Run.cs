@@ -115,7 +115,9 @@ internal static class Run
             catch (TrainingDivergedException e)
             {
                 bar.Abandon();
-                return Fail($"epoch {epoch}: {e.Message} The last checkpoint{(o.CheckpointDirectory is null ? " (none: use --checkpoint DIR)" : $", {CheckpointPath(o.CheckpointDirectory)},")} holds the run before it diverged.", ExitCode.CheckFailed);
+                string kept = o.CheckpointDirectory is null ? "(With --checkpoint DIR the last good epoch would be kept.)"
+                    : $"The last good epoch is in {CheckpointPath(o.CheckpointDirectory)}.";
+                return Fail($"epoch {epoch}: {e.Message} {kept}", ExitCode.CheckFailed);
             }
             if (interrupt.Requested)
             {
