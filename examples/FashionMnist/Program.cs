@@ -26,7 +26,7 @@ var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the run
 Option[] trainOptions = [epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule, checkpoint, resume, earlyStop, save, plots];
 
 var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (the default verb).");
-var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model.");
+var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model. " + ExitCode.Help);
 foreach (var command in new Command[] { root, train })
 {
     foreach (var option in trainOptions) command.Options.Add(option);

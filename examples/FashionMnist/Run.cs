@@ -10,12 +10,6 @@ using Functional.Training;
 
 namespace FashionExample;
 
-/// <summary>Exit codes every verb uses (README, "Exit codes").</summary>
-internal static class ExitCode
-{
-    public const int Ok = 0, CheckFailed = 1, Usage = 2, Interrupted = 130;
-}
-
 internal static class Run
 {
     public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,

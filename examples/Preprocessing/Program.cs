@@ -10,17 +10,20 @@ using Spectre.Console;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-var epochs = new Option<int>("--epochs") { Description = "Passes over the training set per run", DefaultValueFactory = _ => 10 };
+var epochs = Cli.Require(new Option<int>("--epochs") { Description = "Passes over the training set per run", DefaultValueFactory = _ => 10 }, v => v > 0, "a positive whole number");
 var seed = new Option<int>("--seed") { Description = "Seed for initialisation, the validation split and batch order (the same for every run)", DefaultValueFactory = _ => 1 };
-var data = new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" };
+var data = Cli.Require(new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" },
+    d => d is null || Directory.Exists(d), "an existing directory");
 var download = new Option<bool>("--download") { Description = "Download Fashion-MNIST into --cache first (SHA-256 verified)" };
 var cache = new Option<string>("--cache") { Description = "Download cache directory", DefaultValueFactory = _ => FashionMnistDownload.DefaultCacheDirectory };
-var only = new Option<string[]>("--only") { Description = "Run only the variants whose names contain one of these words", AllowMultipleArgumentsPerToken = true };
+string[] names = [.. Variants().Select(v => v.Name)];
+var only = Cli.Require(new Option<string[]>("--only") { Description = "Run only the variants whose names contain one of these words (e.g. PCA, ZCA, standardization)", AllowMultipleArgumentsPerToken = true },
+    words => words.All(w => names.Any(n => n.Contains(w, StringComparison.OrdinalIgnoreCase))), $"words from the variant names ({string.Join("; ", names)})");
 var table = new Option<FileInfo?>("--table") { Description = "Also write the results table (Markdown) to this file" };
 var images = new Option<DirectoryInfo?>("--images") { Description = "Write the principal-component and whitened-image PNGs into this directory" };
 var model = new Option<FileInfo?>("--model") { Description = "Save the PCA-whitening model with its pipeline here, reload it and check it scores the same" };
 
-var root = new RootCommand("Train the 784-256-128-10 MLP on Fashion-MNIST under each preprocessing and compare test accuracy and epochs to 85 %.")
+var root = new RootCommand("Train the 784-256-128-10 MLP on Fashion-MNIST under each preprocessing and compare test accuracy and epochs to 85 %. " + ExitCode.Help)
 {
     epochs, seed, data, download, cache, only, table, images, model,
 };
@@ -33,7 +36,7 @@ root.SetAction(async (parse, cancel) =>
     if (loaded.IsFail)
     {
         loaded.IfFail(e => Console.Error.WriteLine($"error: {e.Message}"));
-        return 2;
+        return ExitCode.Usage;
     }
     var fashion = loaded.ThrowIfFail();
     Console.WriteLine($"data: {fashion.Source}");
@@ -52,9 +55,9 @@ root.SetAction(async (parse, cancel) =>
     if (parse.GetValue(table) is { } tableFile) WriteAtomically(tableFile.FullName, markdown);
     if (parse.GetValue(images) is { } imageDirectory) WriteFigures(imageDirectory.FullName, train, fashion.Test);
     if (parse.GetValue(model) is { } modelFile) return RoundTrip(modelFile.FullName, train, fashion.Test, settings);
-    return 0;
+    return ExitCode.Ok;
 });
-return await root.Parse(args).InvokeAsync();
+return Cli.Invoke(root, args);
 
 static IEnumerable<Variant> Variants() =>
 [
@@ -143,7 +146,7 @@ static int RoundTrip(string path, Dataset train, Dataset test, Settings s)
                       (before == after ? " (identical)" : " (DIFFERENT)"));
     var wrong = ModelFile.Load<PixelMlp>(path);
     wrong.IfFail(e => Console.WriteLine($"loading it as PixelMlp is refused: {e.Message}"));
-    return before == after && wrong.IsFail ? 0 : 1;
+    return before == after && wrong.IsFail ? ExitCode.Ok : ExitCode.CheckFailed;
 }
 
 static void WriteAtomically(string path, string text)

@@ -31,12 +31,14 @@ public static class Comparison
         new("step1", "batch-1 training step", 1, 8.0),
     ];
 
-    public static int Run(string[] args)
+    /// <summary>The names `--figures` accepts.</summary>
+    public static IReadOnlyList<string> FigureKeys => [.. Figures.Select(f => f.Key).Distinct()];
+
+    /// <summary>Runs <paramref name="runs"/> interleaved rounds of the figures named in <paramref name="only"/> (all when empty).</summary>
+    public static int Run(int runs, IReadOnlyCollection<string> only)
     {
-        int runs = Option(args, "--runs", 5);
-        string only = OptionText(args, "--figures", "");
         string root = FindRepository();
-        var figures = Figures.Where(f => only.Length == 0 || only.Split(',').Contains(f.Key)).ToArray();
+        var figures = Figures.Where(f => only.Count == 0 || only.Contains(f.Key)).ToArray();
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, kernels at {Cpu.Best}; .NET {Environment.Version}; {runs} runs per figure, interleaved");
         var data = Load();
@@ -268,17 +270,5 @@ public static class Comparison
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Functional.sln"))) return dir.FullName;
         throw new InvalidOperationException("run from inside the repository (Functional.sln not found)");
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string OptionText(string[] args, string name, string fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }

@@ -14,13 +14,17 @@ namespace Functional.Benchmarks;
 /// </summary>
 public static unsafe class Profile
 {
-    public static int Run(string[] args)
+    /// <summary>The first argument of `profile` that selects two interleaved folds rather than the kernel split.</summary>
+    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring"];
+
+    /// <summary><paramref name="what"/> is a mode or comma-separated batch sizes; <paramref name="numbers"/> the positional numbers after it (checked by Program).</summary>
+    public static int Run(string what, int[] numbers)
     {
-        if (args.FirstOrDefault() is "fusion" or "batchnorm" or "monitoring") return Pairs(args[0], args[1..]);
-        int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
-        datasetRows = args.Length > 2 ? int.Parse(args[2]) : 55_000;
+        if (Modes.Contains(what)) return Pairs(what, numbers);
+        int threads = numbers.Length > 0 ? numbers[0] : 1;
+        datasetRows = numbers.Length > 1 ? numbers[1] : 55_000;
         Parallelism.Threads = threads;
-        foreach (int batch in args.Length > 0 ? args[0].Split(',').Select(int.Parse) : [64, 256, 1])
+        foreach (int batch in what.Split(',').Select(int.Parse))
         {
             Print(batch);
             InContext(batch);
@@ -177,11 +181,11 @@ public static unsafe class Profile
     /// --plots/--metrics watch it (a RunRecorder, layer statistics every 50 steps) against an unwatched one. Prints the medians of each and of the per-pair
     /// ratios, so a change is judged under the same background load.
     /// </summary>
-    private static int Pairs(string mode, string[] args)
+    private static int Pairs(string mode, int[] numbers)
     {
-        int batch = args.Length > 0 ? int.Parse(args[0]) : 64;
-        Parallelism.Threads = args.Length > 1 ? int.Parse(args[1]) : 1;
-        int pairs = args.Length > 2 ? int.Parse(args[2]) : 31;
+        int batch = numbers.Length > 0 ? numbers[0] : 64;
+        Parallelism.Threads = numbers.Length > 1 ? numbers[1] : 1;
+        int pairs = numbers.Length > 2 ? numbers[2] : 31;
         const int inputs = 784;
         var random = new SeededRandom(5);
         var features = new float[(long)datasetRows * inputs];

@@ -1,17 +1,49 @@
 // Entry point: `compare` runs the side-by-side table with PyTorch, `peak` probes FMA throughput, `profile` splits a step by kernel, anything else goes to BenchmarkDotNet.
+using System.CommandLine;
 using BenchmarkDotNet.Running;
 using Functional.Benchmarks;
 
-return args.FirstOrDefault() switch
+string[] verbs = ["compare", "peak", "profile", "-h", "--help", "-?"];
+if (args.Length == 0 || !verbs.Contains(args[0]))
 {
-    "compare" => Comparison.Run(args[1..]),
-    "peak" => Peak.Run(),
-    "profile" => Profile.Run(args[1..]),
-    _ => Run(args),
-};
-
-static int Run(string[] args)
-{
+    // BenchmarkDotNet parses its own options (--filter, --list, --job …) and reports its own mistakes.
     BenchmarkSwitcher.FromAssembly(typeof(BenchMlp).Assembly).Run(args);
-    return 0;
+    return ExitCode.Ok;
 }
+return Cli.Invoke(Verbs(), args);
+
+static RootCommand Verbs()
+{
+    var runs = Cli.Require(new Option<int>("--runs") { Description = "Interleaved rounds per figure (the table shows medians)", DefaultValueFactory = _ => 5 }, v => v > 0, "a positive whole number");
+    var figures = Cli.Require(new Option<string>("--figures") { Description = $"Comma-separated figures to run: {string.Join(", ", Comparison.FigureKeys)} (default: all)", DefaultValueFactory = _ => "" },
+        v => Split(v).All(Comparison.FigureKeys.Contains), $"a comma-separated list of {string.Join(", ", Comparison.FigureKeys)}");
+    var compare = new Command("compare", "Functional and PyTorch side by side, interleaved run by run, as one table of medians and ratios (docs/performance.md).") { runs, figures };
+    compare.SetAction(parse => Comparison.Run(parse.GetValue(runs), Split(parse.GetValue(figures)!)));
+
+    var peak = new Command("peak", "FMA throughput of one core and the rates the 784×256 products reach.");
+    peak.SetAction(_ => Peak.Run());
+
+    string modes = string.Join(", ", Profile.Modes);
+    var what = new Argument<string>("what") { Description = $"Comma-separated batch sizes for the kernel split (default 64,256,1), or {modes} for two interleaved folds", DefaultValueFactory = _ => "64,256,1" };
+    what.Validators.Add(r =>
+    {
+        string v = r.GetValueOrDefault<string>();
+        if (!Profile.Modes.Contains(v) && !Split(v).All(b => int.TryParse(b, out int n) && n > 0) || v.Length == 0)
+            r.AddError($"{what.Name} must be {modes} or comma-separated positive batch sizes, got {v}");
+    });
+    var numbers = new Argument<int[]>("numbers") { Description = "After batch sizes: [threads] [rows] (1, 55000); after a mode: [batch] [threads] [pairs] (64, 1, 31)", Arity = new ArgumentArity(0, 3) };
+    numbers.Validators.Add(r =>
+    {
+        if (r.Tokens.Count > 0 && r.GetValueOrDefault<int[]>() is { } ns && ns.Any(n => n <= 0))
+            r.AddError($"{numbers.Name} must be positive whole numbers, got {string.Join(" ", ns)}");
+    });
+    var profile = new Command("profile", "Where one training step's time goes, kernel by kernel; or two folds interleaved (fused vs separate optimizer, batch norm vs plain, watched vs not).") { what, numbers };
+    profile.SetAction(parse => Profile.Run(parse.GetValue(what)!, parse.GetValue(numbers) ?? []));
+
+    return new RootCommand("Speed, measured. Verbs below; any other arguments go to BenchmarkDotNet (e.g. --filter '*Gemm*', --list flat). " + ExitCode.Help)
+    {
+        compare, peak, profile,
+    };
+}
+
+static string[] Split(string? list) => list is null ? [] : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -1,8 +1,17 @@
-// Command-line conventions shared by every verb: a bad value is one line naming the option and what it allows, exit code 2.
+// Command-line conventions shared by every example program and the benchmarks: exit codes, and a bad value as one line naming the option and what it allows, exit code 2.
 using System.CommandLine;
 using System.CommandLine.Parsing;
 
-namespace FashionExample;
+namespace Functional.Examples;
+
+/// <summary>What every program returns; each program's --help says which of them it uses.</summary>
+internal static class ExitCode
+{
+    public const int Ok = 0, CheckFailed = 1, Usage = 2, Interrupted = 130;
+
+    /// <summary>The sentence each program's --help ends with.</summary>
+    public const string Help = "Exit codes: 0 ok, 1 a check failed, 2 bad usage (one line on stderr naming the option), 130 interrupted.";
+}
 
 internal static class Cli
 {
@@ -13,10 +22,13 @@ internal static class Cli
         {
             // A token that did not convert already has its own error; reading its value would throw.
             if (result.Tokens.Count == 0 && result.Implicit || !TryValue(result, out T value)) return;
-            if (!ok(value)) result.AddError($"{option.Name} must be {allowed}, got {value}");
+            if (!ok(value)) result.AddError($"{option.Name} must be {allowed}, got {Show(value)}");
         });
         return option;
     }
+
+    private static string Show<T>(T value) =>
+        value is System.Collections.IEnumerable many and not string ? string.Join(" ", many.Cast<object>()) : $"{value}";
 
     private static bool TryValue<T>(OptionResult result, out T value)
     {
