@@ -119,13 +119,13 @@ static void WriteFigures(string directory, Dataset train, Dataset test)
     // One test image of each class: original, PCA reconstruction from 100 components, ZCA with a large and a tiny ε.
     var rows = Enumerable.Range(0, 10).Select(c => Enumerable.Range(0, test.Count).First(i => test.Labels[i] == c)).ToArray();
     var pca100 = Pca.Fit(train, Components.K);
-    var versions = new[]
+    var versions = new (string, Dataset)[]
     {
-        test,
-        pca100.Reconstruct(pca100.Apply(test)),
-        ZcaWhitening.Fit(train, 0.1).Apply(test),
-        ZcaWhitening.Fit(train, 1e-2).Apply(test),
-        ZcaWhitening.Fit(train, 1e-5).Apply(test),
+        ("original", test),
+        ($"PCA, {Components.K} components", pca100.Reconstruct(pca100.Apply(test))),
+        ("ZCA, ε = 0.1", ZcaWhitening.Fit(train, 0.1).Apply(test)),
+        ("ZCA, ε = 0.01", ZcaWhitening.Fit(train, 1e-2).Apply(test)),
+        ("ZCA, ε = 1e-5", ZcaWhitening.Fit(train, 1e-5).Apply(test)),
     };
     Figures.Rows(Path.Combine(directory, "whitened-images.png"), versions, rows);
     Console.WriteLine($"figures: {Path.Combine(directory, "pca-components.png")}, {Path.Combine(directory, "whitened-images.png")}");
