@@ -31,14 +31,16 @@ static RootCommand Verbs()
         if (!Profile.Modes.Contains(v) && !Split(v).All(b => int.TryParse(b, out int n) && n > 0) || v.Length == 0)
             r.AddError($"{what.Name} must be {modes} or comma-separated positive batch sizes, got {v}");
     });
-    var numbers = new Argument<int[]>("numbers") { Description = "After batch sizes: [threads] [rows] (1, 55000); after a mode: [batch] [threads] [pairs] (64, 1, 31)", Arity = new ArgumentArity(0, 3) };
+    // Read as text, so "64 x" is refused as these numbers rather than as an unrecognized argument.
+    var numbers = new Argument<string[]>("numbers") { Description = "After batch sizes: [threads] [rows] (1, 55000); after a mode: [batch] [threads] [pairs] (64, 1, 31)", Arity = new ArgumentArity(0, 3) };
     numbers.Validators.Add(r =>
     {
-        if (r.Tokens.Count > 0 && r.GetValueOrDefault<int[]>() is { } ns && ns.Any(n => n <= 0))
-            r.AddError($"{numbers.Name} must be positive whole numbers, got {string.Join(" ", ns)}");
+        var given = r.Tokens.Select(t => t.Value).ToArray();
+        if (!given.All(n => int.TryParse(n, out int v) && v > 0))
+            r.AddError($"{numbers.Name} must be positive whole numbers, got {string.Join(" ", given)}");
     });
     var profile = new Command("profile", "Where one training step's time goes, kernel by kernel; or two folds interleaved (fused vs separate optimizer, batch norm vs plain, watched vs not).") { what, numbers };
-    profile.SetAction(parse => Profile.Run(parse.GetValue(what)!, parse.GetValue(numbers) ?? []));
+    profile.SetAction(parse => Profile.Run(parse.GetValue(what)!, [.. (parse.GetValue(numbers) ?? []).Select(int.Parse)]));
 
     return new RootCommand("Speed, measured. Verbs below; any other arguments go to BenchmarkDotNet (e.g. --filter '*Gemm*', --list flat). " + ExitCode.Help)
     {
