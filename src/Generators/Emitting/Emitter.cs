@@ -127,7 +127,7 @@ internal static class Emitter
         w.Indent();
         foreach (var l in net.Layers) w.Line($"new(\"{l.Name}\", {l.DenseLayout}) {{ {LayerSettings(l)} }},");
         w.Outdent();
-        w.Line($"}}) {{ Loss = global::Functional.LossKind.{net.Loss} }};");
+        w.Line($"}}) {{ Loss = global::Functional.Training.LossKind.{net.Loss} }};");
         w.Line();
         w.Line("/// <summary>The training step (sample → forward → backprop → update) for Fold; <c>Step.WithL2(λ)</c> adds weight decay to the loss.</summary>");
         w.Line($"public static global::Functional.Training.TrainStep<{net.Name}> Step {{ get; }} = new();");

@@ -107,15 +107,12 @@ public sealed record LayerLayout(string Name, DenseLayout Dense)
     public int WeightCount => Dense.WeightCount;
 }
 
-/// <summary>The loss a network is trained with, as declared on its last layer.</summary>
-public enum LossKind { SoftmaxCrossEntropy, Hinge }
-
 /// <summary>The whole network's layout, in declaration order.</summary>
 public sealed record NetworkLayout(string Name, int Inputs, int Classes, int ParameterCount, int BufferCount, IReadOnlyList<LayerLayout> Layers)
 {
     /// <summary>The declared loss (what an exported model's output means: probabilities or raw scores). Not serialised.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public LossKind Loss { get; init; }
+    public Training.LossKind Loss { get; init; }
 }
 
 /// <summary>
