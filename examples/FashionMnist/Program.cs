@@ -21,9 +21,10 @@ var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "Kee
 var resume = new Option<bool>("--resume") { Description = "Continue the run checkpointed in --checkpoint DIR, bit for bit as if it had not stopped" };
 var earlyStop = Cli.Require(new Option<int>("--early-stop") { Description = "Stop after this many epochs without a lower validation loss, keeping the best model (0: off)" }, v => v >= 0, "0 (off) or a number of epochs");
 var save = new Option<FileInfo?>("--save") { Description = "Save the trained model (with its preprocessing) to this .fnm file" };
+var onnx = new Option<FileInfo?>("--onnx") { Description = "Export the trained model, with its standardisation in front, to this ONNX file (opset 13; outputs class probabilities)" };
 var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the run's pictures and an HTML report to this directory" };
 
-Option[] trainOptions = [epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule, checkpoint, resume, earlyStop, save, plots];
+Option[] trainOptions = [epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule, checkpoint, resume, earlyStop, save, onnx, plots];
 
 var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (the default verb).");
 var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model. " + ExitCode.Help);
@@ -42,7 +43,7 @@ foreach (var command in new Command[] { root, train })
         return variant.Apply(new Run.Training(new Run.Options(
             parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(momentum),
             parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant.Label, parse.GetValue(schedule)!,
-            parse.GetValue(checkpoint), parse.GetValue(resume), parse.GetValue(earlyStop), parse.GetValue(save), parse.GetValue(plots))));
+            parse.GetValue(checkpoint), parse.GetValue(resume), parse.GetValue(earlyStop), parse.GetValue(save), parse.GetValue(plots), parse.GetValue(onnx))));
     });
 }
 root.Subcommands.Add(train);

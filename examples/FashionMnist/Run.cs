@@ -14,7 +14,7 @@ internal static class Run
 {
     public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,
         Functional.Dsl.Init? Init = null, string Variant = "relu", string Schedule = "constant",
-        DirectoryInfo? CheckpointDirectory = null, bool Resume = false, int EarlyStop = 0, FileInfo? SaveFile = null, DirectoryInfo? PlotsDirectory = null);
+        DirectoryInfo? CheckpointDirectory = null, bool Resume = false, int EarlyStop = 0, FileInfo? SaveFile = null, DirectoryInfo? PlotsDirectory = null, FileInfo? OnnxFile = null);
 
     /// <summary>The learning rate for an epoch (1-based): constant, or cosine-annealed from --lr towards 0 over the run.</summary>
     private static float LearningRate(Options o, int epoch) => o.Schedule switch
@@ -144,6 +144,12 @@ internal static class Run
             var saved = ModelFile.Save(o.SaveFile.FullName, state.Model, standardize);
             if (saved.IsFail) return Fail(saved.Match(_ => "", e => e.Message), ExitCode.CheckFailed);
             Console.WriteLine($"model: {o.SaveFile.FullName} (predict with: -- predict --model {o.SaveFile.FullName})");
+        }
+        if (o.OnnxFile is not null)
+        {
+            var exported = Functional.Export.Onnx.Save(o.OnnxFile.FullName, state.Model, standardize);
+            if (exported.IsFail) return Fail(exported.Match(_ => "", e => e.Message), ExitCode.CheckFailed);
+            Console.WriteLine($"onnx: {o.OnnxFile.FullName} (input \"{Functional.Export.Onnx.InputName}\": raw pixels [N, 784]; output \"{Functional.Export.Onnx.ProbabilitiesName}\")");
         }
         metrics?.WriteTest(tested.Loss, tested.Accuracy, tested.Count);
         if (o.MetricsFile is not null) Console.WriteLine($"metrics: {o.MetricsFile.FullName}");

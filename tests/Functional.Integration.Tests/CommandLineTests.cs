@@ -124,6 +124,24 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.All(rows, r => Assert.Matches(@"^#\d+\s+(right|wrong)\s+predicted \d ", r));
     }
 
+    [Fact]
+    public void The_train_verb_exports_an_onnx_model_that_takes_raw_pixels()
+    {
+        string onnx = Path.Combine(dir, "fashion.onnx");
+        var (code, stdout, _) = Run(["--epochs", "1", "--onnx", onnx]);
+        Assert.Equal(0, code);
+        Assert.Contains($"onnx: {onnx}", stdout);
+        // The file holds the standardisation: raw test pixels in, probabilities out, about as accurate as the run said.
+        var test = Functional.Data.FashionMnist.FromBuiltInSubset().ThrowIfFail().Test;
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(test.Features.ToArray(), [test.Count, 784]);
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", input)]);
+        var p = results.Single().AsEnumerable<float>().ToArray();
+        int correct = Enumerable.Range(0, test.Count).Count(r => Array.IndexOf(p, p.Skip(r * 10).Take(10).Max(), r * 10, 10) - r * 10 == test.Labels[r]);
+        double accuracy = (double)correct / test.Count;
+        Assert.Contains($"test accuracy {accuracy:P2}", stdout);
+    }
+
     private static string Last(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("test accuracy"));
 
     private static Process Start(string[] arguments)

@@ -79,6 +79,16 @@ internal static class Emitter
 
     // ── Layout and construction ────────────────────────────────────────────────────────────────
 
+    /// <summary>The layer's declared settings the runtime reads from its layout (monitoring, ONNX export); absent ones are left at their defaults.</summary>
+    private static string LayerSettings(LayerShape l)
+    {
+        var settings = new List<string> { $"Activation = global::Functional.ActivationKind.{l.Activation?.Kind ?? "None"}" };
+        if (l.ConstantName is not null) settings.Add($"ActivationParameter = {Catalog.FloatLiteral(l.Activation!.Number)}");
+        if (l.BatchNorm is { } bn) settings.Add($"BatchNormEpsilon = {Catalog.FloatLiteral(bn.Epsilon)}");
+        if (l.Dropout is float p) settings.Add($"Dropout = {Catalog.FloatLiteral(p)}");
+        return string.Join(", ", settings);
+    }
+
     private static void EmitLayout(SourceWriter w, NetworkShape net)
     {
         w.Line($"public const int InputCount = {N(net.Inputs)};");
@@ -115,9 +125,9 @@ internal static class Emitter
         w.Line($"public static global::Functional.NetworkLayout Layout {{ get; }} = new(\"{net.Name}\", InputCount, ClassCount, ParameterCount, BufferCount, new global::Functional.LayerLayout[]");
         w.Line("{");
         w.Indent();
-        foreach (var l in net.Layers) w.Line($"new(\"{l.Name}\", {l.DenseLayout}) {{ Activation = global::Functional.ActivationKind.{l.Activation?.Kind ?? "None"} }},");
+        foreach (var l in net.Layers) w.Line($"new(\"{l.Name}\", {l.DenseLayout}) {{ {LayerSettings(l)} }},");
         w.Outdent();
-        w.Line("});");
+        w.Line($"}}) {{ Loss = global::Functional.Training.LossKind.{net.Loss} }};");
         w.Line();
         w.Line("/// <summary>The training step (sample → forward → backprop → update) for Fold; <c>Step.WithL2(λ)</c> adds weight decay to the loss.</summary>");
         w.Line($"public static global::Functional.Training.TrainStep<{net.Name}> Step {{ get; }} = new();");

@@ -89,6 +89,18 @@ public sealed record LayerLayout(string Name, DenseLayout Dense)
     [System.Text.Json.Serialization.JsonIgnore]
     public ActivationKind Activation { get; init; }
 
+    /// <summary>The activation's declared constant: leaky ReLU's slope or ELU's α; 0 for the others. Not serialised, like <see cref="Activation"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float ActivationParameter { get; init; }
+
+    /// <summary>Batch norm's ε, or null for a layer without batch norm. Not serialised.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float? BatchNormEpsilon { get; init; }
+
+    /// <summary>The dropout probability p, or null for a layer without dropout (inference ignores it either way). Not serialised.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float? Dropout { get; init; }
+
     public int Inputs => Dense.Inputs;
     public int Outputs => Dense.Outputs;
     public int WeightsOffset => Dense.WeightsOffset;
@@ -96,7 +108,12 @@ public sealed record LayerLayout(string Name, DenseLayout Dense)
 }
 
 /// <summary>The whole network's layout, in declaration order.</summary>
-public sealed record NetworkLayout(string Name, int Inputs, int Classes, int ParameterCount, int BufferCount, IReadOnlyList<LayerLayout> Layers);
+public sealed record NetworkLayout(string Name, int Inputs, int Classes, int ParameterCount, int BufferCount, IReadOnlyList<LayerLayout> Layers)
+{
+    /// <summary>The declared loss (what an exported model's output means: probabilities or raw scores). Not serialised.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Training.LossKind Loss { get; init; }
+}
 
 /// <summary>
 /// Scratch buffers a generated network's kernels write into: the gathered batch, saved activations, gradients.

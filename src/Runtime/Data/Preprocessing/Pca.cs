@@ -10,6 +10,9 @@ public sealed record Pca : ITransform
     private readonly float[] mean, components, variances;
     private readonly float[] weights;
 
+    /// <summary>The [d, OutputCount] matrix W of z = (x − μ)·W that Apply multiplies by (read by the ONNX export).</summary>
+    internal float[] ProjectionWeights => weights;
+
     internal Pca(float[] mean, float[] components, float[] variances, double totalVariance)
     {
         this.mean = mean;
@@ -99,6 +102,9 @@ public sealed record PcaWhitening : ITransform
     private readonly float[] mean, components, variances;
     private readonly float[] weights;
 
+    /// <summary>The [d, OutputCount] matrix W of z = (x − μ)·W that Apply multiplies by (read by the ONNX export).</summary>
+    internal float[] ProjectionWeights => weights;
+
     internal PcaWhitening(float[] mean, float[] components, float[] variances, double totalVariance, double epsilon)
     {
         this.mean = mean;
@@ -152,6 +158,9 @@ public sealed record ZcaWhitening : ITransform
 {
     private readonly float[] mean, components, variances;
     private readonly float[] weights;
+
+    /// <summary>The [d, OutputCount] matrix W of z = (x − μ)·W that Apply multiplies by (read by the ONNX export).</summary>
+    internal float[] ProjectionWeights => weights;
 
     internal ZcaWhitening(float[] mean, float[] components, float[] variances, double totalVariance, double epsilon)
     {
