@@ -32,7 +32,7 @@ internal static class ProgressLine
             new(Kind.Steps, $"{f.Step.ToString(CultureInfo.InvariantCulture).PadLeft(f.Steps.ToString(CultureInfo.InvariantCulture).Length)}/{f.Steps}"),
             new(Kind.Elapsed, $"elapsed {Clock(f.Elapsed)}"),
             new(Kind.Eta, $"eta {remaining}"),
-            new(Kind.Rate, $"{f.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture)} samples/s"),
+            new(Kind.Rate, $"{f.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),6} samples/s"),
             new(Kind.Loss, $"loss {f.Loss.ToString("F4", CultureInfo.InvariantCulture)}"),
             new(Kind.Accuracy, $"acc {f.Accuracy.ToString("P1", CultureInfo.InvariantCulture)}"),
         };
@@ -43,7 +43,7 @@ internal static class ProgressLine
         string separator = "  ";
         var degradations = new Action[]
         {
-            () => { Replace(parts, Kind.Rate, $"{Short(f.SamplesPerSecond)}/s"); Replace(parts, Kind.Elapsed, Clock(f.Elapsed)); },
+            () => { Replace(parts, Kind.Rate, $"{Short(f.SamplesPerSecond),5}/s"); Replace(parts, Kind.Elapsed, Clock(f.Elapsed)); },
             () => separator = " ",
             () => parts.RemoveAll(p => p.Kind == Kind.Elapsed),
             () => parts.RemoveAll(p => p.Kind == Kind.Rate),
