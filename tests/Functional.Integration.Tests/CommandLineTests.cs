@@ -109,6 +109,20 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Redirected_output_has_no_progress_bar_only_one_plain_line_per_epoch()
+    {
+        var (code, stdout, _) = Run(["--epochs", "3"]);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain('\r', stdout);
+        Assert.DoesNotContain('\u001b', stdout);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var epochs = lines.Where(l => l.StartsWith("epoch ")).ToList();
+        Assert.Equal(["epoch 1/3 loss", "epoch 2/3 loss", "epoch 3/3 loss"], epochs.Select(l => l[..14]));
+        Assert.All(epochs, l => Assert.Matches(@"^epoch \d/3 loss \d\.\d{4}  train acc .+  val loss .+  val acc .+  \d+\.\d\ds$", l));
+        Assert.Equal(6, lines.Length); // data, configuration, three epochs, test accuracy
+    }
+
+    [Fact]
     public void Early_stopping_keeps_the_best_model_and_a_saved_model_predicts()
     {
         string model = Path.Combine(dir, "model.fnm");
