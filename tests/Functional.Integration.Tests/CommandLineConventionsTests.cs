@@ -1,5 +1,4 @@
 // Every program other than FashionMnist (which CommandLineTests covers) keeps the command-line conventions: a bad value is one line naming the option, exit code 2, no stack trace, no help dump.
-using System.Diagnostics;
 
 namespace Functional.Integration.Tests;
 
@@ -57,17 +56,7 @@ public sealed class CommandLineConventionsTests : IDisposable
     /// <summary>Runs a built program as a user does (<c>dotnet X.dll …</c>) in <paramref name="workingDirectory"/>.</summary>
     private static (int Code, string Stdout, string Stderr) Run(string program, string[] arguments, string workingDirectory)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} still running after a minute");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, program), .. arguments], TimeSpan.FromMinutes(1), workingDirectory);
+        return (code, stdout, stderr);
     }
 }

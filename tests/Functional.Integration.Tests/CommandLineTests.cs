@@ -9,7 +9,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("functional-cli-").FullName;
     private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "FashionMnist.dll");
-    private static readonly string Subset = Path.Combine(Repository(), "data", "fashion-mnist-subset");
+    private static readonly string Subset = Path.Combine(ChildProcess.Repository(), "data", "fashion-mnist-subset");
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
@@ -158,36 +158,16 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
 
     private static string Last(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("test accuracy"));
 
-    private static Process Start(string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Program);
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        // The built-in subset's files, whatever is installed: the same data on every machine, and fast.
-        info.Environment["FASHION_MNIST_DIR"] = Subset;
-        return Process.Start(info)!;
-    }
+    // The built-in subset's files, whatever is installed: the same data on every machine, and fast.
+    private static Process Start(string[] arguments) => ChildProcess.Start("dotnet", [Program, .. arguments], environment: [("FASHION_MNIST_DIR", Subset)]);
 
     private static (int Code, string Stdout, string Stderr) Run(string[] arguments)
     {
-        using var process = Start(arguments);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"FashionMnist {string.Join(' ', arguments)} still running after 3 minutes");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet", [Program, .. arguments], TimeSpan.FromMinutes(3), environment: [("FASHION_MNIST_DIR", Subset)]);
+        return (code, stdout, stderr);
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private static string Repository()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Functional.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException("Functional.sln not found above " + AppContext.BaseDirectory);
-    }
 }

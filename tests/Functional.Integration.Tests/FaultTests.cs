@@ -80,12 +80,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
         Assert.EndsWith("loads 1\ntemporaries 0", parts[2].Trim());
     }
 
-    private static Process Start(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-    }
+    private static Process Start(string file, params string[] arguments) => ChildProcess.Start(file, arguments);
 
     /// <summary>Runs <paramref name="script"/> in bash (in a private mount namespace if asked), returning its exit code and output.</summary>
     private static (int Code, string Text) Run(string script, bool privateMounts = false)
@@ -94,14 +89,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
         string[] command = !privateMounts ? ["bash", "-c", script]
             : Environment.UserName == "root" ? ["unshare", "-m", "--propagation", "private", "bash", "-c", script]
             : ["unshare", "-rm", "bash", "-c", script];
-        using var process = Start(command[0], command[1..]);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"still running after 2 minutes: {script}");
-        }
-        return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
+        var (code, stdout, stderr) = ChildProcess.Run(command[0], command[1..], TimeSpan.FromMinutes(2));
+        return (code, (stdout + stderr).Trim());
     }
 }
