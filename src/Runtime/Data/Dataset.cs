@@ -24,11 +24,17 @@ public sealed class Dataset
 
     /// <summary>Where the samples came from (a file name, or "train", "validation" …): used in errors and reports.</summary>
     public string Name { get; }
+    /// <summary>The number of samples.</summary>
     public int Count => labels.Length;
+    /// <summary>Features per sample.</summary>
     public int FeatureCount { get; }
+    /// <summary>Classes the labels range over: every label is in [0, ClassCount).</summary>
     public int ClassCount { get; }
+    /// <summary>All features, row-major [Count, FeatureCount].</summary>
     public ReadOnlySpan<float> Features => features;
+    /// <summary>One label per sample, in [0, <see cref="ClassCount"/>).</summary>
     public ReadOnlySpan<int> Labels => labels;
+    /// <summary>The features of sample <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Row(int index) => features.AsSpan(index * FeatureCount, FeatureCount);
 
     /// <summary>
@@ -110,12 +116,14 @@ public sealed class Dataset
             yield return new Batch(this, order.AsMemory(start, Math.Min(size, order.Length - start)));
     }
 
+    /// <summary>The name, the shape and the class count, for reports.</summary>
     public override string ToString() => $"{Name}: {Count} × {FeatureCount}, {ClassCount} classes";
 }
 
 /// <summary>A mini-batch: which rows of <see cref="Source"/> it holds.</summary>
 public readonly record struct Batch(Dataset Source, ReadOnlyMemory<int> Rows)
 {
+    /// <summary>The number of rows in the batch.</summary>
     public int Count => Rows.Length;
 
     /// <summary>

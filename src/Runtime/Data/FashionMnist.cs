@@ -11,8 +11,11 @@ namespace Functional.Data;
 /// </summary>
 public sealed record FashionMnist(Dataset Train, Dataset Test, string Source)
 {
+    /// <summary>The environment variable naming a directory to load the files from ($FASHION_MNIST_DIR), tried after an explicit directory.</summary>
     public const string EnvironmentVariable = "FASHION_MNIST_DIR";
+    /// <summary>Where the Debian package installs the files, tried after the environment variable.</summary>
     public const string SystemDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>The images' width and height in pixels: 28.</summary>
     public const int ImageSide = 28;
 
     /// <summary>The class names in label order (label 0 is "T-shirt/top").</summary>

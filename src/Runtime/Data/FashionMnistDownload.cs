@@ -17,8 +17,11 @@ public readonly record struct DownloadProgress(string File, int FileIndex, int F
 /// </summary>
 public sealed record DownloadOptions
 {
+    /// <summary>The base addresses to fetch from, tried in order for each file (the official ones by default).</summary>
     public IReadOnlyList<Uri> BaseUris { get; init; } = FashionMnistDownload.OfficialBaseUris;
+    /// <summary>The files to fetch, with their sizes and SHA-256 digests (the official four by default).</summary>
     public IReadOnlyList<DownloadFile> Files { get; init; } = FashionMnistDownload.OfficialFiles;
+    /// <summary>Where progress is reported, or null for no reports.</summary>
     public IProgress<DownloadProgress>? Progress { get; init; }
     /// <summary>A client to use (and not dispose); by default one is created for the download.</summary>
     public HttpClient? Client { get; init; }
@@ -219,6 +222,7 @@ public sealed class TextDownloadProgress(TextWriter output, bool interactive) : 
     /// <summary>Writes to the console, in place when it is a terminal.</summary>
     public static TextDownloadProgress ForConsole() => new(Console.Out, !Console.IsOutputRedirected);
 
+    /// <summary>Draws the progress of <paramref name="p"/>: in place on a terminal, else a line per file and per quarter.</summary>
     public void Report(DownloadProgress p)
     {
         double fraction = p.Total > 0 ? Math.Min(1, (double)p.Received / p.Total) : 0;

@@ -4,6 +4,7 @@ namespace Functional.Data;
 /// <summary>One split of a data set: a part to fit on and a part to validate on. <see cref="Index"/> counts from 0.</summary>
 public sealed record Fold(int Index, Dataset Train, Dataset Validation)
 {
+    /// <summary>Deconstructs into the training and validation parts: <c>var (train, validation) = fold</c>.</summary>
     public void Deconstruct(out Dataset train, out Dataset validation) => (train, validation) = (Train, Validation);
 
     /// <summary>

@@ -10,6 +10,7 @@ namespace Functional.Data;
 /// <summary><see cref="Count"/> images of <see cref="Rows"/> × <see cref="Columns"/> pixels, row-major, scaled to [0, 1].</summary>
 public sealed record IdxImages(float[] Pixels, int Count, int Rows, int Columns)
 {
+    /// <summary>Pixels per image: <see cref="Rows"/> × <see cref="Columns"/>.</summary>
     public int PixelsPerImage => Rows * Columns;
 }
 
@@ -20,7 +21,9 @@ public sealed record IdxImages(float[] Pixels, int Count, int Rows, int Columns)
 /// </summary>
 public static class Idx
 {
+    /// <summary>The magic number of an images file: unsigned bytes (0x08), 3 dimensions.</summary>
     public const int ImagesMagic = 0x00000803;
+    /// <summary>The magic number of a labels file: unsigned bytes (0x08), 1 dimension.</summary>
     public const int LabelsMagic = 0x00000801;
 
     // A corrupt header can claim billions of items. When the stream cannot say how much data it holds (gzip, a pipe),

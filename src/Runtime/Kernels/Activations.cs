@@ -11,7 +11,9 @@ namespace Functional.Kernels;
 /// </summary>
 public interface IActivation
 {
+    /// <summary>y = f(z), lane by lane. Called by the generated kernels in the epilogue of a product; not meant to be called directly.</summary>
     static abstract TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct;
+    /// <summary>dz = dy ⊙ f′(z), computed from the incoming gradient <c>dy</c> and the saved output <c>y</c>. Called by the generated kernels; not meant to be called directly.</summary>
     static abstract TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct;
 }
 
@@ -21,14 +23,17 @@ public interface IActivation
 /// </summary>
 public interface IConstant
 {
+    /// <summary>The constant's value, which the JIT folds into the kernel.</summary>
     static abstract float Value { get; }
 }
 
 /// <summary>y = z. Used by layers without an activation (the scores before a loss).</summary>
 public readonly struct Identity : IActivation
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct => z;
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => dy;
 }
@@ -36,8 +41,10 @@ public readonly struct Identity : IActivation
 /// <summary>y = max(0, z); dz = dy where y &gt; 0, else 0.</summary>
 public readonly struct Relu : IActivation
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct => TS.Max(z, TS.Zero);
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => TS.WherePositive(y, dy);
 }
@@ -45,9 +52,11 @@ public readonly struct Relu : IActivation
 /// <summary>y = z for z &gt; 0, else α·z; dz = dy·(y &gt; 0 ? 1 : α). Valid for α ≥ 0, where sign(y) = sign(z).</summary>
 public readonly struct LeakyRelu<TSlope> : IActivation where TSlope : IConstant
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
         => TS.SelectPositive(z, z, TS.Multiply(z, TS.Broadcast(TSlope.Value)));
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
         => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Broadcast(TSlope.Value)));
@@ -56,6 +65,7 @@ public readonly struct LeakyRelu<TSlope> : IActivation where TSlope : IConstant
 /// <summary>y = 1/(1 + e^−z); dz = dy·y·(1 − y).</summary>
 public readonly struct Sigmoid : IActivation
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
     {
@@ -63,6 +73,7 @@ public readonly struct Sigmoid : IActivation
         var one = TS.Broadcast(1f);
         return TS.Divide(one, TS.Add(one, TS.Exp(TS.Subtract(TS.Zero, z))));
     }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
         => TS.Multiply(dy, TS.Multiply(y, TS.Subtract(TS.Broadcast(1f), y)));
@@ -71,6 +82,7 @@ public readonly struct Sigmoid : IActivation
 /// <summary>y = tanh z = 1 − 2/(e^{2z} + 1); dz = dy·(1 − y²).</summary>
 public readonly struct Tanh : IActivation
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
     {
@@ -78,6 +90,7 @@ public readonly struct Tanh : IActivation
         var one = TS.Broadcast(1f);
         return TS.Subtract(one, TS.Divide(TS.Broadcast(2f), TS.Add(TS.Exp(TS.Add(z, z)), one)));
     }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
         => TS.Multiply(dy, TS.Subtract(TS.Broadcast(1f), TS.Multiply(y, y)));
@@ -86,6 +99,7 @@ public readonly struct Tanh : IActivation
 /// <summary>y = z for z &gt; 0, else α(eᶻ − 1); dz = dy·(y &gt; 0 ? 1 : y + α) (α &gt; 0, so sign(y) = sign(z)).</summary>
 public readonly struct Elu<TAlpha> : IActivation where TAlpha : IConstant
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
     {
@@ -93,6 +107,7 @@ public readonly struct Elu<TAlpha> : IActivation where TAlpha : IConstant
         var negative = TS.Multiply(TS.Broadcast(TAlpha.Value), TS.Subtract(TS.Exp(TS.SelectPositive(z, TS.Zero, z)), TS.Broadcast(1f)));
         return TS.SelectPositive(z, z, negative);
     }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
         => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Add(y, TS.Broadcast(TAlpha.Value))));

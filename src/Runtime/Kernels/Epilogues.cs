@@ -16,6 +16,7 @@ public unsafe interface IEpilogue
 /// <summary>Stores the product unchanged.</summary>
 public readonly struct Plain : IEpilogue
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct => accumulator;
 }
@@ -23,6 +24,7 @@ public readonly struct Plain : IEpilogue
 /// <summary>Forward: y = f(acc + b[column]).</summary>
 public readonly unsafe struct BiasActivation<TAct>(float* bias) : IEpilogue where TAct : IActivation
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
         => TAct.Forward<TS, TV>(TS.Add(accumulator, TS.Load(bias + column)));
@@ -31,6 +33,7 @@ public readonly unsafe struct BiasActivation<TAct>(float* bias) : IEpilogue wher
 /// <summary>Backward: dz = acc ⊙ f′, with f′ read from the saved output y[row, column] of the layer below.</summary>
 public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowStride) : IEpilogue where TAct : IActivation
 {
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
         => TAct.Backward<TS, TV>(accumulator, TS.Load(output + row * rowStride + column));

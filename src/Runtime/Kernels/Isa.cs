@@ -5,7 +5,17 @@ using System.Runtime.Intrinsics.X86;
 namespace Functional.Kernels;
 
 /// <summary>The vector widths a kernel can run at.</summary>
-public enum Isa { Scalar, Vector128, Vector256, Vector512 }
+public enum Isa
+{
+    /// <summary>One float at a time (<see cref="Kernels.Scalar"/>): the fallback without vector acceleration.</summary>
+    Scalar,
+    /// <summary>128-bit vectors, 4 floats (<see cref="Simd128"/>: SSE/NEON).</summary>
+    Vector128,
+    /// <summary>256-bit vectors, 8 floats (<see cref="Simd256"/>: AVX2 with FMA).</summary>
+    Vector256,
+    /// <summary>512-bit vectors, 16 floats (<see cref="Simd512"/>: AVX-512).</summary>
+    Vector512,
+}
 
 /// <summary>Chooses the kernel width. Tests pin a width per thread to check every path on any CPU.</summary>
 public static class Cpu

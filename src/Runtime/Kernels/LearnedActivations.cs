@@ -7,6 +7,7 @@ namespace Functional.Kernels;
 /// </summary>
 public static class PRelu
 {
+    /// <summary>y = u for u &gt; 0, else a·u, with a = <c>slope[0]</c> when shared, else <c>slope[j]</c>. Used by generated network code; not meant to be called directly.</summary>
     public static void Forward(ReadOnlySpan<float> u, ReadOnlySpan<float> slope, Span<float> y, int batch, int units)
     {
         bool shared = slope.Length == 1;
@@ -43,6 +44,7 @@ public static class PRelu
 /// </summary>
 public static class Maxout
 {
+    /// <summary>y[b, j] = max over unit j's <paramref name="pieces"/> columns of u. Used by generated network code; not meant to be called directly.</summary>
     public static void Forward(ReadOnlySpan<float> u, Span<float> y, int batch, int units, int pieces)
     {
         for (int b = 0; b < batch; b++)

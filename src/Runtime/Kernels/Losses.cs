@@ -9,6 +9,7 @@ public readonly record struct LossResult(float Loss, int Correct);
 /// <summary>Softmax cross-entropy: L = mean_b [log Σ_j e^{s_j} − s_y]; ∂L/∂s = (softmax(s) − onehot(y)) / B.</summary>
 public static unsafe class SoftmaxCrossEntropy
 {
+    /// <summary>Mean loss and correct count of scores [batch, classes]; writes ∂L/∂s into <c>dScores</c> (same shape). Shapes are checked.</summary>
     public static LossResult LossAndGradient(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int batch, int classes, Span<float> dScores)
     {
         Shapes.Check(scores, labels, batch, classes, dScores);
@@ -17,6 +18,7 @@ public static unsafe class SoftmaxCrossEntropy
             return LossAndGradient(s, y, batch, classes, d);
     }
 
+    /// <summary>The same over raw pointers, without shape checks. Used by generated network code; not meant to be called directly.</summary>
     public static LossResult LossAndGradient(float* scores, int* labels, int batch, int classes, float* dScores)
     {
         double total = 0;
@@ -63,6 +65,7 @@ public static unsafe class SoftmaxCrossEntropy
 /// <summary>Multiclass SVM hinge (Weston–Watkins, margin 1): L = mean_b Σ_{j≠y} max(0, s_j − s_y + 1).</summary>
 public static unsafe class Hinge
 {
+    /// <summary>Mean loss and correct count of scores [batch, classes]; writes ∂L/∂s into <c>dScores</c> (same shape). Shapes are checked.</summary>
     public static LossResult LossAndGradient(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int batch, int classes, Span<float> dScores)
     {
         Shapes.Check(scores, labels, batch, classes, dScores);
@@ -71,6 +74,7 @@ public static unsafe class Hinge
             return LossAndGradient(s, y, batch, classes, d);
     }
 
+    /// <summary>The same over raw pointers, without shape checks. Used by generated network code; not meant to be called directly.</summary>
     public static LossResult LossAndGradient(float* scores, int* labels, int batch, int classes, float* dScores)
     {
         double total = 0;
@@ -101,6 +105,7 @@ public static unsafe class Hinge
         return new LossResult((float)(total / batch), correct);
     }
 
+    /// <summary>Loss only, for evaluation (no gradient written).</summary>
     public static LossResult Loss(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int batch, int classes)
     {
         double total = 0;

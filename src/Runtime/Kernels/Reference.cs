@@ -48,11 +48,17 @@ public static class Reference
         return y;
     }
 
+    /// <summary>y = z.</summary>
     public static double Identity(double z) => z;
+    /// <summary>y = max(0, z).</summary>
     public static double Relu(double z) => z > 0 ? z : 0;
+    /// <summary>y = 1/(1 + e^−z).</summary>
     public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+    /// <summary>y = tanh z.</summary>
     public static double Tanh(double z) => Math.Tanh(z);
+    /// <summary>y = z for z &gt; 0, else slope·z.</summary>
     public static double LeakyRelu(double z, double slope) => z > 0 ? z : slope * z;
+    /// <summary>y = z for z &gt; 0, else α(eᶻ − 1).</summary>
     public static double Elu(double z, double alpha) => z > 0 ? z : alpha * (Math.Exp(z) - 1);
 
     /// <summary>Elementwise f over a copy.</summary>
@@ -111,6 +117,7 @@ public static class Reference
         return y;
     }
 
+    /// <summary>Mean softmax cross-entropy of scores [batch, classes], in double precision.</summary>
     public static double SoftmaxCrossEntropy(double[] scores, ReadOnlySpan<int> labels, int batch, int classes)
     {
         double total = 0;
@@ -125,6 +132,7 @@ public static class Reference
         return total / batch;
     }
 
+    /// <summary>Mean multiclass SVM hinge loss (margin 1) of scores [batch, classes], in double precision.</summary>
     public static double Hinge(double[] scores, ReadOnlySpan<int> labels, int batch, int classes)
     {
         double total = 0;
@@ -142,6 +150,7 @@ public static class Reference
         return 0.5 * lambda * sum;
     }
 
+    /// <summary>The floats as a new array of doubles.</summary>
     public static double[] Widen(ReadOnlySpan<float> values)
     {
         var d = new double[values.Length];

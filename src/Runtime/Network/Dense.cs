@@ -10,7 +10,9 @@ public readonly record struct DenseLayout(
     int Inputs, int Outputs, int Pieces, int WeightsOffset, int BiasOffset = -1, int GammaOffset = -1, int BetaOffset = -1,
     int SlopeOffset = -1, int SlopeCount = 0, int RunningMeanOffset = -1, int RunningVarianceOffset = -1)
 {
+    /// <summary>Columns of W: <c>Outputs × Pieces</c> (a maxout layer has <c>Pieces</c> columns per unit).</summary>
     public int Width => Outputs * Pieces;
+    /// <summary>Floats in W: <c>Inputs × Width</c>.</summary>
     public int WeightCount => Inputs * Width;
 
     /// <summary>A plain layer: W then b.</summary>
@@ -55,9 +57,13 @@ public sealed class Dense
             throw new ArgumentOutOfRangeException(nameof(offset), $"{part} ({count} floats at {offset}) does not fit a block of {block.Length}");
     }
 
+    /// <summary>Where this layer's parameters and buffers lie in their blocks.</summary>
     public DenseLayout Layout { get; }
+    /// <summary>Where this layer's W starts in the parameter block.</summary>
     public int Offset => Layout.WeightsOffset;
+    /// <summary>The layer's input width.</summary>
     public int Inputs => Layout.Inputs;
+    /// <summary>The layer's output width (units, after maxout's pieces are reduced).</summary>
     public int Outputs => Layout.Outputs;
 
     /// <summary>W as [Inputs, Width], row-major.</summary>
@@ -86,5 +92,6 @@ public sealed class Dense
     /// <summary>Whether both views are of the same parameter and buffer blocks.</summary>
     public bool SharesBlockWith(Dense other) => ReferenceEquals(parameters, other.parameters) && ReferenceEquals(buffers, other.buffers);
 
+    /// <summary>The layer's shape and offset, for diagnostics.</summary>
     public override string ToString() => $"Dense {Inputs} → {Outputs}{(Layout.Pieces > 1 ? $"×{Layout.Pieces}" : "")} at {Offset}";
 }

@@ -6,6 +6,7 @@ namespace Functional;
 /// <summary>Where a non-finite number sits: the layer's declared name, the tensor ("W", "b", "γ", …), the index inside it and the value.</summary>
 public readonly record struct NonFinite(string Layer, string Tensor, int Index, float Value)
 {
+    /// <summary>Layer.Tensor[index] = value, for error messages.</summary>
     public override string ToString() => $"{Layer}.{Tensor}[{Index:N0}] = {Value}";
 }
 

@@ -9,8 +9,11 @@ namespace Functional;
 /// </summary>
 public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
 {
+    /// <summary>Features per input row.</summary>
     static abstract int InputCount { get; }
+    /// <summary>Classes the network scores: the width of its output.</summary>
     static abstract int ClassCount { get; }
+    /// <summary>Floats in the parameter block (every layer's weights, biases and other trained parameters).</summary>
     static abstract int ParameterCount { get; }
 
     /// <summary>Floats of non-trained state (batch-norm running statistics); 0 for most networks.</summary>
@@ -77,7 +80,25 @@ public readonly record struct BatchResult(float DataLoss, float Penalty, int Cor
 }
 
 /// <summary>A layer's activation, as declared (<see cref="None"/> for a linear layer), so monitoring knows what "dead" or "saturated" means for it.</summary>
-public enum ActivationKind { None, Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Maxout }
+public enum ActivationKind
+{
+    /// <summary>No activation: a linear layer.</summary>
+    None,
+    /// <summary>The logistic sigmoid σ(z) = 1 / (1 + e⁻ᶻ).</summary>
+    Sigmoid,
+    /// <summary>tanh(z).</summary>
+    Tanh,
+    /// <summary>ReLU: max(0, z).</summary>
+    Relu,
+    /// <summary>Leaky ReLU: z, or slope·z for z &lt; 0 (the slope is <see cref="LayerLayout.ActivationParameter"/>).</summary>
+    LeakyRelu,
+    /// <summary>Parametric ReLU: leaky ReLU with learned slopes.</summary>
+    PRelu,
+    /// <summary>ELU: z, or α(eᶻ − 1) for z &lt; 0 (α is <see cref="LayerLayout.ActivationParameter"/>).</summary>
+    Elu,
+    /// <summary>Maxout: the maximum over each unit's pieces.</summary>
+    Maxout,
+}
 
 /// <summary>One layer's name and its place in the parameter and buffer blocks.</summary>
 public sealed record LayerLayout(string Name, DenseLayout Dense)
@@ -101,9 +122,13 @@ public sealed record LayerLayout(string Name, DenseLayout Dense)
     [System.Text.Json.Serialization.JsonIgnore]
     public float? Dropout { get; init; }
 
+    /// <summary>The layer's input width (<see cref="DenseLayout.Inputs"/>).</summary>
     public int Inputs => Dense.Inputs;
+    /// <summary>The layer's output width (<see cref="DenseLayout.Outputs"/>).</summary>
     public int Outputs => Dense.Outputs;
+    /// <summary>Where the layer's W starts in the parameter block (<see cref="DenseLayout.WeightsOffset"/>).</summary>
     public int WeightsOffset => Dense.WeightsOffset;
+    /// <summary>Floats in the layer's W (<see cref="DenseLayout.WeightCount"/>).</summary>
     public int WeightCount => Dense.WeightCount;
 }
 
@@ -121,9 +146,14 @@ public sealed record NetworkLayout(string Name, int Inputs, int Classes, int Par
 /// </summary>
 public abstract class Workspace(int maxBatch, int inputs, int classes)
 {
+    /// <summary>The most rows a batch may have in this workspace.</summary>
     public int MaxBatch { get; } = maxBatch;
+    /// <summary>The gathered batch's inputs, [MaxBatch, inputs] row-major.</summary>
     public float[] Input { get; } = new float[maxBatch * inputs];
+    /// <summary>The gathered batch's labels.</summary>
     public int[] Labels { get; } = new int[maxBatch];
+    /// <summary>The scores of the last forward pass, [MaxBatch, classes] row-major.</summary>
     public float[] Scores { get; } = new float[maxBatch * classes];
+    /// <summary>∂loss/∂scores of the last backward pass, [MaxBatch, classes] row-major.</summary>
     public float[] ScoresGradient { get; } = new float[maxBatch * classes];
 }

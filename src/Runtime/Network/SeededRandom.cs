@@ -9,8 +9,10 @@ public sealed class SeededRandom
 {
     private Xoshiro256 state;
 
+    /// <summary>A generator whose sequence is fixed by <paramref name="seed"/>, on every .NET version.</summary>
     public SeededRandom(long seed) => state = new Xoshiro256(seed);
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64() => state.NextUInt64();
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>

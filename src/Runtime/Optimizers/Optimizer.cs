@@ -99,7 +99,9 @@ public abstract record Optimizer
 /// <summary>An optimizer's state. Immutable to its holders; <see cref="Copy"/> gives an owned copy to advance.</summary>
 public abstract record OptimizerState
 {
+    /// <summary>The number of parameters this state is for.</summary>
     public abstract int ParameterCount { get; }
+    /// <summary>An owned copy, safe to advance in place (a stateless state may return itself).</summary>
     [Pure] public abstract OptimizerState Copy();
 
     /// <summary>The state's numbers as named blocks (momentum's "velocity"), for checkpoints; <see cref="Optimizer.Restore"/> reads them back.</summary>

@@ -18,22 +18,27 @@ public static class Sgd
 /// <summary>θ ← θ − lr·g. Its state is empty.</summary>
 public sealed record VanillaSgd : Optimizer
 {
+    /// <summary>Plain SGD with step size <paramref name="learningRate"/> (see <see cref="Sgd.Plain"/>).</summary>
     public VanillaSgd(float learningRate) => LearningRate = learningRate;
 
     /// <summary>Checked on every assignment, including <c>with</c>, so a schedule cannot slip in a NaN.</summary>
     public float LearningRate { get; init => field = CheckLearningRate(value); }
 
+    /// <inheritdoc/>
     public override OptimizerState Init(int parameterCount) => new StatelessState(parameterCount);
 
+    /// <inheritdoc/>
     public override OptimizerState Restore(int parameterCount, IReadOnlyDictionary<string, float[]> blocks) =>
         blocks.Count == 0 ? Init(parameterCount) : throw new ArgumentException($"plain SGD keeps no state, but the checkpoint holds {string.Join(", ", blocks.Keys)}", nameof(blocks));
 
+    /// <inheritdoc/>
     protected override void ComputeUpdates(ReadOnlySpan<float> gradient, OptimizerState owned, ReadOnlySpan<float> parameters, Span<float> updates)
     {
         Expect<StatelessState>(owned, gradient.Length, "SGD");
         TensorPrimitives.Multiply(gradient, -LearningRate, updates);
     }
 
+    /// <inheritdoc/>
     public override void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned)
     {
         Expect<StatelessState>(owned, gradient.Length, "SGD");
@@ -41,6 +46,7 @@ public sealed record VanillaSgd : Optimizer
         TensorPrimitives.MultiplyAdd(gradient, -LearningRate, parameters, parameters);
     }
 
+    /// <inheritdoc/>
     protected override bool TryFuseCore(Span<float> parameters, OptimizerState owned, out FusedUpdate update)
     {
         Expect<StatelessState>(owned, parameters.Length, "SGD");
@@ -52,13 +58,16 @@ public sealed record VanillaSgd : Optimizer
 /// <summary>The state of an optimizer that keeps none.</summary>
 public sealed record StatelessState(int Count) : OptimizerState
 {
+    /// <inheritdoc/>
     public override int ParameterCount => Count;
+    /// <inheritdoc/>
     public override OptimizerState Copy() => this;
 }
 
 /// <summary>SGD with momentum: v ← μ·v + g; θ ← θ − lr·v.</summary>
 public sealed record MomentumSgd : Optimizer
 {
+    /// <summary>SGD with momentum, step size <paramref name="learningRate"/> and μ = <paramref name="momentum"/> (see <see cref="Sgd.Momentum"/>).</summary>
     public MomentumSgd(float learningRate, float momentum)
     {
         LearningRate = learningRate;
@@ -75,11 +84,14 @@ public sealed record MomentumSgd : Optimizer
         init => field = value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException("momentum", value, "momentum must be in [0, 1)");
     }
 
+    /// <inheritdoc/>
     public override OptimizerState Init(int parameterCount) => new VelocityState(new float[parameterCount]);
 
+    /// <inheritdoc/>
     public override OptimizerState Restore(int parameterCount, IReadOnlyDictionary<string, float[]> blocks) =>
         new VelocityState(Block(blocks, "velocity", parameterCount));
 
+    /// <inheritdoc/>
     protected override void ComputeUpdates(ReadOnlySpan<float> gradient, OptimizerState owned, ReadOnlySpan<float> parameters, Span<float> updates)
     {
         var v = Expect<VelocityState>(owned, gradient.Length, "SGD with momentum").Buffer;
@@ -87,6 +99,7 @@ public sealed record MomentumSgd : Optimizer
         MomentumPass.Run(v, gradient, updates, Momentum, -LearningRate, apply: false);
     }
 
+    /// <inheritdoc/>
     public override void ApplyInPlace(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState owned)
     {
         var v = Expect<VelocityState>(owned, gradient.Length, "SGD with momentum").Buffer;
@@ -94,6 +107,7 @@ public sealed record MomentumSgd : Optimizer
         MomentumPass.Run(v, gradient, parameters, Momentum, -LearningRate, apply: true);
     }
 
+    /// <inheritdoc/>
     protected override bool TryFuseCore(Span<float> parameters, OptimizerState owned, out FusedUpdate update)
     {
         var v = Expect<VelocityState>(owned, parameters.Length, "SGD with momentum").Buffer;
@@ -110,9 +124,13 @@ public sealed record VelocityState : OptimizerState
     /// <summary>Mutated only through an owned clone inside an optimizer step.</summary>
     internal float[] Buffer { get; }
 
+    /// <summary>The velocity v, one float per parameter.</summary>
     public ReadOnlySpan<float> Velocity => Buffer;
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, ReadOnlyMemory<float>> Blocks => new Dictionary<string, ReadOnlyMemory<float>> { ["velocity"] = Buffer };
+    /// <inheritdoc/>
     public override int ParameterCount => Buffer.Length;
+    /// <inheritdoc/>
     public override OptimizerState Copy() => new VelocityState((float[])Buffer.Clone());
 }
 

@@ -32,7 +32,9 @@ namespace Functional.Persistence;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The format version this code writes and reads, stored after the magic bytes.</summary>
     public const int Version = 1;
+    /// <summary>The usual file extension of a model file.</summary>
     public const string Extension = ".fnm";
 
     private static readonly byte[] Magic = [0x89, (byte)'F', (byte)'N', (byte)'M', 0x0D, 0x0A, 0x1A, 0x0A];

@@ -4,14 +4,22 @@ namespace Functional.Training;
 /// <summary>The outcome of a babysitting check.</summary>
 public enum CheckOutcome
 {
+    /// <summary>The check found nothing wrong.</summary>
     Pass,
     /// <summary>Suspicious but not necessarily wrong (an initial loss off its expectation): look before training for hours.</summary>
     Warn,
+    /// <summary>The check found a fault: fix it before training.</summary>
     Fail,
 }
 
 /// <summary>The data losses a network can declare.</summary>
-public enum LossKind { SoftmaxCrossEntropy, Hinge }
+public enum LossKind
+{
+    /// <summary>Softmax cross-entropy: the outputs are read as class probabilities.</summary>
+    SoftmaxCrossEntropy,
+    /// <summary>Multiclass SVM hinge (margin 1): the outputs are raw scores.</summary>
+    Hinge,
+}
 
 /// <summary>Small helpers behind the babysitting checks.</summary>
 public static class Babysitting

@@ -24,6 +24,7 @@ public sealed record InitialLossReport(
     /// <summary>(measured − expected) / expected.</summary>
     public double RelativeError => (Measured - Expected) / Expected;
 
+    /// <summary>Whether the relative error is within <see cref="Tolerance"/>.</summary>
     public bool WithinTolerance => Math.Abs(RelativeError) <= Tolerance;
 }
 

@@ -20,7 +20,9 @@ public readonly record struct LrPoint(double LearningRate, double Loss, double S
 /// <summary>A range of learning rates, both ends included.</summary>
 public readonly record struct LrRange(double From, double To)
 {
+    /// <summary>Whether <paramref name="lr"/> lies in the range, both ends included.</summary>
     public bool Contains(double lr) => lr >= From && lr <= To;
+    /// <summary>"from … to", three significant digits each.</summary>
     public override string ToString() => $"{From:G3} … {To:G3}";
 }
 

@@ -4,6 +4,7 @@ namespace Functional.Training;
 /// <summary>An observer's answer after a step.</summary>
 public enum Verdict
 {
+    /// <summary>Go on with the next step.</summary>
     Continue,
     /// <summary>End the fold now: it returns the state after this step.</summary>
     Stop,
@@ -36,6 +37,7 @@ public readonly record struct StepReport(long Step, float DataLoss, float Penalt
     /// <summary>What the step minimised: data loss plus penalty.</summary>
     public float Loss => DataLoss + Penalty;
 
+    /// <summary>The fraction of the batch's rows classified correctly (0 for an empty batch).</summary>
     public double Accuracy => Count == 0 ? 0 : (double)Correct / Count;
 }
 

@@ -23,6 +23,7 @@ public sealed record OverfitReport(
 /// <summary>Step 4 of babysitting: overfit a tiny subset, full batch, L2 off, within a step budget.</summary>
 public static class OverfitCheck
 {
+    /// <summary>The step budget <see cref="Run"/> uses unless told otherwise.</summary>
     public const int DefaultMaxSteps = 300;
 
     /// <summary>Near zero, yet reachable within the budget: softmax at 100 % needs every true-class probability ≈ 0.95.</summary>

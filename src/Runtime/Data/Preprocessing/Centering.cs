@@ -15,8 +15,11 @@ public sealed record Centering : ITransform
         this.mean = mean;
     }
 
+    /// <summary>Whether one mean is fitted for all features, one per channel or one per feature.</summary>
     public Granularity Granularity { get; }
+    /// <inheritdoc/>
     public int InputCount { get; }
+    /// <inheritdoc/>
     public int OutputCount => InputCount;
 
     /// <summary>The subtracted means, one per group of <see cref="Granularity"/>.</summary>
@@ -29,6 +32,7 @@ public sealed record Centering : ITransform
         return new(granularity, train.FeatureCount, Statistics.ToFloats(Statistics.Mean(train, granularity)));
     }
 
+    /// <inheritdoc/>
     public Dataset Apply(Dataset data)
     {
         TransformChecks.Width(this, data);
@@ -37,13 +41,16 @@ public sealed record Centering : ITransform
         return data.WithFeatures(output);
     }
 
+    /// <inheritdoc/>
     public TransformDescription Describe() => new(nameof(Centering),
         new Dictionary<string, string> { ["granularity"] = Granularity.ToString(), ["inputs"] = TransformDescription.Text(InputCount) },
         new Dictionary<string, float[]> { ["mean"] = (float[])mean.Clone() });
 
+    /// <summary>Value equality: the same granularity, input count and fitted means.</summary>
     public bool Equals(Centering? other) =>
         other is not null && Granularity == other.Granularity && InputCount == other.InputCount && Statistics.Same(mean, other.mean);
 
+    /// <summary>A hash consistent with <see cref="Equals(Centering)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(Granularity, InputCount, Statistics.Hash(mean));
 }
 
@@ -63,8 +70,11 @@ public sealed record Scaling : ITransform
         this.std = std;
     }
 
+    /// <summary>Whether one standard deviation is fitted for all features, one per channel or one per feature.</summary>
     public Granularity Granularity { get; }
+    /// <inheritdoc/>
     public int InputCount { get; }
+    /// <inheritdoc/>
     public int OutputCount => InputCount;
 
     /// <summary>The divisors, one per group (1 where the training data had no spread).</summary>
@@ -79,6 +89,7 @@ public sealed record Scaling : ITransform
         return new(granularity, train.FeatureCount, divisors);
     }
 
+    /// <inheritdoc/>
     public Dataset Apply(Dataset data)
     {
         TransformChecks.Width(this, data);
@@ -87,13 +98,16 @@ public sealed record Scaling : ITransform
         return data.WithFeatures(output);
     }
 
+    /// <inheritdoc/>
     public TransformDescription Describe() => new(nameof(Scaling),
         new Dictionary<string, string> { ["granularity"] = Granularity.ToString(), ["inputs"] = TransformDescription.Text(InputCount) },
         new Dictionary<string, float[]> { ["std"] = (float[])std.Clone() });
 
+    /// <summary>Value equality: the same granularity, input count and fitted divisors.</summary>
     public bool Equals(Scaling? other) =>
         other is not null && Granularity == other.Granularity && InputCount == other.InputCount && Statistics.Same(std, other.std);
 
+    /// <summary>A hash consistent with <see cref="Equals(Scaling)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(Granularity, InputCount, Statistics.Hash(std));
 }
 

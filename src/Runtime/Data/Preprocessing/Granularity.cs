@@ -24,12 +24,15 @@ public sealed record Granularity
         Channels = channels;
     }
 
+    /// <summary>How finely the statistic is taken: scalar, per channel or per feature.</summary>
     public GranularityKind Kind { get; }
 
     /// <summary>The number of channels for <see cref="GranularityKind.PerChannel"/>; 1 otherwise.</summary>
     public int Channels { get; }
 
+    /// <summary>One statistic for every feature value.</summary>
     public static Granularity Scalar { get; } = new(GranularityKind.Scalar, 1);
+    /// <summary>One statistic per feature.</summary>
     public static Granularity PerFeature { get; } = new(GranularityKind.PerFeature, 1);
 
     /// <summary>One statistic per channel of rows laid out as <paramref name="channels"/> contiguous planes.</summary>
@@ -56,6 +59,7 @@ public sealed record Granularity
                                         $"({featureCount} is not a multiple of {Channels})");
     }
 
+    /// <summary>"scalar", "per-feature" or "per-channel(C)": how reports and saved pipelines write it.</summary>
     public override string ToString() => Kind switch
     {
         GranularityKind.Scalar => "scalar",

@@ -22,7 +22,9 @@ public sealed record Pca : ITransform
         weights = Projections.Weights(components, variances, mean.Length, static _ => 1.0);
     }
 
+    /// <inheritdoc/>
     public int InputCount => mean.Length;
+    /// <inheritdoc/>
     public int OutputCount => variances.Length;
 
     /// <summary>The training mean, subtracted before projecting.</summary>
@@ -65,6 +67,7 @@ public sealed record Pca : ITransform
     private static Pca From(Eigenbasis basis, int k) =>
         new(Statistics.ToFloats(basis.Mean), Projections.Top(basis, k), Statistics.ToFloats(basis.Eigenvalues[..k]), basis.TotalVariance);
 
+    /// <inheritdoc/>
     public Dataset Apply(Dataset data)
     {
         TransformChecks.Width(this, data);
@@ -85,11 +88,14 @@ public sealed record Pca : ITransform
         return Projections.Create(projected, x, d);
     }
 
+    /// <inheritdoc/>
     public TransformDescription Describe() => Projections.Describe(nameof(Pca), mean, components, variances, TotalVariance, epsilon: null);
 
+    /// <summary>Value equality: the same fitted mean, components, variances and total variance.</summary>
     public bool Equals(Pca? other) => other is not null && TotalVariance == other.TotalVariance && Statistics.Same(mean, other.mean)
                                       && Statistics.Same(components, other.components) && Statistics.Same(variances, other.variances);
 
+    /// <summary>A hash consistent with <see cref="Equals(Pca)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(TotalVariance, Statistics.Hash(components));
 }
 
@@ -115,13 +121,21 @@ public sealed record PcaWhitening : ITransform
         weights = Projections.Weights(components, variances, mean.Length, lambda => 1 / Math.Sqrt(lambda + epsilon));
     }
 
+    /// <inheritdoc/>
     public int InputCount => mean.Length;
+    /// <inheritdoc/>
     public int OutputCount => variances.Length;
+    /// <summary>The training mean, subtracted before projecting.</summary>
     public ReadOnlySpan<float> Mean => mean;
+    /// <summary>[k, d] row-major: row i is the i-th principal direction (unit length; sign fixed so its largest entry is positive).</summary>
     public ReadOnlySpan<float> Components => components;
+    /// <summary>The variance of the training data along each kept component (the covariance's top k eigenvalues), before whitening.</summary>
     public ReadOnlySpan<float> Variances => variances;
+    /// <summary>The training data's total variance (trace of its covariance), the denominator of the ratios.</summary>
     public double TotalVariance { get; }
+    /// <summary>ε, added to each variance before dividing by its square root, so near-zero-variance directions are not blown up without bound.</summary>
     public double Epsilon { get; }
+    /// <summary>λᵢ / Σλ for each kept component, largest first.</summary>
     public IReadOnlyList<double> ExplainedVarianceRatio => [.. variances.Select(v => TotalVariance > 0 ? v / TotalVariance : 0)];
 
     /// <summary>Fits on <paramref name="train"/>, keeping the top <paramref name="k"/> components (all d when null).</summary>
@@ -134,18 +148,22 @@ public sealed record PcaWhitening : ITransform
         return new(Statistics.ToFloats(basis.Mean), Projections.Top(basis, kept), Statistics.ToFloats(basis.Eigenvalues[..kept]), basis.TotalVariance, epsilon);
     }
 
+    /// <inheritdoc/>
     public Dataset Apply(Dataset data)
     {
         TransformChecks.Width(this, data);
         return Projections.Create(data, Affine.Apply(data, mean, weights, OutputCount), OutputCount);
     }
 
+    /// <inheritdoc/>
     public TransformDescription Describe() => Projections.Describe(nameof(PcaWhitening), mean, components, variances, TotalVariance, Epsilon);
 
+    /// <summary>Value equality: the same fitted mean, components, variances, total variance and ε.</summary>
     public bool Equals(PcaWhitening? other) => other is not null && Epsilon == other.Epsilon && TotalVariance == other.TotalVariance
                                                && Statistics.Same(mean, other.mean) && Statistics.Same(components, other.components)
                                                && Statistics.Same(variances, other.variances);
 
+    /// <summary>A hash consistent with <see cref="Equals(PcaWhitening)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(Epsilon, Statistics.Hash(components));
 }
 
@@ -172,14 +190,22 @@ public sealed record ZcaWhitening : ITransform
         weights = Zca(components, variances, epsilon, mean.Length);
     }
 
+    /// <inheritdoc/>
     public int InputCount => mean.Length;
+    /// <inheritdoc/>
     public int OutputCount => mean.Length;
+    /// <summary>The training mean, subtracted before whitening.</summary>
     public ReadOnlySpan<float> Mean => mean;
+    /// <summary>[d, d] row-major: row i is the i-th principal direction (unit length; sign fixed so its largest entry is positive).</summary>
     public ReadOnlySpan<float> Components => components;
+    /// <summary>The variance of the training data along each principal direction (all d eigenvalues of its covariance), largest first.</summary>
     public ReadOnlySpan<float> Variances => variances;
+    /// <summary>The training data's total variance (trace of its covariance).</summary>
     public double TotalVariance { get; }
+    /// <summary>ε, added to each variance before dividing by its square root, so near-zero-variance directions are not blown up without bound.</summary>
     public double Epsilon { get; }
 
+    /// <summary>Fits on <paramref name="train"/>, keeping all d components, with <paramref name="epsilon"/> as ε.</summary>
     public static ZcaWhitening Fit(Dataset train, double epsilon)
     {
         Projections.CheckEpsilon(epsilon);
@@ -188,6 +214,7 @@ public sealed record ZcaWhitening : ITransform
         return new(Statistics.ToFloats(basis.Mean), Projections.Top(basis, d), Statistics.ToFloats(basis.Eigenvalues), basis.TotalVariance, epsilon);
     }
 
+    /// <inheritdoc/>
     public Dataset Apply(Dataset data)
     {
         TransformChecks.Width(this, data);
@@ -220,12 +247,15 @@ public sealed record ZcaWhitening : ITransform
         return w;
     }
 
+    /// <inheritdoc/>
     public TransformDescription Describe() => Projections.Describe(nameof(ZcaWhitening), mean, components, variances, TotalVariance, Epsilon);
 
+    /// <summary>Value equality: the same fitted mean, components, variances, total variance and ε.</summary>
     public bool Equals(ZcaWhitening? other) => other is not null && Epsilon == other.Epsilon && TotalVariance == other.TotalVariance
                                                && Statistics.Same(mean, other.mean) && Statistics.Same(components, other.components)
                                                && Statistics.Same(variances, other.variances);
 
+    /// <summary>A hash consistent with <see cref="Equals(ZcaWhitening)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(Epsilon, Statistics.Hash(components));
 }
 

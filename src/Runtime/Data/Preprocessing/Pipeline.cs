@@ -15,11 +15,13 @@ public sealed class Pipeline
 {
     private Pipeline(ImmutableArray<PreprocessStep> steps) => Steps = steps;
 
+    /// <summary>The unfitted steps, in the order they are fitted and applied.</summary>
     public ImmutableArray<PreprocessStep> Steps { get; }
 
     /// <summary>No preprocessing: fits to a pipeline that returns its input.</summary>
     public static Pipeline Empty { get; } = new([]);
 
+    /// <summary>A pipeline of the single step <paramref name="step"/>.</summary>
     public static Pipeline Of(PreprocessStep step) => new([step]);
 
     /// <summary>This pipeline followed by <paramref name="next"/> (F#'s &gt;&gt;).</summary>
@@ -41,6 +43,7 @@ public sealed class Pipeline
         return new FittedPipeline(fitted.MoveToImmutable(), train.FeatureCount);
     }
 
+    /// <summary>The steps' names joined by arrows, or "none" for the empty pipeline.</summary>
     public override string ToString() => Steps.IsEmpty ? "none" : string.Join(" → ", Steps.Select(s => s.Name));
 }
 
@@ -67,10 +70,14 @@ public sealed record FittedPipeline : ITransform
         // Nested pipelines are flattened: a pipeline of pipelines applies the same steps in the same order.
         new([.. steps.SelectMany(s => s is FittedPipeline p ? p.Steps.AsEnumerable() : [s])], inputCount);
 
+    /// <summary>The fitted transforms, in the order they are applied (nested pipelines flattened).</summary>
     public ImmutableArray<ITransform> Steps { get; }
+    /// <inheritdoc/>
     public int InputCount { get; }
+    /// <inheritdoc/>
     public int OutputCount => Steps.IsEmpty ? InputCount : Steps[^1].OutputCount;
 
+    /// <inheritdoc/>
     public Dataset Apply(Dataset data)
     {
         TransformChecks.Width(this, data);
@@ -85,11 +92,14 @@ public sealed record FittedPipeline : ITransform
         new(nameof(FittedPipeline), new Dictionary<string, string> { ["inputs"] = TransformDescription.Text(InputCount) },
             new Dictionary<string, float[]>()) { Parts = [.. Steps.Select(s => s.Describe())] };
 
+    /// <summary>Value equality: the same input count and equal steps in the same order.</summary>
     public bool Equals(FittedPipeline? other) =>
         other is not null && InputCount == other.InputCount && Steps.SequenceEqual(other.Steps);
 
+    /// <summary>A hash consistent with <see cref="Equals(FittedPipeline)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(InputCount, Steps.Length);
 
+    /// <summary>The steps' type names joined by arrows, or "no preprocessing" with the feature count.</summary>
     public override string ToString() =>
         Steps.IsEmpty ? $"no preprocessing ({InputCount} features)" : string.Join(" → ", Steps.Select(s => s.GetType().Name));
 }
@@ -103,6 +113,7 @@ public static class Preprocess
     /// <summary>The ε of the lecture's whitening code (Xrot / np.sqrt(S + 1e-5)).</summary>
     public const double DefaultEpsilon = 1e-5;
 
+    /// <summary>No preprocessing: the same as <see cref="Pipeline.Empty"/>.</summary>
     public static Pipeline None => Pipeline.Empty;
 
     /// <summary>Zero-centering: subtract the training mean (per feature unless told otherwise).</summary>
