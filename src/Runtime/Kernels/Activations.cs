@@ -9,6 +9,7 @@ namespace Functional.Kernels;
 /// pre-activation never has to be kept: dz = dy ⊙ f′(z) computed from (dy, y). That is what lets the
 /// derivative ride in the epilogue of the product that produces dy.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public interface IActivation
 {
     /// <summary>y = f(z), lane by lane. Called by the generated kernels in the epilogue of a product; not meant to be called directly.</summary>
@@ -21,6 +22,7 @@ public interface IActivation
 /// A compile-time float, so a declared hyperparameter (leaky slope, ELU α) becomes a JIT constant inside the
 /// kernel. The generator emits one tiny struct per declared value.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public interface IConstant
 {
     /// <summary>The constant's value, which the JIT folds into the kernel.</summary>
@@ -28,6 +30,7 @@ public interface IConstant
 }
 
 /// <summary>y = z. Used by layers without an activation (the scores before a loss).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct Identity : IActivation
 {
     /// <inheritdoc/>
@@ -39,6 +42,7 @@ public readonly struct Identity : IActivation
 }
 
 /// <summary>y = max(0, z); dz = dy where y &gt; 0, else 0.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct Relu : IActivation
 {
     /// <inheritdoc/>
@@ -50,6 +54,7 @@ public readonly struct Relu : IActivation
 }
 
 /// <summary>y = z for z &gt; 0, else α·z; dz = dy·(y &gt; 0 ? 1 : α). Valid for α ≥ 0, where sign(y) = sign(z).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct LeakyRelu<TSlope> : IActivation where TSlope : IConstant
 {
     /// <inheritdoc/>
@@ -63,6 +68,7 @@ public readonly struct LeakyRelu<TSlope> : IActivation where TSlope : IConstant
 }
 
 /// <summary>y = 1/(1 + e^−z); dz = dy·y·(1 − y).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct Sigmoid : IActivation
 {
     /// <inheritdoc/>
@@ -80,6 +86,7 @@ public readonly struct Sigmoid : IActivation
 }
 
 /// <summary>y = tanh z = 1 − 2/(e^{2z} + 1); dz = dy·(1 − y²).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct Tanh : IActivation
 {
     /// <inheritdoc/>
@@ -97,6 +104,7 @@ public readonly struct Tanh : IActivation
 }
 
 /// <summary>y = z for z &gt; 0, else α(eᶻ − 1); dz = dy·(y &gt; 0 ? 1 : y + α) (α &gt; 0, so sign(y) = sign(z)).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct Elu<TAlpha> : IActivation where TAlpha : IConstant
 {
     /// <inheritdoc/>
@@ -114,6 +122,7 @@ public readonly struct Elu<TAlpha> : IActivation where TAlpha : IConstant
 }
 
 /// <summary>Standalone activation passes, for where no matrix product is there to fuse into.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class ActivationPass
 {
     /// <summary>y ← f(y) in place.</summary>

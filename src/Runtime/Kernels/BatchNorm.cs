@@ -8,6 +8,7 @@ namespace Functional.Kernels;
 /// μ and σ² (biased, as in the forward of the paper) and folds them into running averages (PyTorch's
 /// convention: r ← (1 − m)·r + m·batch, with the unbiased variance); inference uses the running averages.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class BatchNorm
 {
     /// <summary>

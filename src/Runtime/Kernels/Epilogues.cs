@@ -7,6 +7,7 @@ namespace Functional.Kernels;
 /// Applied to each output tile of <see cref="Gemm"/> while it is still in registers, so bias, activation or
 /// activation derivative cost no extra pass over memory.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public unsafe interface IEpilogue
 {
     /// <summary>The value to store at (row, column) given the accumulated dot product.</summary>
@@ -14,6 +15,7 @@ public unsafe interface IEpilogue
 }
 
 /// <summary>Stores the product unchanged.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct Plain : IEpilogue
 {
     /// <inheritdoc/>
@@ -22,6 +24,7 @@ public readonly struct Plain : IEpilogue
 }
 
 /// <summary>Forward: y = f(acc + b[column]).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct BiasActivation<TAct>(float* bias) : IEpilogue where TAct : IActivation
 {
     /// <inheritdoc/>
@@ -31,6 +34,7 @@ public readonly unsafe struct BiasActivation<TAct>(float* bias) : IEpilogue wher
 }
 
 /// <summary>Backward: dz = acc ⊙ f′, with f′ read from the saved output y[row, column] of the layer below.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowStride) : IEpilogue where TAct : IActivation
 {
     /// <inheritdoc/>

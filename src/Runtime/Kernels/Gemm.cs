@@ -27,6 +27,7 @@ namespace Functional.Kernels;
 /// 1 thread or many.
 /// </para>
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class Gemm
 {
     /// <summary>Forward of a dense layer: y[B, out] = f(x[B, in] · W[in, out] + b).</summary>

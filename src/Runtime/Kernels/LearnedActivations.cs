@@ -5,6 +5,7 @@ namespace Functional.Kernels;
 /// Parametric ReLU over u [B, units]: y = u for u &gt; 0, else a·u, with a learned slope per unit (or one shared).
 /// Backward needs u, not y, because a learned slope may turn negative.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class PRelu
 {
     /// <summary>y = u for u &gt; 0, else a·u, with a = <c>slope[0]</c> when shared, else <c>slope[j]</c>. Used by generated network code; not meant to be called directly.</summary>
@@ -42,6 +43,7 @@ public static class PRelu
 /// Maxout over u [B, units·k]: unit j's pieces are columns j·k … j·k + k − 1, and y[b, j] is their maximum.
 /// The gradient flows only to the winning piece (the first, on ties).
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class Maxout
 {
     /// <summary>y[b, j] = max over unit j's <paramref name="pieces"/> columns of u. Used by generated network code; not meant to be called directly.</summary>
@@ -78,6 +80,7 @@ public static class Maxout
 /// Inverted dropout: each value survives with probability 1 − p and is scaled by 1/(1 − p), so the expected
 /// output equals the input and inference needs no change. Masks come from a seed, so a run can be replayed.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class Dropout
 {
     /// <summary>mask[i] = 0 with probability p, else 1/(1 − p), drawn from <paramref name="seed"/>.</summary>

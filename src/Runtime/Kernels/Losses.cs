@@ -7,6 +7,7 @@ namespace Functional.Kernels;
 public readonly record struct LossResult(float Loss, int Correct);
 
 /// <summary>Softmax cross-entropy: L = mean_b [log Σ_j e^{s_j} − s_y]; ∂L/∂s = (softmax(s) − onehot(y)) / B.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class SoftmaxCrossEntropy
 {
     /// <summary>Mean loss and correct count of scores [batch, classes]; writes ∂L/∂s into <c>dScores</c> (same shape). Shapes are checked.</summary>
@@ -63,6 +64,7 @@ public static unsafe class SoftmaxCrossEntropy
 }
 
 /// <summary>Multiclass SVM hinge (Weston–Watkins, margin 1): L = mean_b Σ_{j≠y} max(0, s_j − s_y + 1).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class Hinge
 {
     /// <summary>Mean loss and correct count of scores [batch, classes]; writes ∂L/∂s into <c>dScores</c> (same shape). Shapes are checked.</summary>
@@ -139,6 +141,7 @@ internal static class Shapes
 /// <see cref="Gemm.WeightGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float, Optimizers.FusedUpdate)"/>,
 /// before a fused optimizer uses the gradient.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class L2Penalty
 {
     /// <summary>½λ‖W‖², measured before the step changes W.</summary>

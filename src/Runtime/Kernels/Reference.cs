@@ -5,6 +5,7 @@ namespace Functional.Kernels;
 /// Straightforward, obviously-correct versions of what the fast kernels do. Generated networks build their
 /// <c>ReferenceLoss</c> from these; tests compare the SIMD kernels against them.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class Reference
 {
     /// <summary>C[m, n] = Σ_k A[m, k]·B[k, n], accumulated in double.</summary>

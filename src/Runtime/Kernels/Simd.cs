@@ -9,6 +9,7 @@ namespace Functional.Kernels;
 /// Implemented by value types so generic kernels are specialised (and these calls inlined) per width.
 /// <see cref="Scalar"/> is a one-lane "vector": the same kernel instantiated with it is the scalar fallback.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public unsafe interface ISimd<TV> where TV : struct
 {
     /// <summary>Lanes per vector: how many floats one <typeparamref name="TV"/> holds.</summary>
@@ -42,6 +43,7 @@ public unsafe interface ISimd<TV> where TV : struct
 }
 
 /// <summary>512-bit vectors: 16 floats (AVX-512).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 {
     /// <inheritdoc/>
@@ -75,6 +77,7 @@ public readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 }
 
 /// <summary>256-bit vectors: 8 floats (AVX2 with FMA).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 {
     /// <inheritdoc/>
@@ -108,6 +111,7 @@ public readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 }
 
 /// <summary>128-bit vectors: 4 floats (SSE/NEON); also the narrow tail after wider tiles.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct Simd128 : ISimd<Vector128<float>>
 {
     /// <inheritdoc/>
@@ -141,6 +145,7 @@ public readonly unsafe struct Simd128 : ISimd<Vector128<float>>
 }
 
 /// <summary>A one-lane "vector": plain floats. The scalar fallback, and the last columns after every vector tile.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct Scalar : ISimd<float>
 {
     /// <inheritdoc/>
