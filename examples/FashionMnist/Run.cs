@@ -66,13 +66,13 @@ internal static class Run
         int batchesPerEpoch = (train.Count + o.Batch - 1) / o.Batch;
 
         var state = TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer);
-        var progress = new TrainingProgress(Epoch: 1, BatchesDone: 0, Step: 0);
+        var progress = new TrainingProgress(Epoch: 1, BatchesDone: 0, StepCount: 0);
         if (o.Resume)
         {
             var resumed = Resume<TNet>(o, optimizer, configuration);
             if (resumed.IsFail) return Fail(resumed.Match(_ => "", e => e.Message));
             (state, progress) = resumed.Map(r => (r.State, r.Progress)).ThrowIfFail();
-            Console.WriteLine($"resumed from {CheckpointPath(o.CheckpointDirectory!)}: epoch {progress.Epoch}, {progress.BatchesDone} of its batches done, step {progress.Step:N0}");
+            Console.WriteLine($"resumed from {CheckpointPath(o.CheckpointDirectory!)}: epoch {progress.Epoch}, {progress.BatchesDone} of its batches done, step {progress.StepCount:N0}");
         }
 
         using var interrupt = new Interruption();
@@ -116,8 +116,8 @@ internal static class Run
             if (interrupt.Requested)
             {
                 bar.Abandon();
-                int done = skip + (int)(next.Step - state.Step);
-                return Interrupted(o, next, standardize, new TrainingProgress(epoch, done, next.Step), configuration);
+                int done = skip + (int)(next.StepCount - state.StepCount);
+                return Interrupted(o, next, standardize, new TrainingProgress(epoch, done, next.StepCount), configuration);
             }
             state = next;
             double seconds = clock.Elapsed.TotalSeconds;
@@ -126,7 +126,7 @@ internal static class Run
             if (epoch == 1 || epoch == o.Epochs) recorder?.AddActivations(epoch, ActivationStatistics.Measure(state.Model, sample, sample.Length / validation.FeatureCount));
             bar.Finish($"loss {bar.MeanLoss:F4}  train acc {bar.Accuracy:P2}  val loss {held.Loss:F4}  val acc {held.Accuracy:P2}  {seconds:F2}s");
             if (o.CheckpointDirectory is not null)
-                Checkpoint.Save(CheckpointPath(o.CheckpointDirectory), state, standardize, new TrainingProgress(epoch + 1, 0, state.Step), configuration)
+                Checkpoint.Save(CheckpointPath(o.CheckpointDirectory), state, standardize, new TrainingProgress(epoch + 1, 0, state.StepCount), configuration)
                     .IfFail(e => Console.Error.WriteLine($"warning: checkpoint not written: {e.Message}"));
             if (held.Loss < best.Loss) best = (held.Loss, epoch, state);
             else if (o.EarlyStop > 0 && epoch - best.Epoch >= o.EarlyStop)
@@ -192,7 +192,7 @@ internal static class Run
     private static int Interrupted<TNet>(Options o, TrainState<TNet> state, FittedPipeline pipeline, TrainingProgress progress, JsonObject configuration)
         where TNet : class, INetwork<TNet>
     {
-        Console.Error.WriteLine($"interrupted in epoch {progress.Epoch} after {progress.BatchesDone} of its batches (step {progress.Step:N0})");
+        Console.Error.WriteLine($"interrupted in epoch {progress.Epoch} after {progress.BatchesDone} of its batches (step {progress.StepCount:N0})");
         if (o.CheckpointDirectory is null)
         {
             Console.Error.WriteLine("no checkpoint written (run with --checkpoint DIR to be able to resume)");

@@ -27,13 +27,13 @@ public sealed class CheckpointTests : IDisposable
 
         string path = Path.Combine(dir, "run.fnm");
         var half = Epochs(start, 1, 2);
-        Checkpoint.Save(path, half, Pipeline, new TrainingProgress(Epoch: 3, BatchesDone: 0, half.Step), new() { ["seed"] = 4 }).ThrowIfFail();
+        Checkpoint.Save(path, half, Pipeline, new TrainingProgress(Epoch: 3, BatchesDone: 0, half.StepCount), new() { ["seed"] = 4 }).ThrowIfFail();
         var resumed = Checkpoint.Load<ReluBnDrop>(path, Sgd.Momentum(0.05f, 0.9f)).ThrowIfFail();
         var continued = Epochs(resumed.State, resumed.Progress.Epoch, 4);
 
-        Assert.Equal(new TrainingProgress(3, 0, half.Step), resumed.Progress);
+        Assert.Equal(new TrainingProgress(3, 0, half.StepCount), resumed.Progress);
         Assert.Equal(4, (int)resumed.Configuration["seed"]!);
-        Assert.Equal(straight.Step, continued.Step);
+        Assert.Equal(straight.StepCount, continued.StepCount);
         Assert.Equal(straight.Model.Parameters.ToArray(), continued.Model.Parameters.ToArray());
         Assert.Equal(straight.Model.Buffers.ToArray(), continued.Model.Buffers.ToArray());
         Assert.Equal(((VelocityState)straight.OptimizerState).Velocity.ToArray(), ((VelocityState)continued.OptimizerState).Velocity.ToArray());
@@ -49,7 +49,7 @@ public sealed class CheckpointTests : IDisposable
 
         string path = Path.Combine(dir, "mid.fnm");
         var part = Data.Batches(16, seed: 1).Take(5).Fold(start, Step);
-        Checkpoint.Save(path, part, Pipeline, new TrainingProgress(1, 5, part.Step)).ThrowIfFail();
+        Checkpoint.Save(path, part, Pipeline, new TrainingProgress(1, 5, part.StepCount)).ThrowIfFail();
         var resumed = Checkpoint.Load<ReluBnDrop>(path, Sgd.Momentum(0.05f, 0.9f)).ThrowIfFail();
         var rest = Data.Batches(16, seed: 1).Skip(resumed.Progress.BatchesDone).Fold(resumed.State, Step);
 

@@ -25,7 +25,7 @@ public sealed class FoldTests
 
         Assert.Equal(parameters, state.Model.Parameters.ToArray());
         Assert.Equal(velocity, Velocity(state));
-        Assert.Equal(state.Step + 1, next.Step);
+        Assert.Equal(state.StepCount + 1, next.StepCount);
         Assert.NotEqual(parameters, next.Model.Parameters.ToArray());
         Assert.NotEqual(velocity, Velocity(next));
     }
@@ -39,7 +39,7 @@ public sealed class FoldTests
         Assert.Equal(before, start.Model.Parameters.ToArray());
         Assert.All(Velocity(start), v => Assert.Equal(0f, v));
         Assert.False(start.Model.Hidden1.SharesBlockWith(result.Model.Hidden1));
-        Assert.Equal(20, result.Step);
+        Assert.Equal(20, result.StepCount);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public sealed class MonitoringTests
         var batches = Data.Batches(16, seed: 2).ToList();
         var stopper = new Capture(every: 0, stopAt: 4);
         var stopped = batches.Fold(start, TinyMlp.Step, stopper);
-        Assert.Equal(4, stopped.Step);
+        Assert.Equal(4, stopped.StepCount);
         Assert.Equal(4, stopper.LastStep);
         Assert.Equal(batches.Take(4).Fold(start, TinyMlp.Step).Model.Parameters.ToArray(), stopped.Model.Parameters.ToArray());
     }

@@ -23,7 +23,7 @@ public sealed class SafetyTests
         Assert.StartsWith($"SubsetMlp: training diverged at step {error.Step:N0}: ", error.Message);
         Assert.Contains("Try a learning rate of 5 or lower (it is 50), stronger L2, or gradient clipping.", error.Message);
         // It stops at once, not after an epoch of NaN steps.
-        Assert.InRange(error.Step, 1, Training.Training.ParameterCheckInterval);
+        Assert.InRange(error.Step, 1, TrainingLoop.ParameterCheckInterval);
         if (!float.IsFinite(error.Loss)) Assert.Contains($"the loss is {error.Loss}", error.Message);
         if (error.Where is { } where) Assert.Contains($"first non-finite value: {where.Layer}.{where.Tensor}[", error.Message);
         Assert.True(error.Where is not null || !float.IsFinite(error.Loss));
@@ -36,7 +36,7 @@ public sealed class SafetyTests
     {
         var data = Subset();
         var state = data.Batches(64, seed: 1).Fold(TrainState.Of(SubsetMlp.Init(seed: 1), Sgd.Momentum(0.01f, 0.9f)), SubsetMlp.Step);
-        Assert.Equal(data.Count / 64 + (data.Count % 64 == 0 ? 0 : 1), state.Step);
+        Assert.Equal(data.Count / 64 + (data.Count % 64 == 0 ? 0 : 1), state.StepCount);
     }
 
     [Fact]

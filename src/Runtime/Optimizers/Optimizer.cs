@@ -16,7 +16,7 @@ public abstract record Optimizer
 
     /// <summary>
     /// Pure form: (updates, state′) from a gradient. Apply with parameters + updates.
-    /// Allocates a fresh state; <see cref="Training"/>'s fold uses <see cref="ApplyInPlace"/> on state it owns instead.
+    /// Allocates a fresh state; <see cref="Functional.Training.TrainingLoop"/>'s fold uses <see cref="ApplyInPlace"/> on state it owns instead.
     /// </summary>
     [Pure]
     public (float[] Updates, OptimizerState State) Update(ReadOnlySpan<float> gradient, OptimizerState state, ReadOnlySpan<float> parameters)

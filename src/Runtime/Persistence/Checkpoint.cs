@@ -12,11 +12,11 @@ namespace Functional.Persistence;
 
 /// <summary>
 /// Where a run stands: in epoch <see cref="Epoch"/> (1-based) with <see cref="BatchesDone"/> of its batches done (0 when
-/// it is about to start), after <see cref="Step"/> steps in all. With the run's seed this is all its random numbers
+/// it is about to start), after <see cref="StepCount"/> steps in all. With the run's seed this is all its random numbers
 /// depend on — batch order is drawn per epoch from the seed, dropout masks from the seed and the step — so resuming here
 /// continues the same run bit for bit.
 /// </summary>
-public sealed record TrainingProgress(int Epoch, int BatchesDone, long Step);
+public sealed record TrainingProgress(int Epoch, int BatchesDone, long StepCount);
 
 /// <summary>A resumed run: the state, the fitted preprocessing, the progress, and the configuration the run saved.</summary>
 public sealed record Resumed<TNet>(TrainState<TNet> State, FittedPipeline Pipeline, TrainingProgress Progress, JsonObject Configuration)
@@ -52,7 +52,7 @@ public static class Checkpoint
         {
             ["epoch"] = progress.Epoch,
             ["batchesDone"] = progress.BatchesDone,
-            ["step"] = progress.Step,
+            ["step"] = progress.StepCount,
             ["configuration"] = configuration?.DeepClone() ?? new JsonObject(),
         };
         var contents = new ModelFile.ModelContents(TNet.Layout, state.Model.Parameters.ToArray(), state.Model.Buffers.ToArray(), pipeline)
@@ -107,10 +107,10 @@ public static class Checkpoint
                 blocks[name] = pool.AsSpan((int)offset, (int)length).ToArray();
             }
             var progress = new TrainingProgress(checked((int)Whole(run, "epoch")), checked((int)Whole(run, "batchesDone")), Whole(run, "step"));
-            if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.Step < 0)
-                return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.Step}) is not a place in a run");
+            if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.StepCount < 0)
+                return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.StepCount}) is not a place in a run");
             var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers), optimizer,
-                optimizer.Restore(TNet.ParameterCount, blocks), progress.Step);
+                optimizer.Restore(TNet.ParameterCount, blocks), progress.StepCount);
             return new Resumed<TNet>(state, contents.Pipeline, progress, run["configuration"] as JsonObject ?? []);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)

@@ -52,9 +52,9 @@ public static class OverfitCheck
         {
             // The watcher stops on the report of the model before an update; the model after it is checked by inference,
             // and in the rare case it fell back out of the target, training goes on within the budget.
-            while (state.Step < maxSteps)
+            while (state.StepCount < maxSteps)
             {
-                state = Enumerable.Repeat(batch, (int)(maxSteps - state.Step)).Fold(state, step, watcher);
+                state = Enumerable.Repeat(batch, (int)(maxSteps - state.StepCount)).Fold(state, step, watcher);
                 if (Passes(Evaluate.On(state.Model, tiny), lossTarget)) break;
             }
         }

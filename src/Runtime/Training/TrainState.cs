@@ -7,7 +7,7 @@ namespace Functional.Training;
 /// Everything training changes, as one immutable value. A step or fold returns a new one; a state you
 /// hold never changes (its parameters and optimizer state are never written after it is returned).
 /// </summary>
-public sealed record TrainState<TNet>(TNet Model, Optimizer Optimizer, OptimizerState OptimizerState, long Step)
+public sealed record TrainState<TNet>(TNet Model, Optimizer Optimizer, OptimizerState OptimizerState, long StepCount)
     where TNet : class, INetwork<TNet>;
 
 /// <summary>Constructors for <see cref="TrainState{TNet}"/>.</summary>

@@ -7,7 +7,7 @@ namespace Functional.Training;
 /// <summary>
 /// step : (state, batch) → state for network <typeparamref name="TNet"/>, with the loss's L2 strength as a
 /// value (never compiled into the kernels). <see cref="Invoke"/> is the pure single step;
-/// <see cref="Training.Fold"/> runs many with buffers it owns, with the same result bit for bit.
+/// <see cref="TrainingLoop.Fold"/> runs many with buffers it owns, with the same result bit for bit.
 /// </summary>
 public sealed record TrainStep<TNet>(float L2 = 0f, long Seed = 0) where TNet : class, INetwork<TNet>
 {
@@ -26,11 +26,11 @@ public sealed record TrainStep<TNet>(float L2 = 0f, long Seed = 0) where TNet : 
 
     /// <summary>One step on one batch: a new state; <paramref name="state"/> is left as it was.</summary>
     [Pure]
-    public TrainState<TNet> Invoke(TrainState<TNet> state, Batch batch) => Training.Fold([batch], state, this);
+    public TrainState<TNet> Invoke(TrainState<TNet> state, Batch batch) => TrainingLoop.Fold([batch], state, this);
 }
 
 /// <summary>Runs training steps over a sequence of batches.</summary>
-public static class Training
+public static class TrainingLoop
 {
     /// <summary>How often (in steps) the fold scans the parameters for NaN and ∞ besides checking every loss: a scan costs about 1/50 of a step.</summary>
     public const int ParameterCheckInterval = 50;
@@ -53,7 +53,7 @@ public static class Training
         var optimizerState = state.OptimizerState.Copy();
         var gradient = new float[TNet.ParameterCount];
         Workspace? workspace = null;
-        long count = state.Step;
+        long count = state.StepCount;
         // SGD and momentum ride inside backward (each tensor updated once its gradient is complete); others get the whole gradient.
         bool fused = state.Optimizer.TryFuse(parameters, optimizerState, out var update);
         int statisticsEvery = Math.Max(0, observer?.LayerStatisticsEvery ?? 0);
@@ -82,7 +82,7 @@ public static class Training
             count++;
             // The divergence guard: a non-finite loss is noticed at once; a non-finite parameter that the activations
             // hide from the loss (max(NaN, 0) may be 0) within ParameterCheckInterval steps, and before anything escapes.
-            if (!float.IsFinite(result.Loss) || (count - state.Step) % ParameterCheckInterval == 0 && !Finite.AllFinite(parameters))
+            if (!float.IsFinite(result.Loss) || (count - state.StepCount) % ParameterCheckInterval == 0 && !Finite.AllFinite(parameters))
                 throw TrainingDivergedException.At<TNet>(count, result.Loss, parameters, buffers, state.Optimizer);
             if (observer is null) continue;
             var layers = measured ? probe!.Measure<TNet>(parameters, gradient, result.Count, workspace) : null;
@@ -91,6 +91,6 @@ public static class Training
         }
         if (!Finite.AllFinite(parameters) || !Finite.AllFinite(buffers))
             throw TrainingDivergedException.At<TNet>(count, float.NaN, parameters, buffers, state.Optimizer);
-        return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, Step = count };
+        return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, StepCount = count };
     }
 }
