@@ -9,6 +9,10 @@ namespace Functional.Generators.Emitting;
 
 internal static class Emitter
 {
+    // The fold, the tests and monitoring call these through INetwork; a user of the record needs Init, Infer, Predict and
+    // Accuracy, so the rest stays callable but out of IntelliSense's way.
+    private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
+
     private const string Kernels = "global::Functional.Kernels";
     private const string Ro = "global::System.ReadOnlySpan<float>";
     private const string Rw = "global::System.Span<float>";
@@ -284,6 +288,7 @@ internal static class Emitter
         w.Line($"static global::Functional.Workspace global::Functional.INetwork<{net.Name}>.CreateWorkspace(int maxBatch) => new Workspace(maxBatch);");
         w.Line();
         w.Line("/// <summary>A layer's output from the last forward pass in <paramref name=\"workspace\"/> (declaration order): for activation statistics.</summary>");
+        w.Line(Hidden);
         w.Line($"public static {Ro} LayerOutput(global::Functional.Workspace workspace, int layer, int count)");
         w.Line("{");
         w.Indent();
@@ -514,6 +519,7 @@ internal static class Emitter
             w.Line();
         }
         w.Line("/// <summary>The data loss of precomputed scores (no penalty), and how many rows were classified correctly.</summary>");
+        w.Line(Hidden);
         w.Line("public static global::Functional.Kernels.LossResult ScoreLoss(global::System.ReadOnlySpan<float> scores, global::System.ReadOnlySpan<int> labels, int count)");
         w.Line($"    => {Kernels}.{Catalog.LossKernel(net.Loss)}.Loss(scores, labels, count, ClassCount);");
         w.Line();
@@ -527,6 +533,7 @@ internal static class Emitter
         w.Line("/// into <paramref name=\"gradient\"/>, advances batch-norm statistics in <paramref name=\"buffers\"/>; returns the loss and the batch's correct count.");
         w.Line("/// Allocates nothing.");
         w.Line("/// </summary>");
+        w.Line(Hidden);
         w.Line($"public static global::Functional.BatchResult ComputeGradient({Ro} parameters, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, Workspace workspace)");
         w.Line("    => Train(parameters, buffers, batch, options, gradient, workspace, default);");
         w.Line();
@@ -535,6 +542,7 @@ internal static class Emitter
         w.Line("/// Optimizer.TryFuse) updates each tensor as soon as its gradient is complete, so the parameters end as ComputeGradient");
         w.Line("/// followed by ApplyInPlace would leave them, bit for bit. <paramref name=\"gradient\"/> is scratch whose contents are unspecified.");
         w.Line("/// </summary>");
+        w.Line(Hidden);
         using (w.Block($"public static global::Functional.BatchResult TrainInPlace({Update} update, {Rw} buffers, global::Functional.Data.Batch batch, global::Functional.StepOptions options, {Rw} gradient, Workspace workspace)"))
         {
             w.Line($"if (!update.IsActive) {Throw}(\"TrainInPlace needs an active update (Optimizer.TryFuse); use ComputeGradient to only compute the gradient\", nameof(update));");
@@ -603,6 +611,7 @@ internal static class Emitter
         if (net.BufferCount == 0 && net.Layers.All(l => l.Dropout is null))
         {
             w.Line("/// <summary>One batch's loss and gradient for this network, which keeps no buffers and draws no dropout masks.</summary>");
+            w.Line(Hidden);
             w.Line($"public static global::Functional.BatchResult ComputeGradient({Ro} parameters, global::Functional.Data.Batch batch, float l2, {Rw} gradient, Workspace workspace)");
             w.Line("    => ComputeGradient(parameters, default, batch, new global::Functional.StepOptions(l2), gradient, workspace);");
             w.Line();
@@ -614,6 +623,7 @@ internal static class Emitter
         string R = $"{Kernels}.Reference";
         w.Line("// ── Naive reference ─────────────────────────────────────────────────────────────────────────────────────");
         w.Line("/// <summary>The training-mode loss of ComputeGradient (same dropout masks), with plain loops in double precision: the yardstick for gradient checks.</summary>");
+        w.Line(Hidden);
         using (w.Block("public static double ReferenceLoss(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int count, global::Functional.StepOptions options)"))
         {
             w.Line($"if (parameters.Length != ParameterCount) {Throw}($\"expected {{ParameterCount}} parameters, got {{parameters.Length}}\", nameof(parameters));");
