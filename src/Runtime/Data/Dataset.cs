@@ -51,25 +51,19 @@ public sealed class Dataset
         for (int i = 0; i < labels.Length; i++)
             if ((uint)labels[i] >= (uint)classCount)
                 return Error.New($"{name}: row {i} has label {labels[i]}, outside 0..{classCount - 1}");
-        int bad = FirstNonFinite(features);
+        int bad = Finite.IndexOfNonFinite(features);
         if (bad >= 0)
             return Error.New($"{name}: row {bad / featureCount}, feature {bad % featureCount} is {features[bad]} (features must be finite)");
         return new Dataset(name, features, labels, featureCount, classCount);
     }
 
-    private static int FirstNonFinite(float[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) return i;
-        return -1;
-    }
 
     /// <summary>The same rows and labels with transformed features of the same shape (taking ownership of <paramref name="newFeatures"/>).</summary>
     public Dataset WithFeatures(float[] newFeatures)
     {
         if (newFeatures.Length != features.Length)
             throw new ArgumentException($"{Name}: {newFeatures.Length} feature values do not fit {Count} rows of {FeatureCount}", nameof(newFeatures));
-        if (FirstNonFinite(newFeatures) is var bad and >= 0)
+        if (Finite.IndexOfNonFinite(newFeatures) is var bad and >= 0)
             throw new ArgumentException($"{Name}: transformed row {bad / FeatureCount}, feature {bad % FeatureCount} is {newFeatures[bad]}", nameof(newFeatures));
         return new Dataset(Name, newFeatures, labels, FeatureCount, ClassCount);
     }

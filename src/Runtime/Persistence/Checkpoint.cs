@@ -95,18 +95,19 @@ public static class Checkpoint
     {
         try
         {
-            string saved = Text(head, "optimizer");
+            string saved = ModelFile.Text(ModelFile.Field(head, "optimizer"), "the optimizer section's optimizer");
             if (saved != optimizer.GetType().Name)
                 return Error.New($"{path}: the run was saved with {saved}; resuming it with {optimizer.GetType().Name} would start that optimizer's state from nothing (use the same optimizer)");
             var blocks = new Dictionary<string, float[]>();
             foreach (var (name, place) in head["blocks"] as JsonObject ?? [])
             {
-                long offset = Whole(place, "offset"), length = Whole(place, "length");
+                long offset = ModelFile.Whole(ModelFile.Field(place, "offset"), $"the optimizer's {name} block's offset");
+                long length = ModelFile.Whole(ModelFile.Field(place, "length"), $"the optimizer's {name} block's length");
                 if (offset < 0 || length < 0 || offset > pool.Length || length > pool.Length - offset)
                     return Error.New($"{path}: the optimizer's {name} block lies outside its section");
                 blocks[name] = pool.AsSpan((int)offset, (int)length).ToArray();
             }
-            var progress = new TrainingProgress(checked((int)Whole(run, "epoch")), checked((int)Whole(run, "batchesDone")), Whole(run, "step"));
+            var progress = new TrainingProgress(checked((int)Progress(run, "epoch")), checked((int)Progress(run, "batchesDone")), Progress(run, "step"));
             if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.StepCount < 0)
                 return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.StepCount}) is not a place in a run");
             var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers), optimizer,
@@ -119,9 +120,5 @@ public static class Checkpoint
         }
     }
 
-    private static string Text(JsonNode? node, string key) =>
-        node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FormatException($"no text \"{key}\"");
-
-    private static long Whole(JsonNode? node, string key) =>
-        node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<long>(out var number) ? number : throw new FormatException($"no whole number \"{key}\"");
+    private static long Progress(JsonObject run, string key) => ModelFile.Whole(ModelFile.Field(run, key), $"the progress section's {key}");
 }

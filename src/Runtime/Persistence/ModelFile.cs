@@ -239,7 +239,7 @@ public static class ModelFile
     private static string Kind(JsonNode? node) => node?.GetValueKind().ToString().ToLowerInvariant() ?? "null";
 
     /// <summary><paramref name="node"/>[<paramref name="key"/>] when it is an object; null for any other node, so a crafted HEAD cannot make the reader throw.</summary>
-    private static JsonNode? Field(JsonNode? node, string key) => node is JsonObject o ? o[key] : null;
+    internal static JsonNode? Field(JsonNode? node, string key) => node is JsonObject o ? o[key] : null;
 
     // ---------------------------------------------------------------- writing
 
@@ -505,7 +505,7 @@ public static class ModelFile
         var values = new float[payload.Length / 4];
         if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(payload).CopyTo(values);
         else for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(payload.AsSpan(4 * i));
-        int bad = System.Array.FindIndex(values, v => !float.IsFinite(v));
+        int bad = Finite.IndexOfNonFinite(values);
         return bad < 0 ? values : Error.New($"{name}: section {tag} value {bad:N0} is {values[bad]}; a model holds finite numbers only");
     }
 
@@ -548,9 +548,9 @@ public static class ModelFile
         return new TransformDescription(kind, settings, arrays) { Parts = parts };
     }
 
-    private static string Text(JsonNode? node, string what) =>
+    internal static string Text(JsonNode? node, string what) =>
         node is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FormatException($"{what} should be a string, not {Kind(node)}");
 
-    private static long Whole(JsonNode? node, string what) =>
+    internal static long Whole(JsonNode? node, string what) =>
         node is JsonValue v && v.TryGetValue<long>(out var number) ? number : throw new FormatException($"{what} should be a whole number, not {Kind(node)}");
 }

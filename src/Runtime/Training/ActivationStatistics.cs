@@ -34,19 +34,15 @@ public static class ActivationStatistics
     /// <summary>Statistics of one block of values, the outputs of a layer with <paramref name="activation"/>, in double precision.</summary>
     public static LayerStatistics Summarise(string name, ReadOnlySpan<float> values, ActivationKind activation)
     {
-        double sum = 0, squares = 0;
+        var (mean, std) = LayerProbe.MeanAndStd(values);
         long zero = 0;
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         foreach (var v in values)
         {
-            sum += v;
-            squares += (double)v * v;
             if (Math.Abs(v) < 1e-3f) zero++;
             min = Math.Min(min, v);
             max = Math.Max(max, v);
         }
-        double mean = sum / values.Length;
-        double std = Math.Sqrt(Math.Max(0, squares / values.Length - mean * mean));
         var histogram = new float[Bins];
         float span = max > min ? max - min : 1f;
         foreach (var v in values) histogram[Math.Min(Bins - 1, (int)((v - min) / span * Bins))]++;

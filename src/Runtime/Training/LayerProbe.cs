@@ -48,7 +48,7 @@ internal sealed class LayerProbe
     /// <summary>The ReLU family: an output that stays at or below 0 for every input passes (next to) no gradient back.</summary>
     private static bool CanDie(ActivationKind kind) => kind is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.PRelu or ActivationKind.Elu;
 
-    private static (double Mean, double Std) MeanAndStd(ReadOnlySpan<float> y)
+    internal static (double Mean, double Std) MeanAndStd(ReadOnlySpan<float> y)
     {
         double sum = 0, squares = 0;
         foreach (var v in y)
