@@ -23,13 +23,6 @@ internal static class Run
         _ => o.LearningRate,
     };
 
-    private static Optimizer WithLearningRate(Optimizer optimizer, float lr) => optimizer switch
-    {
-        MomentumSgd m => m with { LearningRate = lr },
-        VanillaSgd v => v with { LearningRate = lr },
-        _ => optimizer,
-    };
-
     public static int Fail(string message, int code = ExitCode.Usage)
     {
         Console.Error.WriteLine($"error: {message}");
@@ -94,7 +87,7 @@ internal static class Run
         {
             // The learning rate is a value in the optimizer, so a schedule is just a new optimizer each epoch.
             float rate = LearningRate(o, epoch);
-            state = state with { Optimizer = WithLearningRate(state.Optimizer, rate) };
+            state = state with { Optimizer = state.Optimizer.WithLearningRate(rate) };
             recorder?.BeginEpoch(epoch, rate);
             metrics?.BeginEpoch(epoch, rate);
             int skip = epoch == progress.Epoch ? progress.BatchesDone : 0;

@@ -50,7 +50,7 @@ public class OptimizerBenchmarks
 {
     [Params(1, 2)] public int Threads;
     private readonly float[] parameters = new float[BenchMlp.ParameterCount], gradient = new float[BenchMlp.ParameterCount];
-    private readonly MomentumSgd optimizer = Sgd.Momentum(0.01f, 0.9f);
+    private readonly Optimizer optimizer = Sgd.Momentum(0.01f, 0.9f);
     private OptimizerState state = null!;
 
     [GlobalSetup]

@@ -51,7 +51,7 @@ public static class Run
         for (int epoch = 1; epoch <= Epochs; epoch++)
         {
             float lr = (float)(LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / Epochs)));
-            state = state with { Optimizer = ((MomentumSgd)state.Optimizer) with { LearningRate = lr } };
+            state = state with { Optimizer = state.Optimizer.WithLearningRate(lr) };
             recorder.BeginEpoch(epoch, lr);
             writer.BeginEpoch(epoch, lr);
             var clock = Stopwatch.StartNew();

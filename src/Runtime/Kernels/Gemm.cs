@@ -67,26 +67,25 @@ public static unsafe class Gemm
         if (update.IsActive && (update.Parameters.Length != inputs * outputs
             || !Unsafe.AreSame(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(update.Parameters))))
             throw new ArgumentException($"the update must be bound to this layer's W ({inputs * outputs} floats), got a view of {update.Parameters.Length}", nameof(update));
-        fixed (float* px = x, pdz = dz, pw = weights, pdw = dWeights, pv = update.Velocity)
+        fixed (float* px = x, pdz = dz, pw = weights, pdw = dWeights)
         {
             // One row, more than the direct path's rows (so the unfused product is the streaming path, whose FMA
             // chains this repeats), no L2.
             if (update.IsActive && batch == 1 && inputs > GemmKernel.DirectRows && l2 == 0f)
             {
-                float* velocity = update.HasVelocity ? pv : null;
                 switch (Cpu.Current)
                 {
-                    case Isa.Vector512: RankOneUpdate<Simd512, Vector512<float>>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
-                    case Isa.Vector256: RankOneUpdate<Simd256, Vector256<float>>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
-                    case Isa.Vector128: RankOneUpdate<Simd128, Vector128<float>>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
-                    default: RankOneUpdate<Scalar, float>(px, pdz, pw, velocity, inputs, outputs, update.Momentum, update.Step); break;
+                    case Isa.Vector512: RankOneUpdate<Simd512, Vector512<float>>(px, pdz, pw, inputs, outputs, update.Rule!, update.Offset); break;
+                    case Isa.Vector256: RankOneUpdate<Simd256, Vector256<float>>(px, pdz, pw, inputs, outputs, update.Rule!, update.Offset); break;
+                    case Isa.Vector128: RankOneUpdate<Simd128, Vector128<float>>(px, pdz, pw, inputs, outputs, update.Rule!, update.Offset); break;
+                    default: RankOneUpdate<Scalar, float>(px, pdz, pw, inputs, outputs, update.Rule!, update.Offset); break;
                 }
                 return;
             }
             // Any other batch: each thread's rows of g, then λW and the step over those rows, while they are in its L2.
             if (update.IsActive)
             {
-                var rows = new Optimizers.FusedRows(pdw, pw, update.HasVelocity ? pv : null, outputs, l2, update.Momentum, update.Step);
+                var rows = new Optimizers.FusedRows(update.Rule!, update.Offset, pdw, pw, outputs, l2);
                 WeightGradient(px, pdz, pdw, batch, inputs, outputs, rows);
                 return;
             }
@@ -119,43 +118,33 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// A batch-1 weight gradient g = x ⊗ dz turned into the optimizer's step as it is formed, row after row of W:
-    /// momentum v ← v·μ + g, θ ← θ + v·(−lr), or plain θ ← θ + g·(−lr) when <paramref name="velocity"/> is null.
-    /// Each g is the streaming path's FMA chain (x·dz + 0, the last N mod w columns at the one-lane width) and each
-    /// update the optimizer's own separate multiply and add, so θ and v end bit for bit as in the unfused step.
+    /// A batch-1 weight gradient g = x ⊗ dz turned into the optimizer's step as it is formed, row after row of W: each
+    /// piece of a row of g goes to a stack buffer that stays in L1, the bound rule turns it into the update, and θ takes
+    /// it. Each g is the streaming path's FMA chain (x·dz + 0, the last N mod w columns at the one-lane width) and the
+    /// update the rule's own arithmetic, so θ and the optimizer's state end bit for bit as in the unfused step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RankOneUpdate<TS, TV>(float* x, float* dz, float* weights, float* velocity, int rows, int cols, float momentum, float step)
+    private static void RankOneUpdate<TS, TV>(float* x, float* dz, float* weights, int rows, int cols, Optimizers.BoundTransform rule, int offset)
         where TS : ISimd<TV> where TV : struct
     {
-        int w = TS.Count, vectorEnd = cols / w * w;
-        TV mu = TS.Broadcast(momentum), lr = TS.Broadcast(step);
+        const int piece = Optimizers.UpdatePass.Piece;
+        float* g = stackalloc float[piece];
+        int w = TS.Count;
         for (int i = 0; i < rows; i++)
         {
             TV xi = TS.Broadcast(x[i]);
-            float* theta = weights + (nint)i * cols;
-            if (velocity != null)
+            for (int j0 = 0; j0 < cols; j0 += piece)
             {
-                float* v = velocity + (nint)i * cols;
-                for (int j = 0; j < vectorEnd; j += w)
-                {
-                    TV vj = TS.Add(TS.Multiply(TS.Load(v + j), mu), TS.MultiplyAdd(xi, TS.Load(dz + j), TS.Zero));
-                    TS.Store(v + j, vj);
-                    TS.Store(theta + j, TS.Add(TS.Load(theta + j), TS.Multiply(vj, lr)));
-                }
-                for (int j = vectorEnd; j < cols; j++)
-                {
-                    float vj = v[j] * momentum + Scalar.MultiplyAdd(x[i], dz[j], 0f);
-                    v[j] = vj;
-                    theta[j] = theta[j] + vj * step;
-                }
-            }
-            else
-            {
-                for (int j = 0; j < vectorEnd; j += w)
-                    TS.Store(theta + j, TS.Add(TS.Load(theta + j), TS.Multiply(TS.MultiplyAdd(xi, TS.Load(dz + j), TS.Zero), lr)));
-                for (int j = vectorEnd; j < cols; j++)
-                    theta[j] = theta[j] + Scalar.MultiplyAdd(x[i], dz[j], 0f) * step;
+                int n = Math.Min(piece, cols - j0);
+                // The vector part ends where the whole row's would, so every column takes the width it takes unfused.
+                int vectorEnd = Math.Min(n, cols / w * w - j0);
+                int j = 0;
+                for (; j + w <= vectorEnd; j += w) TS.Store(g + j, TS.MultiplyAdd(xi, TS.Load(dz + j0 + j), TS.Zero));
+                for (; j < n; j++) g[j] = Scalar.MultiplyAdd(x[i], dz[j0 + j], 0f);
+                var u = new Span<float>(g, n);
+                var theta = new Span<float>(weights + (nint)i * cols + j0, n);
+                rule.Transform(offset + i * cols + j0, u, theta);
+                System.Numerics.Tensors.TensorPrimitives.Add(theta, u, theta);
             }
         }
     }

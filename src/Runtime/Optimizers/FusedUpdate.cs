@@ -1,82 +1,155 @@
-// An optimizer step carried into backward: each tensor is updated the moment its gradient is complete.
+// The one interface an optimizer step is applied through — whole block, tensor by tensor in backward, or row block by row block in a product.
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Functional.Kernels;
 
 namespace Functional.Optimizers;
 
 /// <summary>
-/// The update rule of a fusable optimizer (plain SGD, SGD with momentum) bound to the parameter block and
-/// velocity it advances, so a generated backward can apply it tensor by tensor as each gradient is complete, and
-/// a batch-1 weight gradient can apply it as g = x ⊗ dz is formed: that gradient is then never written to memory
-/// and read back. Only a fold that owns both blocks makes one (<see cref="Optimizer.TryFuse"/>); <c>default</c>
-/// is inactive and means "write the gradient, update later".
-/// <para>
-/// Per element it is exactly the optimizer's own <see cref="Optimizer.ApplyInPlace"/>: plain SGD
-/// θ ← θ + g·(−lr); momentum v ← v·μ + g, θ ← θ + v·(−lr), each multiply and add rounded separately, so a fused
-/// step equals the unfused one bit for bit.
-/// </para>
+/// A transformation bound to the owned state it advances: the one update interface every optimizer implements and
+/// the kernels call, knowing nothing of a particular rule. <see cref="Begin"/> counts the step and fixes its scalars
+/// (a scheduled learning rate, Adam's bias corrections); <see cref="Transform"/> then maps updates u ← T(u) over any range
+/// of the parameter block, as often as the caller cuts it. An elementwise transformation treats each element alone, so
+/// disjoint ranges may run on different threads at once, in any order and cut, with the same result bit for bit.
+/// </summary>
+internal abstract class BoundTransform(bool isElementwise)
+{
+    /// <summary>False for a transformation that needs the whole update at once (<see cref="ClipByGlobalNorm"/>): it cannot be fused.</summary>
+    public bool IsElementwise { get; } = isElementwise;
+
+    /// <summary>Counts one more update and computes the scalars of that step; once per step, before any <see cref="Transform"/>.</summary>
+    public abstract void Begin();
+
+    /// <summary>
+    /// u ← T(u) in place for the elements at [<paramref name="offset"/>, offset + u.Length) of the parameter block, whose
+    /// values before this step are <paramref name="parameters"/>. Not elementwise: the whole block only.
+    /// </summary>
+    public abstract void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters);
+
+    private float[]? scratch;
+
+    /// <summary>An owned buffer of <paramref name="length"/> floats for the unfused in-place step, made once.</summary>
+    public Span<float> Scratch(int length) => (scratch is { } s && s.Length >= length ? s : scratch = new float[length]).AsSpan(0, length);
+}
+
+/// <summary>
+/// An optimizer step carried into backward, bound to the parameter block and the state it advances (made by
+/// <see cref="Optimizer.TryFuse"/>): a generated backward applies it tensor by tensor as each gradient is complete, and
+/// the weight-gradient kernel row block by row block while the rows are in cache (or, at batch 1, as g = x ⊗ dz is
+/// formed, so that gradient never reaches memory). <c>default</c> is inactive and means "write the gradient, update
+/// later". Per element it is exactly <see cref="Optimizer.ApplyInPlace"/>: θ ← θ + T(g), so a fused step equals the
+/// unfused one bit for bit.
 /// </summary>
 public readonly ref struct FusedUpdate
 {
-    private FusedUpdate(Span<float> parameters, Span<float> velocity, float step, float momentum)
+    internal FusedUpdate(Span<float> parameters, int offset, BoundTransform rule)
     {
         Parameters = parameters;
-        Velocity = velocity;
-        Step = step;
-        Momentum = momentum;
-    }
-
-    /// <summary>θ ← θ + g·(−lr) over <paramref name="parameters"/>.</summary>
-    internal static FusedUpdate Sgd(Span<float> parameters, float learningRate) => new(parameters, default, -learningRate, 0f);
-
-    /// <summary>v ← v·μ + g; θ ← θ + v·(−lr), with <paramref name="velocity"/> laid out like <paramref name="parameters"/>.</summary>
-    internal static FusedUpdate WithMomentum(Span<float> parameters, Span<float> velocity, float learningRate, float momentum)
-    {
-        if (velocity.Length != parameters.Length)
-            throw new ArgumentException($"a velocity of {velocity.Length} for {parameters.Length} parameters", nameof(velocity));
-        return new(parameters, velocity, -learningRate, momentum);
+        Offset = offset;
+        Rule = rule;
     }
 
     /// <summary>The parameters this update writes (the whole block, or one tensor of it after <see cref="Slice"/>).</summary>
     public Span<float> Parameters { get; }
 
-    /// <summary>Momentum's velocity, laid out like <see cref="Parameters"/>; empty for plain SGD.</summary>
-    internal Span<float> Velocity { get; }
+    /// <summary>Where <see cref="Parameters"/> starts in the whole parameter block (the optimizer's state is laid out like it).</summary>
+    internal int Offset { get; }
 
-    /// <summary>−lr.</summary>
-    internal float Step { get; }
-
-    internal float Momentum { get; }
-    /// <summary>Momentum rather than plain SGD (an inactive or empty update has neither).</summary>
-    internal bool HasVelocity => !Velocity.IsEmpty;
+    /// <summary>The bound optimizer step; null when inactive.</summary>
+    internal BoundTransform? Rule { get; }
 
     /// <summary>False for <c>default</c>: the caller wants gradients written, not parameters updated.</summary>
-    public bool IsActive => !Parameters.IsEmpty;
+    public bool IsActive => Rule is not null;
 
-    /// <summary>The same rule over one tensor, at <paramref name="offset"/> in the parameter block. Inactive stays inactive.</summary>
-    public FusedUpdate Slice(int offset, int length) => IsActive
-        ? new(Parameters.Slice(offset, length), HasVelocity ? Velocity.Slice(offset, length) : default, Step, Momentum)
-        : default;
+    /// <summary>The same rule over one tensor, at <paramref name="offset"/> in <see cref="Parameters"/>. Inactive stays inactive.</summary>
+    public FusedUpdate Slice(int offset, int length) => IsActive ? new(Parameters.Slice(offset, length), Offset + offset, Rule!) : default;
 
-    /// <summary>Updates <see cref="Parameters"/> with a complete <paramref name="gradient"/> of the same length; nothing when inactive.</summary>
-    public void Apply(ReadOnlySpan<float> gradient)
+    /// <summary>
+    /// Updates <see cref="Parameters"/> with a complete <paramref name="gradient"/> of the same length, which it uses as
+    /// scratch (its values are the updates afterwards); nothing when inactive.
+    /// </summary>
+    public void Apply(Span<float> gradient)
     {
         if (!IsActive) return;
         if (gradient.Length != Parameters.Length)
             throw new ArgumentException($"a gradient of {gradient.Length} for a tensor of {Parameters.Length}", nameof(gradient));
-        if (HasVelocity) MomentumPass.Run(Velocity, gradient, Parameters, Momentum, Step, apply: true);
-        else TensorPrimitives.MultiplyAdd(gradient, Step, Parameters, Parameters);
+        UpdatePass.Step(Rule!, Offset, gradient, Parameters);
+    }
+}
+
+/// <summary>How a bound step runs over a block: in pieces small enough for L1, split over threads when the block is big.</summary>
+internal static unsafe class UpdatePass
+{
+    /// <summary>Elements per piece: a few transformations in a row each read and write a piece while it is in L1.</summary>
+    internal const int Piece = 1024;
+
+    /// <summary>θ ← θ + T(u) over one range on the calling thread, piece by piece (u holds the gradient and is overwritten).</summary>
+    public static void Step(BoundTransform rule, int offset, Span<float> updates, Span<float> parameters)
+    {
+        for (int at = 0; at < updates.Length; at += Piece)
+        {
+            int n = Math.Min(Piece, updates.Length - at);
+            var u = updates.Slice(at, n);
+            var theta = parameters.Slice(at, n);
+            rule.Transform(offset + at, u, theta);
+            TensorPrimitives.Add(theta, u, theta);
+        }
+    }
+
+    /// <summary>u ← T(u) over the whole block (the pure <see cref="Optimizer.Update"/>).</summary>
+    public static void Transform(BoundTransform rule, Span<float> updates, ReadOnlySpan<float> parameters) =>
+        Run(rule, updates, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(parameters), parameters.Length), apply: false);
+
+    /// <summary>θ ← θ + T(g) over the whole block, in place (<see cref="Optimizer.ApplyInPlace"/>); u holds g and is overwritten.</summary>
+    public static void Apply(BoundTransform rule, Span<float> updates, Span<float> parameters) => Run(rule, updates, parameters, apply: true);
+
+    private static void Run(BoundTransform rule, Span<float> updates, Span<float> parameters, bool apply)
+    {
+        if (!rule.IsElementwise)
+        {
+            // The whole block at once; a chain runs its elementwise links over threads itself.
+            rule.Transform(0, updates, parameters);
+            if (apply) TensorPrimitives.Add(parameters, updates, parameters);
+            return;
+        }
+        fixed (float* u = updates, theta = parameters)
+        {
+            var job = new Job(rule, u, theta, updates.Length, apply);
+            int chunks = Parallelism.ChunksForElements(updates.Length);
+            if (chunks == 1) job.Run(0, 1);
+            else Parallelism.Run(ref job, chunks);
+        }
+    }
+
+    private readonly struct Job(BoundTransform rule, float* u, float* theta, int count, bool apply) : IParallelJob
+    {
+        public void Run(int chunk, int chunks)
+        {
+            // Cut on 64-byte boundaries so no two threads write the same cache line.
+            int lines = (count + 15) / 16;
+            var (first, last) = Parallelism.Range(lines, chunk, chunks);
+            int from = first * 16, to = Math.Min(last * 16, count);
+            var updates = new Span<float>(u + from, to - from);
+            var parameters = new Span<float>(theta + from, to - from);
+            if (apply) Step(rule, from, updates, parameters);
+            else
+                for (int at = 0; at < updates.Length; at += Piece)
+                {
+                    int n = Math.Min(Piece, updates.Length - at);
+                    rule.Transform(from + at, updates.Slice(at, n), parameters.Slice(at, n));
+                }
+        }
     }
 }
 
 /// <summary>
 /// <see cref="FusedUpdate"/>'s rule over rows of one weight gradient as a product split by rows finishes them
-/// (<see cref="Kernels.GemmKernel.RunByRows{TS, TV, TE, TD}"/>): λW joins g, then θ (and v) take the step, each on the
-/// core that wrote those rows of g, while they are in its cache. Per element the same operations as
-/// <see cref="Kernels.Gemm.WeightGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float, FusedUpdate)"/>'s
-/// λW pass followed by <see cref="FusedUpdate.Apply"/>, so the result is bit for bit the same.
+/// (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>): λW joins g, then θ takes the step, on the core that wrote those
+/// rows of g, while they are in its cache. Per element the same operations as the unfused λW pass followed by
+/// <see cref="FusedUpdate.Apply"/>, so the result is bit for bit the same.
 /// </summary>
-internal readonly unsafe struct FusedRows(float* gradient, float* parameters, float* velocity, int columns, float l2, float momentum, float step)
-    : Kernels.GemmKernel.IRowsDone
+internal readonly unsafe struct FusedRows(BoundTransform rule, int offset, float* gradient, float* parameters, int columns, float l2) : GemmKernel.IRowsDone
 {
     public void Finished(int first, int count)
     {
@@ -85,7 +158,39 @@ internal readonly unsafe struct FusedRows(float* gradient, float* parameters, fl
         var g = new Span<float>(gradient + at, length);
         var theta = new Span<float>(parameters + at, length);
         if (l2 != 0f) TensorPrimitives.MultiplyAdd(theta, l2, g, g);
-        if (velocity != null) MomentumPass.ApplyHere(velocity + at, gradient + at, parameters + at, length, momentum, step);
-        else TensorPrimitives.MultiplyAdd(g, step, theta, theta);
+        UpdatePass.Step(rule, offset + (int)at, g, theta);
+    }
+}
+
+/// <summary>
+/// Runs an elementwise formula over a range at the widest vector width the CPU has (<see cref="Cpu.Current"/>), the
+/// last elements one at a time with the same formula. Every formula keeps its multiplies and adds separate (no FMA)
+/// and uses only correctly rounded operations (+, −, ×, ÷, √), so each element gets the same bits at every width.
+/// </summary>
+internal static unsafe class Lanes
+{
+    /// <summary>A formula applied to the lanes at element <c>i</c> of its range.</summary>
+    public interface IBody
+    {
+        void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct;
+    }
+
+    public static void Run<TBody>(ref TBody body, int count) where TBody : struct, IBody
+    {
+        switch (Cpu.Current)
+        {
+            case Isa.Vector512: Run<TBody, Simd512, System.Runtime.Intrinsics.Vector512<float>>(ref body, count); break;
+            case Isa.Vector256: Run<TBody, Simd256, System.Runtime.Intrinsics.Vector256<float>>(ref body, count); break;
+            case Isa.Vector128: Run<TBody, Simd128, System.Runtime.Intrinsics.Vector128<float>>(ref body, count); break;
+            default: Run<TBody, Scalar, float>(ref body, count); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TBody, TS, TV>(ref TBody body, int count) where TBody : struct, IBody where TS : ISimd<TV> where TV : struct
+    {
+        int i = 0;
+        for (; i + TS.Count <= count; i += TS.Count) body.At<TS, TV>(i);
+        for (; i < count; i++) body.At<Scalar, float>(i);
     }
 }

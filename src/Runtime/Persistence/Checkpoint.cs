@@ -47,7 +47,7 @@ public static class Checkpoint
             blocks[name] = new JsonObject { ["offset"] = floats.Count, ["length"] = block.Length };
             floats.AddRange(block.Span);
         }
-        var optimizer = new JsonObject { ["optimizer"] = state.Optimizer.GetType().Name, ["state"] = state.OptimizerState.GetType().Name, ["blocks"] = blocks };
+        var optimizer = new JsonObject { ["optimizer"] = state.Optimizer.Structure, ["state"] = state.OptimizerState.GetType().Name, ["blocks"] = blocks };
         var run = new JsonObject
         {
             ["epoch"] = progress.Epoch,
@@ -96,8 +96,8 @@ public static class Checkpoint
         try
         {
             string saved = ModelFile.Text(ModelFile.Field(head, "optimizer"), "the optimizer section's optimizer");
-            if (saved != optimizer.GetType().Name)
-                return Error.New($"{path}: the run was saved with {saved}; resuming it with {optimizer.GetType().Name} would start that optimizer's state from nothing (use the same optimizer)");
+            if (saved != optimizer.Structure)
+                return Error.New($"{path}: the run was saved with {saved}; resuming it with {optimizer.Structure} would start that optimizer's state from nothing (use the same optimizer)");
             var blocks = new Dictionary<string, float[]>();
             foreach (var (name, place) in head["blocks"] as JsonObject ?? [])
             {
@@ -111,7 +111,7 @@ public static class Checkpoint
             if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.StepCount < 0)
                 return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.StepCount}) is not a place in a run");
             var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers), optimizer,
-                optimizer.Restore(TNet.ParameterCount, blocks), progress.StepCount);
+                optimizer.Restore(TNet.Layout, blocks, progress.StepCount), progress.StepCount);
             return new Resumed<TNet>(state, contents.Pipeline, progress, run["configuration"] as JsonObject ?? []);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)

@@ -54,8 +54,6 @@ public static class TrainingLoop
         var gradient = new float[TNet.ParameterCount];
         Workspace? workspace = null;
         long count = state.StepCount;
-        // SGD and momentum ride inside backward (each tensor updated once its gradient is complete); others get the whole gradient.
-        bool fused = state.Optimizer.TryFuse(parameters, optimizerState, out var update);
         int statisticsEvery = Math.Max(0, observer?.LayerStatisticsEvery ?? 0);
         var probe = statisticsEvery > 0 ? new LayerProbe(TNet.Layout) : null;
         foreach (var batch in batches)
@@ -72,7 +70,10 @@ public static class TrainingLoop
             // training never changes it; it keeps W from before the step and the whole gradient for the figures.
             bool measured = probe is not null && (count + 1) % statisticsEvery == 0;
             BatchResult result;
-            if (fused && !measured) result = TNet.TrainInPlace(update, buffers, batch, options, gradient, workspace);
+            // An elementwise optimizer rides inside backward (each tensor updated once its gradient is complete); one
+            // that needs the whole gradient (clipping by its norm) gets it written first.
+            if (!measured && state.Optimizer.TryFuse(parameters, optimizerState, out var update))
+                result = TNet.TrainInPlace(update, buffers, batch, options, gradient, workspace);
             else
             {
                 if (measured) parameters.CopyTo(probe!.Before, 0);
@@ -83,14 +84,14 @@ public static class TrainingLoop
             // The divergence guard: a non-finite loss is noticed at once; a non-finite parameter that the activations
             // hide from the loss (max(NaN, 0) may be 0) within ParameterCheckInterval steps, and before anything escapes.
             if (!float.IsFinite(result.Loss) || (count - state.StepCount) % ParameterCheckInterval == 0 && !Finite.AllFinite(parameters))
-                throw TrainingDivergedException.At<TNet>(count, result.Loss, parameters, buffers, state.Optimizer);
+                throw TrainingDivergedException.At<TNet>(count, result.Loss, parameters, buffers, state.Optimizer.CurrentLearningRate(optimizerState));
             if (observer is null) continue;
             var layers = measured ? probe!.Measure<TNet>(parameters, gradient, result.Count, workspace) : null;
             // The state after this step is complete and finite: stopping here returns it.
             if (observer.OnStep(new StepReport(count, result.DataLoss, result.Penalty, result.Correct, result.Count, layers)) == Verdict.Stop) break;
         }
         if (!Finite.AllFinite(parameters) || !Finite.AllFinite(buffers))
-            throw TrainingDivergedException.At<TNet>(count, float.NaN, parameters, buffers, state.Optimizer);
+            throw TrainingDivergedException.At<TNet>(count, float.NaN, parameters, buffers, state.Optimizer.CurrentLearningRate(optimizerState));
         return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, StepCount = count };
     }
 }

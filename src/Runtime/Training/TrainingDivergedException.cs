@@ -25,13 +25,12 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>The first non-finite parameter or buffer after the step, by layer and tensor; null when all were still finite.</summary>
     public NonFinite? Where { get; }
 
-    internal static TrainingDivergedException At<TNet>(long step, float loss, ReadOnlySpan<float> parameters, ReadOnlySpan<float> buffers, Optimizer optimizer)
+    internal static TrainingDivergedException At<TNet>(long step, float loss, ReadOnlySpan<float> parameters, ReadOnlySpan<float> buffers, float? rate)
         where TNet : class, INetwork<TNet>
     {
         var where = Finite.Find(TNet.Layout, parameters, buffers);
         string what = float.IsFinite(loss) ? "a parameter became non-finite" : $"the loss is {loss}";
         string first = where is { } w ? $"; first non-finite value: {w}" : "; the parameters were still finite";
-        float? rate = optimizer switch { VanillaSgd s => s.LearningRate, MomentumSgd m => m.LearningRate, _ => null };
         string advice = rate is { } lr
             ? $"try a learning rate of {lr / 10:G3} or lower (it is {lr:G3})"
             : "try a lower learning rate";

@@ -15,9 +15,9 @@ public sealed class FusedUpdateTests
     /// several row blocks, rows not a multiple of six, two k blocks (batch 450), x transposed first (batch × inputs
     /// over 64 K), and the example's 784 × 256 layer. Every shape on 1, 2 and 3 threads.
     /// </summary>
-    public static TheoryData<Isa, int, int, int, int, bool, float> Cases()
+    public static TheoryData<Isa, int, int, int, int, string, float> Cases()
     {
-        var data = new TheoryData<Isa, int, int, int, int, bool, float>();
+        var data = new TheoryData<Isa, int, int, int, int, string, float>();
         var shapes = new[]
         {
             (1, 3, 1), (1, 7, 17), (1, 257, 255), (1, 784, 256), (1, 2, 9), (3, 17, 7), (4, 301, 40),
@@ -26,9 +26,9 @@ public sealed class FusedUpdateTests
         foreach (var isa in new[] { Isa.Scalar, Isa.Vector128, Isa.Vector256, Isa.Vector512 })
             foreach (var (batch, inputs, outputs) in shapes)
                 foreach (int threads in new[] { 1, 2, 3 })
-                    foreach (bool momentum in new[] { true, false })
+                    foreach (string rule in Rules.Keys)
                         foreach (float l2 in new[] { 0f, 0.01f })
-                            data.Add(isa, threads, batch, inputs, outputs, momentum, l2);
+                            data.Add(isa, threads, batch, inputs, outputs, rule, l2);
         return data;
     }
 
@@ -40,9 +40,9 @@ public sealed class FusedUpdateTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fused_weight_gradient_equals_writing_the_gradient_then_applying_the_optimizer(Isa isa, int threads, int batch, int inputs, int outputs, bool momentum, float l2)
+    public void Fused_weight_gradient_equals_writing_the_gradient_then_applying_the_optimizer(Isa isa, int threads, int batch, int inputs, int outputs, string rule, float l2)
     {
-        Optimizer optimizer = momentum ? Sgd.Momentum(0.05f, 0.9f) : Sgd.Plain(0.05f);
+        var optimizer = Rules[rule];
         int n = inputs * outputs;
         float[] fused = Fill.Uniform(n, 81), separate = (float[])fused.Clone();
         var fusedState = optimizer.Init(n);
@@ -65,15 +65,28 @@ public sealed class FusedUpdateTests
         }
         finally { Parallelism.Threads = saved; }
 
-        string where = $"{isa}, {threads} thread(s), {batch}×{inputs}×{outputs}, momentum {momentum}, λ {l2}";
+        string where = $"{isa}, {threads} thread(s), {batch}×{inputs}×{outputs}, {rule}, λ {l2}";
         Assert.True(fused.AsSpan().SequenceEqual(separate), $"{where}: θ differs at {FirstDifference(fused, separate)}");
-        if (momentum)
+        Assert.Equal(separateState.Blocks.Keys.Order(), fusedState.Blocks.Keys.Order());
+        foreach (var (name, block) in separateState.Blocks)
         {
-            var a = ((VelocityState)fusedState).Velocity.ToArray();
-            var b = ((VelocityState)separateState).Velocity.ToArray();
-            Assert.True(a.AsSpan().SequenceEqual(b), $"{where}: v differs at {FirstDifference(a, b)}");
+            float[] a = fusedState.Blocks[name].ToArray(), b = block.ToArray();
+            Assert.True(a.AsSpan().SequenceEqual(b), $"{where}: the state's {name} differs at {FirstDifference(a, b)}");
         }
+        Assert.Equal(2, fusedState.StepCount);
     }
+
+    /// <summary>Every elementwise rule, with the hyperparameters it is usually run with.</summary>
+    private static readonly Dictionary<string, Optimizer> Rules = new()
+    {
+        ["sgd"] = Sgd.Plain(0.05f),
+        ["momentum"] = Sgd.Momentum(0.05f, 0.9f),
+        ["nesterov"] = Sgd.Nesterov(0.05f, 0.9f, weightDecay: 1e-3f),
+        ["adagrad"] = Optimizer.AdaGrad(0.05f, lrDecay: 0.01f),
+        ["rmsprop"] = Optimizer.RmsProp(0.01f, momentum: 0.9f, centered: true),
+        ["adam"] = Optimizer.Adam(1e-3f, weightDecay: 1e-4f),
+        ["adamw"] = Optimizer.AdamW(1e-3f),
+    };
 
     [Fact]
     public void An_update_bound_to_another_tensor_is_refused()

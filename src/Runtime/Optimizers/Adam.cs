@@ -1,0 +1,86 @@
+// Adam's moment estimates with bias correction (Kingma & Ba 2015) in PyTorch's arithmetic; Adam and AdamW are chains around it.
+using Functional.Kernels;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// Adam's direction (Optax's <c>scale_by_adam</c>), at step t:
+/// m ← β₁·m + (1 − β₁)·u; v ← β₂·v + (1 − β₂)·u²; u ← (m / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε).
+/// ε sits outside the square root and after the bias correction of v, as in <c>torch.optim.Adam</c>.
+/// </summary>
+public sealed record ScaleByAdam : Optimizer
+{
+    /// <summary>Adam's moments with decays <paramref name="beta1"/>, <paramref name="beta2"/> (each in [0, 1)) and <paramref name="eps"/> (&gt; 0).</summary>
+    public ScaleByAdam(float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f)
+    {
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Eps = eps;
+    }
+
+    /// <summary>β₁, the first moment's decay, in [0, 1).</summary>
+    public float Beta1 { get; init => field = Check.Fraction(value, "beta1"); }
+
+    /// <summary>β₂, the second moment's decay, in [0, 1).</summary>
+    public float Beta2 { get; init => field = Check.Fraction(value, "beta2"); }
+
+    /// <summary>ε, added to the denominator: a positive finite number.</summary>
+    public float Eps { get; init => field = Check.Positive(value, "eps"); }
+
+    /// <inheritdoc/>
+    public override string Structure => "adam";
+
+    private protected override OptimizerState Init(int parameterCount, NetworkLayout? layout) => new AdamState(new float[parameterCount], new float[parameterCount]);
+
+    internal override BoundTransform Bind(OptimizerState state) => new Bound(this, Own<AdamState>(state));
+
+    private sealed unsafe class Bound(ScaleByAdam adam, AdamState state) : BoundTransform(isElementwise: true)
+    {
+        private float correction1, correction2Root;
+
+        public override void Begin()
+        {
+            long t = state.Advance();
+            // In double, as PyTorch computes them in Python floats; the step then uses them as float32.
+            correction1 = (float)(1 / (1 - Math.Pow(adam.Beta1, t)));
+            correction2Root = (float)Math.Sqrt(1 - Math.Pow(adam.Beta2, t));
+        }
+
+        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
+        {
+            fixed (float* u = updates, m = state.Buffers[0].AsSpan(offset, updates.Length), v = state.Buffers[1].AsSpan(offset, updates.Length))
+            {
+                var body = new Body(u, m, v, adam.Beta1, adam.Beta2, adam.Eps, correction1, correction2Root);
+                Lanes.Run(ref body, updates.Length);
+            }
+        }
+    }
+
+    private readonly unsafe struct Body(float* u, float* m, float* v, float beta1, float beta2, float eps, float correction1, float correction2Root) : Lanes.IBody
+    {
+        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
+        {
+            TV g = TS.Load(u + i);
+            TV mi = TS.Add(TS.Multiply(TS.Load(m + i), TS.Broadcast(beta1)), TS.Multiply(g, TS.Broadcast(1 - beta1)));
+            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), TS.Broadcast(beta2)), TS.Multiply(TS.Multiply(g, TS.Broadcast(1 - beta2)), g));
+            TS.Store(m + i, mi);
+            TS.Store(v + i, vi);
+            TV denominator = TS.Add(TS.Divide(TS.Sqrt(vi), TS.Broadcast(correction2Root)), TS.Broadcast(eps));
+            TS.Store(u + i, TS.Divide(TS.Multiply(mi, TS.Broadcast(correction1)), denominator));
+        }
+    }
+}
+
+/// <summary>Adam's first and second moment estimates m and v, one float each per parameter.</summary>
+public sealed record AdamState : MomentsState
+{
+    internal AdamState(float[] m, float[] v) : base(m.Length, ["m", "v"], [m, v]) { }
+
+    /// <summary>The first moment m (a running mean of gradients).</summary>
+    public ReadOnlySpan<float> M => Buffers[0];
+
+    /// <summary>The second moment v (a running mean of squared gradients).</summary>
+    public ReadOnlySpan<float> V => Buffers[1];
+
+    private protected override MomentsState With(float[][] buffers) => new AdamState(buffers[0], buffers[1]);
+}

@@ -1,0 +1,117 @@
+// Learning-rate schedules as pure functions of the step, in PyTorch's closed forms; any works with any optimizer.
+namespace Functional.Optimizers;
+
+/// <summary>
+/// A learning rate as a pure function of the step t (0 on the first update): <see cref="At"/>. Built from the
+/// constructors below, which check their arguments; computed in double and rounded once to float. Combine a schedule
+/// with any optimizer through <see cref="Optimizer.WithSchedule"/> or <see cref="ScaleByLearningRate"/>.
+/// </summary>
+public abstract record Schedule
+{
+    private protected Schedule() { }
+
+    /// <summary>The learning rate for step <paramref name="step"/> (0-based; negative steps are refused).</summary>
+    public float At(long step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        return (float)Value(step);
+    }
+
+    private protected abstract double Value(long step);
+
+    /// <summary>η(t) = <paramref name="learningRate"/>.</summary>
+    public static Schedule Constant(float learningRate) => new ConstantSchedule(Check.Positive(learningRate, "learningRate"));
+
+    /// <summary>PyTorch's <c>StepLR</c>: η(t) = η₀·γ^⌊t / <paramref name="every"/>⌋.</summary>
+    public static Schedule Step(float learningRate, long every, float gamma = 0.1f) =>
+        new StepSchedule(Check.Positive(learningRate, "learningRate"), Check.Steps(every, "every"), CheckGamma(gamma));
+
+    /// <summary>PyTorch's <c>ExponentialLR</c>: η(t) = η₀·γ^t.</summary>
+    public static Schedule Exponential(float learningRate, float gamma) => new ExponentialSchedule(Check.Positive(learningRate, "learningRate"), CheckGamma(gamma));
+
+    /// <summary>
+    /// PyTorch's <c>CosineAnnealingLR</c> (closed form): η(t) = η_min + (η₀ − η_min)·(1 + cos(π·t/T))/2 for t ≤ T =
+    /// <paramref name="steps"/>, then η_min.
+    /// </summary>
+    public static Schedule Cosine(float learningRate, long steps, float minimum = 0f)
+    {
+        Check.Positive(learningRate, "learningRate");
+        return Check.NonNegative(minimum, "minimum") <= learningRate
+            ? new CosineSchedule(learningRate, Check.Steps(steps, "steps"), minimum)
+            : throw new ArgumentOutOfRangeException(nameof(minimum), minimum, $"the cosine's floor must not exceed its start {learningRate}");
+    }
+
+    /// <summary>
+    /// PyTorch's <c>OneCycleLR</c> (two phases, cosine annealing; Smith &amp; Topin 2018) over <paramref name="steps"/> steps:
+    /// from η_max/<paramref name="divFactor"/> up to <paramref name="maxLearningRate"/> until step pct·T − 1, then down to
+    /// η_max/(divFactor·<paramref name="finalDivFactor"/>) at step T − 1. The momentum is not cycled (PyTorch's
+    /// <c>cycle_momentum</c>): momentum and β₁ stay the optimizer's values.
+    /// </summary>
+    public static Schedule OneCycle(float maxLearningRate, long steps, float pctStart = 0.3f, float divFactor = 25f, float finalDivFactor = 1e4f)
+    {
+        Check.Positive(maxLearningRate, "maxLearningRate");
+        Check.Steps(steps, "steps");
+        if (!(pctStart > 0 && pctStart < 1)) throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, "pctStart must be in (0, 1)");
+        double rise = (double)pctStart * steps - 1;
+        if (!(rise > 0 && rise < steps - 1)) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"a one-cycle schedule of {steps} steps has no room for its rise and fall at pctStart {pctStart}");
+        return new OneCycleSchedule(maxLearningRate, steps, rise, Check.Positive(divFactor, "divFactor"), Check.Positive(finalDivFactor, "finalDivFactor"));
+    }
+
+    /// <summary>AdaGrad's <c>lr_decay</c> in PyTorch: η(t) = η₀ / (1 + t·<paramref name="decay"/>).</summary>
+    public static Schedule InverseTime(float learningRate, float decay) =>
+        new InverseTimeSchedule(Check.Positive(learningRate, "learningRate"), Check.NonNegative(decay, "lrDecay"));
+
+    /// <summary>
+    /// A linear warm-up of <paramref name="steps"/> steps before this schedule: η(t) = this(0)·(t + 1)/(steps + 1) for
+    /// t &lt; steps, then this(t − steps) — so a cosine over the rest of the run starts where the warm-up ends (Optax's
+    /// <c>warmup_cosine_decay_schedule</c> shape). The first step is never taken at 0.
+    /// </summary>
+    public Schedule WithWarmup(long steps) => steps == 0 ? this : new WarmupSchedule(this, Check.Steps(steps, "warmup"));
+
+    private static float CheckGamma(float gamma) =>
+        gamma > 0 && gamma <= 1 ? gamma : throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in (0, 1]");
+
+    private sealed record ConstantSchedule(float Rate) : Schedule
+    {
+        private protected override double Value(long step) => Rate;
+    }
+
+    private sealed record StepSchedule(float Rate, long Every, float Gamma) : Schedule
+    {
+        private protected override double Value(long step) => Rate * Math.Pow(Gamma, step / Every);
+    }
+
+    private sealed record ExponentialSchedule(float Rate, float Gamma) : Schedule
+    {
+        private protected override double Value(long step) => Rate * Math.Pow(Gamma, step);
+    }
+
+    private sealed record CosineSchedule(float Rate, long Steps, float Minimum) : Schedule
+    {
+        private protected override double Value(long step) =>
+            step >= Steps ? Minimum : Minimum + ((double)Rate - Minimum) * (1 + Math.Cos(Math.PI * step / Steps)) / 2;
+    }
+
+    private sealed record OneCycleSchedule(float Peak, long Steps, double Rise, float DivFactor, float FinalDivFactor) : Schedule
+    {
+        private protected override double Value(long step)
+        {
+            double initial = Peak / (double)DivFactor, final = initial / FinalDivFactor;
+            return step <= Rise ? Anneal(initial, Peak, step / Rise)
+                : Anneal(Peak, final, Math.Min(1, (step - Rise) / (Steps - 1 - Rise)));
+        }
+
+        private static double Anneal(double start, double end, double fraction) => end + (start - end) / 2 * (Math.Cos(Math.PI * fraction) + 1);
+    }
+
+    private sealed record InverseTimeSchedule(float Rate, float Decay) : Schedule
+    {
+        private protected override double Value(long step) => Rate / (1 + step * (double)Decay);
+    }
+
+    private sealed record WarmupSchedule(Schedule Inner, long Steps) : Schedule
+    {
+        private protected override double Value(long step) =>
+            step < Steps ? Inner.Value(0) * (step + 1) / (Steps + 1) : Inner.Value(step - Steps);
+    }
+}
