@@ -17,6 +17,8 @@ public sealed class CommandLineConventionsTests : IDisposable
         { "Preprocessing.dll", "--only PCA swish", "error: --only must be words from the variant names (" },
         { "Preprocessing.dll", "--data /no/such/directory", "error: --data must be an existing directory, got /no/such/directory" },
         { "Preprocessing.dll", "--no-such-option", "error: Unrecognized command or argument '--no-such-option'." },
+        { "Preprocessing.dll", "wine --seeds 0", "error: --seeds must be a positive whole number, got 0" },
+        { "Preprocessing.dll", "wine --data /no/such/wine.csv", "error: --data must be an existing file, got /no/such/wine.csv" },
         { "Functional.Benchmarks.dll", "compare --runs 0", "error: --runs must be a positive whole number, got 0" },
         { "Functional.Benchmarks.dll", "compare --figures epoch64,fast", "error: --figures must be a comma-separated list of epoch64, epoch256, epoch64bn, infer1, step1, got epoch64,fast" },
         { "Functional.Benchmarks.dll", "profile fastest", "error: what must be fusion, batchnorm, monitoring or comma-separated positive batch sizes, got fastest" },
