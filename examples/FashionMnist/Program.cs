@@ -4,8 +4,6 @@ using System.CommandLine;
 
 var epochs = Cli.Require(new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 10 }, v => v > 0, "a positive whole number");
 var batch = Cli.Require(new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 64 }, v => v > 0, "a positive whole number");
-var lr = Cli.Require(new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01f }, v => v > 0 && float.IsFinite(v), "a positive finite number");
-var momentum = Cli.Require(new Option<float>("--momentum") { Description = "Momentum μ (0 for plain SGD)", DefaultValueFactory = _ => 0.9f }, v => v >= 0 && v < 1, "in [0, 1)");
 var l2 = Cli.Require(new Option<float>("--l2") { Description = "L2 regularisation strength λ (adds ½λ‖W‖² to the loss)", DefaultValueFactory = _ => 0f }, v => v >= 0 && float.IsFinite(v), "a finite number ≥ 0");
 var seed = new Option<int>("--seed") { Description = "Seed for initialisation, the validation split and batch order", DefaultValueFactory = _ => 1 };
 var data = new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" };
@@ -14,8 +12,6 @@ activation.AcceptOnlyFromAmong(Variants.Activations);
 var batchNorm = new Option<bool>("--batchnorm") { Description = "Batch normalization before each hidden activation" };
 var dropout = new Option<bool>("--dropout") { Description = "Inverted dropout (p = 0.2) after each hidden activation, training only" };
 var init = new Option<Functional.Dsl.Init?>("--init") { Description = "Weight initialisation for every layer: Xavier, He, XavierUniform, HeUniform, SmallRandom, Zeros (default: He for the ReLU family, Xavier otherwise)" };
-var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the epochs: constant or cosine", DefaultValueFactory = _ => "constant" };
-schedule.AcceptOnlyFromAmong("constant", "cosine");
 var metrics = new Option<FileInfo?>("--metrics") { Description = "Write per-epoch metrics and the final test accuracy to this JSON file" };
 var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "Keep a checkpoint of the run in this directory (last.fnm: model, optimizer state, progress), after every epoch and on Ctrl-C" };
 var resume = new Option<bool>("--resume") { Description = "Continue the run checkpointed in --checkpoint DIR, bit for bit as if it had not stopped" };
@@ -24,9 +20,9 @@ var save = new Option<FileInfo?>("--save") { Description = "Save the trained mod
 var onnx = new Option<FileInfo?>("--onnx") { Description = "Export the trained model, with its standardisation in front, to this ONNX file (opset 13; outputs class probabilities)" };
 var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the run's pictures and an HTML report to this directory" };
 
-Option[] trainOptions = [epochs, batch, lr, momentum, l2, seed, data, metrics, activation, batchNorm, dropout, init, schedule, checkpoint, resume, earlyStop, save, onnx, plots];
+Option[] trainOptions = [epochs, batch, .. OptimizerChoice.Options, l2, seed, data, metrics, activation, batchNorm, dropout, init, checkpoint, resume, earlyStop, save, onnx, plots];
 
-var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (the default verb).");
+var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD or any other rule (the default verb).");
 var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model. " + ExitCode.Help);
 foreach (var command in new Command[] { root, train })
 {
@@ -40,9 +36,11 @@ foreach (var command in new Command[] { root, train })
         string chosen = parse.GetValue(activation)!;
         bool bn = parse.GetValue(batchNorm), drop = parse.GetValue(dropout);
         var variant = Variants.Find(chosen, bn, drop)!;
+        // Options that mean nothing for the chosen rule or schedule: a usage error before any data is loaded.
+        if (OptimizerChoice.From(parse.CommandResult).Problem() is { } problem) return Run.Fail(problem);
         return variant.Apply(new Run.Training(new Run.Options(
-            parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(momentum),
-            parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant.Label, parse.GetValue(schedule)!,
+            parse.GetValue(epochs), parse.GetValue(batch), OptimizerChoice.From(parse.CommandResult),
+            parse.GetValue(l2), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(metrics), parse.GetValue(init), variant.Label,
             parse.GetValue(checkpoint), parse.GetValue(resume), parse.GetValue(earlyStop), parse.GetValue(save), parse.GetValue(plots), parse.GetValue(onnx))));
     });
 }

@@ -12,16 +12,9 @@ namespace FashionExample;
 
 internal static class Run
 {
-    public sealed record Options(int Epochs, int Batch, float LearningRate, float Momentum, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,
-        Functional.Dsl.Init? Init = null, string Variant = "relu", string Schedule = "constant",
+    public sealed record Options(int Epochs, int Batch, OptimizerChoice Optimizer, float L2, int Seed, string? DataDirectory, FileInfo? MetricsFile,
+        Functional.Dsl.Init? Init = null, string Variant = "relu",
         DirectoryInfo? CheckpointDirectory = null, bool Resume = false, int EarlyStop = 0, FileInfo? SaveFile = null, DirectoryInfo? PlotsDirectory = null, FileInfo? OnnxFile = null);
-
-    /// <summary>The learning rate for an epoch (1-based): constant, or cosine-annealed from --lr towards 0 over the run.</summary>
-    private static float LearningRate(Options o, int epoch) => o.Schedule switch
-    {
-        "cosine" => (float)(o.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / o.Epochs))),
-        _ => o.LearningRate,
-    };
 
     public static int Fail(string message, int code = ExitCode.Usage)
     {
@@ -51,12 +44,13 @@ internal static class Run
         var standardize = Preprocess.Standardize(Granularity.Scalar).Fit(rawTrain);
         var (train, validation, test) = (standardize.Apply(rawTrain), standardize.Apply(rawValidation), standardize.Apply(fashion.Test));
         Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
-                          $"{typeof(TNet).Name} ({o.Variant}), {TNet.ParameterCount:N0} parameters, init {(o.Init?.ToString() ?? "as declared")}; batch {o.Batch}, lr {o.LearningRate}, momentum {o.Momentum}, L2 {o.L2}, seed {o.Seed}");
+                          $"{typeof(TNet).Name} ({o.Variant}), {TNet.ParameterCount:N0} parameters, init {(o.Init?.ToString() ?? "as declared")}; batch {o.Batch}, {o.Optimizer.Describe()}, lr {o.Optimizer.Rate} ({o.Optimizer.DescribeSchedule()}), L2 {o.L2}, seed {o.Seed}");
 
         var configuration = Configuration<TNet>(o, fashion.Source);
-        Optimizer optimizer = o.Momentum > 0 ? Sgd.Momentum(o.LearningRate, o.Momentum) : Sgd.Plain(o.LearningRate);
         var step = new TrainStep<TNet>().WithL2(o.L2).WithSeed(o.Seed);
         int batchesPerEpoch = (train.Count + o.Batch - 1) / o.Batch;
+        // The schedule is a function of the step over the whole run, so the optimizer is built once.
+        var optimizer = o.Optimizer.Build(o.Epochs, batchesPerEpoch);
 
         var state = TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer);
         var progress = new TrainingProgress(Epoch: 1, BatchesDone: 0, StepCount: 0);
@@ -72,7 +66,7 @@ internal static class Run
         var run = RunConfiguration.Of<TNet>() with
         {
             Variant = o.Variant, Dropout = o.Variant.Contains("dropout") ? 0.2f : 0f, Init = o.Init?.ToString() ?? "as declared",
-            Optimizer = o.Momentum > 0 ? $"SGD momentum {o.Momentum}" : "SGD", LearningRate = o.LearningRate, Schedule = o.Schedule,
+            Optimizer = o.Optimizer.Describe(), LearningRate = o.Optimizer.Rate, Schedule = o.Optimizer.DescribeSchedule(),
             L2 = o.L2, Batch = o.Batch, Epochs = o.Epochs, Seed = o.Seed, Data = fashion.Source,
         };
         // The recorder keeps the run's figures (the pictures need all of them; the metrics file is written from its epoch
@@ -85,9 +79,8 @@ internal static class Run
         var best = (Loss: double.PositiveInfinity, Epoch: 0, State: state);
         for (int epoch = progress.Epoch; epoch <= o.Epochs; epoch++)
         {
-            // The learning rate is a value in the optimizer, so a schedule is just a new optimizer each epoch.
-            float rate = LearningRate(o, epoch);
-            state = state with { Optimizer = state.Optimizer.WithLearningRate(rate) };
+            // The rate the epoch starts with (a schedule moves it every step; a plateau cut shows here).
+            float rate = state.LearningRate ?? float.NaN;
             recorder?.BeginEpoch(epoch, rate);
             metrics?.BeginEpoch(epoch, rate);
             int skip = epoch == progress.Epoch ? progress.BatchesDone : 0;
@@ -112,9 +105,10 @@ internal static class Run
                 int done = skip + (int)(next.StepCount - state.StepCount);
                 return Interrupted(o, next, standardize, new TrainingProgress(epoch, done, next.StepCount), configuration);
             }
-            state = next;
             double seconds = clock.Elapsed.TotalSeconds;
-            var held = Evaluate.On(state.Model, validation);
+            var held = Evaluate.On(next.Model, validation);
+            // Reduce-on-plateau reads the validation loss here, as Keras's callback and PyTorch's scheduler.step(loss) do.
+            state = next.Observe(held.Loss);
             if (recorder?.EndEpoch(held.Loss, held.Accuracy, seconds) is { } record) metrics?.WriteEpoch(record);
             if (epoch == 1 || epoch == o.Epochs) recorder?.AddActivations(epoch, ActivationStatistics.Measure(state.Model, sample, sample.Length / validation.FeatureCount));
             bar.Finish($"loss {bar.MeanLoss:F4}  train acc {bar.Accuracy:P2}  val loss {held.Loss:F4}  val acc {held.Accuracy:P2}  {seconds:F2}s");
@@ -159,9 +153,7 @@ internal static class Run
         ["init"] = o.Init?.ToString() ?? "as declared",
         ["epochs"] = o.Epochs,
         ["batch"] = o.Batch,
-        ["learningRate"] = o.LearningRate,
-        ["momentum"] = o.Momentum,
-        ["schedule"] = o.Schedule,
+        ["optimizer"] = o.Optimizer.Configuration(),
         ["l2"] = o.L2,
         ["seed"] = o.Seed,
         ["parameters"] = TNet.ParameterCount,

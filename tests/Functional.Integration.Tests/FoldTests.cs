@@ -11,7 +11,7 @@ public sealed class FoldTests
 
     private static TrainState<TinyMlp> Start(int seed = 5) => TrainState.Of(TinyMlp.Init(seed), Sgd.Momentum(0.05f, 0.9f));
 
-    private static float[] Velocity<T>(TrainState<T> state) where T : class, INetwork<T> => ((VelocityState)state.OptimizerState).Velocity.ToArray();
+    private static float[] Velocity<T>(TrainState<T> state) where T : class, INetwork<T> => state.OptimizerState.Find<VelocityState>()!.Velocity.ToArray();
 
     [Fact]
     public void A_step_leaves_its_input_state_unchanged()
@@ -77,7 +77,7 @@ public sealed class FoldTests
         var next = TinyMlp.Step.Invoke(state, batch);
 
         Assert.Equal(expected, next.Model.Parameters.ToArray());
-        Assert.Equal(((VelocityState)optimizerState).Velocity.ToArray(), Velocity(next));
+        Assert.Equal(optimizerState.Find<VelocityState>()!.Velocity.ToArray(), Velocity(next));
     }
 
     /// <summary>Counts bytes allocated on this thread between the 10th and the 110th step.</summary>

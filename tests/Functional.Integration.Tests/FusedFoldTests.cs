@@ -17,8 +17,8 @@ public sealed class FusedFoldTests
         string what = $"{typeof(TNet).Name}, {optimizer.GetType().Name}, batch {batch}, λ {l2}";
         Assert.True(fused.Model.Parameters.Span.SequenceEqual(separate.Model.Parameters.Span), $"{what}: parameters differ");
         Assert.True(fused.Model.Buffers.Span.SequenceEqual(separate.Model.Buffers.Span), $"{what}: buffers differ");
-        if (fused.OptimizerState is VelocityState v)
-            Assert.True(v.Velocity.SequenceEqual(((VelocityState)separate.OptimizerState).Velocity), $"{what}: velocities differ");
+        if (fused.OptimizerState.Find<VelocityState>() is { } v)
+            Assert.True(v.Velocity.SequenceEqual(separate.OptimizerState.Find<VelocityState>()!.Velocity), $"{what}: velocities differ");
         // …and training moved the parameters, so the equality above means something.
         Assert.False(fused.Model.Parameters.Span.SequenceEqual(TNet.Init(9).Parameters.Span), $"{what}: nothing was trained");
     }

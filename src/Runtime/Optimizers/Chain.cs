@@ -98,6 +98,9 @@ public sealed record ChainState : OptimizerState
     public ImmutableArray<OptimizerState> Links { get; }
 
     /// <inheritdoc/>
+    public override TState? Find<TState>() where TState : class => this as TState ?? Links.Select(l => l.Find<TState>()).FirstOrDefault(s => s is not null);
+
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, ReadOnlyMemory<float>> Blocks =>
         Links.SelectMany((l, i) => l.Blocks.Select(b => ($"{i}.{b.Key}", b.Value))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
 

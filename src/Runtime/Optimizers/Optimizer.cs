@@ -209,6 +209,9 @@ public abstract record OptimizerState
         return copy;
     }
 
+    /// <summary>This state, or the first link's of a chain, that is a <typeparamref name="TState"/> (e.g. <c>Find&lt;AdamState&gt;()</c> for Adam's moments); null when there is none.</summary>
+    [Pure] public virtual TState? Find<TState>() where TState : OptimizerState => this as TState;
+
     /// <summary>A copy of this state's numbers (new arrays), before the step count is carried over.</summary>
     private protected abstract OptimizerState Duplicate();
 
