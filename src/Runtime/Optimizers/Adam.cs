@@ -36,33 +36,34 @@ public sealed record ScaleByAdam : Optimizer
 
     private sealed unsafe class Bound(ScaleByAdam adam, AdamState state) : BoundTransform(isElementwise: true)
     {
+        private readonly float rest1 = (float)(1 - Check.Decimal(adam.Beta1)), rest2 = (float)(1 - Check.Decimal(adam.Beta2));
         private float correction1, correction2Root;
 
         public override void Begin()
         {
             long t = state.Advance();
             // In double, as PyTorch computes them in Python floats; the step then uses them as float32.
-            correction1 = (float)(1 / (1 - Math.Pow(adam.Beta1, t)));
-            correction2Root = (float)Math.Sqrt(1 - Math.Pow(adam.Beta2, t));
+            correction1 = (float)(1 / (1 - Math.Pow(Check.Decimal(adam.Beta1), t)));
+            correction2Root = (float)Math.Sqrt(1 - Math.Pow(Check.Decimal(adam.Beta2), t));
         }
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
         {
             fixed (float* u = updates, m = state.Buffers[0].AsSpan(offset, updates.Length), v = state.Buffers[1].AsSpan(offset, updates.Length))
             {
-                var body = new Body(u, m, v, adam.Beta1, adam.Beta2, adam.Eps, correction1, correction2Root);
+                var body = new Body(u, m, v, adam.Beta1, adam.Beta2, rest1, rest2, adam.Eps, correction1, correction2Root);
                 Lanes.Run(ref body, updates.Length);
             }
         }
     }
 
-    private readonly unsafe struct Body(float* u, float* m, float* v, float beta1, float beta2, float eps, float correction1, float correction2Root) : Lanes.IBody
+    private readonly unsafe struct Body(float* u, float* m, float* v, float beta1, float beta2, float rest1, float rest2, float eps, float correction1, float correction2Root) : Lanes.IBody
     {
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV g = TS.Load(u + i);
-            TV mi = TS.Add(TS.Multiply(TS.Load(m + i), TS.Broadcast(beta1)), TS.Multiply(g, TS.Broadcast(1 - beta1)));
-            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), TS.Broadcast(beta2)), TS.Multiply(TS.Multiply(g, TS.Broadcast(1 - beta2)), g));
+            TV mi = TS.Add(TS.Multiply(TS.Load(m + i), TS.Broadcast(beta1)), TS.Multiply(g, TS.Broadcast(rest1)));
+            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), TS.Broadcast(beta2)), TS.Multiply(TS.Multiply(g, TS.Broadcast(rest2)), g));
             TS.Store(m + i, mi);
             TS.Store(v + i, vi);
             TV denominator = TS.Add(TS.Divide(TS.Sqrt(vi), TS.Broadcast(correction2Root)), TS.Broadcast(eps));

@@ -42,6 +42,9 @@ public sealed record ScaleByRms : Optimizer
 
     private sealed unsafe class Bound(ScaleByRms rms, RmsState state) : BoundTransform(isElementwise: true)
     {
+        // 1 − α from the decimal α was written as, as PyTorch computes it (see Check.Decimal).
+        private readonly float rest = (float)(1 - Check.Decimal(rms.Alpha));
+
         public override void Begin() => state.Advance();
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
@@ -51,34 +54,34 @@ public sealed record ScaleByRms : Optimizer
                 if (rms.Centered)
                     fixed (float* mean = state.Buffers[1].AsSpan(offset, updates.Length))
                     {
-                        var centered = new Centred(u, s, mean, rms.Alpha, rms.Eps);
+                        var centered = new Centred(u, s, mean, rms.Alpha, rest, rms.Eps);
                         Lanes.Run(ref centered, updates.Length);
                     }
                 else
                 {
-                    var plain = new Plain(u, s, rms.Alpha, rms.Eps);
+                    var plain = new Plain(u, s, rms.Alpha, rest, rms.Eps);
                     Lanes.Run(ref plain, updates.Length);
                 }
             }
         }
     }
 
-    private readonly unsafe struct Plain(float* u, float* s, float alpha, float eps) : Lanes.IBody
+    private readonly unsafe struct Plain(float* u, float* s, float alpha, float rest, float eps) : Lanes.IBody
     {
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV g = TS.Load(u + i);
-            TV si = TS.Add(TS.Multiply(TS.Load(s + i), TS.Broadcast(alpha)), TS.Multiply(TS.Multiply(g, TS.Broadcast(1 - alpha)), g));
+            TV si = TS.Add(TS.Multiply(TS.Load(s + i), TS.Broadcast(alpha)), TS.Multiply(TS.Multiply(g, TS.Broadcast(rest)), g));
             TS.Store(s + i, si);
             TS.Store(u + i, TS.Divide(g, TS.Add(TS.Sqrt(si), TS.Broadcast(eps))));
         }
     }
 
-    private readonly unsafe struct Centred(float* u, float* s, float* mean, float alpha, float eps) : Lanes.IBody
+    private readonly unsafe struct Centred(float* u, float* s, float* mean, float alpha, float restOfAlpha, float eps) : Lanes.IBody
     {
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
-            TV g = TS.Load(u + i), a = TS.Broadcast(alpha), rest = TS.Broadcast(1 - alpha);
+            TV g = TS.Load(u + i), a = TS.Broadcast(alpha), rest = TS.Broadcast(restOfAlpha);
             TV si = TS.Add(TS.Multiply(TS.Load(s + i), a), TS.Multiply(TS.Multiply(g, rest), g));
             TV mi = TS.Add(TS.Multiply(TS.Load(mean + i), a), TS.Multiply(g, rest));
             TS.Store(s + i, si);

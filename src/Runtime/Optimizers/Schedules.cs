@@ -52,7 +52,7 @@ public abstract record Schedule
         Check.Positive(maxLearningRate, "maxLearningRate");
         Check.Steps(steps, "steps");
         if (!(pctStart > 0 && pctStart < 1)) throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, "pctStart must be in (0, 1)");
-        double rise = (double)pctStart * steps - 1;
+        double rise = Check.Decimal(pctStart) * steps - 1;
         if (!(rise > 0 && rise < steps - 1)) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"a one-cycle schedule of {steps} steps has no room for its rise and fall at pctStart {pctStart}");
         return new OneCycleSchedule(maxLearningRate, steps, rise, Check.Positive(divFactor, "divFactor"), Check.Positive(finalDivFactor, "finalDivFactor"));
     }
@@ -62,43 +62,55 @@ public abstract record Schedule
         new InverseTimeSchedule(Check.Positive(learningRate, "learningRate"), Check.NonNegative(decay, "lrDecay"));
 
     /// <summary>
-    /// A linear warm-up of <paramref name="steps"/> steps before this schedule: η(t) = this(0)·(t + 1)/(steps + 1) for
-    /// t &lt; steps, then this(t − steps) — so a cosine over the rest of the run starts where the warm-up ends (Optax's
-    /// <c>warmup_cosine_decay_schedule</c> shape). The first step is never taken at 0.
+    /// A linear warm-up of <paramref name="steps"/> steps before this schedule, PyTorch's <c>LinearLR</c> then this one
+    /// (<c>SequentialLR</c>): η(t) = this(0)·(s + (1 − s)·t/steps) for t &lt; steps, then this(t − steps) — so a cosine over
+    /// the rest of the run starts where the warm-up ends (Optax's <c>warmup_cosine_decay_schedule</c> shape). The start
+    /// factor s defaults to 1/(steps + 1): the rate climbs in equal steps and the first is never taken at 0.
     /// </summary>
-    public Schedule WithWarmup(long steps) => steps == 0 ? this : new WarmupSchedule(this, Check.Steps(steps, "warmup"));
+    public Schedule WithWarmup(long steps, float? startFactor = null)
+    {
+        if (steps == 0) return this;
+        Check.Steps(steps, "warmup");
+        double start = startFactor is { } s
+            ? s > 0 && s <= 1 ? Check.Decimal(s) : throw new ArgumentOutOfRangeException(nameof(startFactor), s, "the warm-up's start factor must be in (0, 1]")
+            : 1.0 / (steps + 1);
+        return new WarmupSchedule(this, steps, start);
+    }
+
+    /// <summary>Float arguments stand for the decimals they were written as (see <see cref="Check.Decimal"/>).</summary>
+    private static double D(float value) => Check.Decimal(value);
 
     private static float CheckGamma(float gamma) =>
         gamma > 0 && gamma <= 1 ? gamma : throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in (0, 1]");
 
     private sealed record ConstantSchedule(float Rate) : Schedule
     {
-        private protected override double Value(long step) => Rate;
+        private protected override double Value(long step) => D(Rate);
     }
 
     private sealed record StepSchedule(float Rate, long Every, float Gamma) : Schedule
     {
-        private protected override double Value(long step) => Rate * Math.Pow(Gamma, step / Every);
+        private protected override double Value(long step) => D(Rate) * Math.Pow(D(Gamma), step / Every);
     }
 
     private sealed record ExponentialSchedule(float Rate, float Gamma) : Schedule
     {
-        private protected override double Value(long step) => Rate * Math.Pow(Gamma, step);
+        private protected override double Value(long step) => D(Rate) * Math.Pow(D(Gamma), step);
     }
 
     private sealed record CosineSchedule(float Rate, long Steps, float Minimum) : Schedule
     {
         private protected override double Value(long step) =>
-            step >= Steps ? Minimum : Minimum + ((double)Rate - Minimum) * (1 + Math.Cos(Math.PI * step / Steps)) / 2;
+            step >= Steps ? D(Minimum) : D(Minimum) + (D(Rate) - D(Minimum)) * (1 + Math.Cos(Math.PI * step / Steps)) / 2;
     }
 
     private sealed record OneCycleSchedule(float Peak, long Steps, double Rise, float DivFactor, float FinalDivFactor) : Schedule
     {
         private protected override double Value(long step)
         {
-            double initial = Peak / (double)DivFactor, final = initial / FinalDivFactor;
-            return step <= Rise ? Anneal(initial, Peak, step / Rise)
-                : Anneal(Peak, final, Math.Min(1, (step - Rise) / (Steps - 1 - Rise)));
+            double peak = D(Peak), initial = peak / D(DivFactor), final = initial / D(FinalDivFactor);
+            return step <= Rise ? Anneal(initial, peak, step / Rise)
+                : Anneal(peak, final, Math.Min(1, (step - Rise) / (Steps - 1 - Rise)));
         }
 
         private static double Anneal(double start, double end, double fraction) => end + (start - end) / 2 * (Math.Cos(Math.PI * fraction) + 1);
@@ -106,12 +118,12 @@ public abstract record Schedule
 
     private sealed record InverseTimeSchedule(float Rate, float Decay) : Schedule
     {
-        private protected override double Value(long step) => Rate / (1 + step * (double)Decay);
+        private protected override double Value(long step) => D(Rate) / (1 + step * D(Decay));
     }
 
-    private sealed record WarmupSchedule(Schedule Inner, long Steps) : Schedule
+    private sealed record WarmupSchedule(Schedule Inner, long Steps, double Start) : Schedule
     {
         private protected override double Value(long step) =>
-            step < Steps ? Inner.Value(0) * (step + 1) / (Steps + 1) : Inner.Value(step - Steps);
+            step < Steps ? Inner.Value(0) * (Start + (1 - Start) * step / Steps) : Inner.Value(step - Steps);
     }
 }

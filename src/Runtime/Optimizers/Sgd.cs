@@ -20,17 +20,21 @@ public static class Sgd
 }
 
 /// <summary>
-/// Momentum (Optax's <c>trace</c>): v ← μ·v + u, then u ← v, or u ← u + μ·v with <see cref="Nesterov"/>. The first
-/// step's v is u itself, as PyTorch's momentum buffer starts (μ·0 + u).
+/// Momentum (Optax's <c>trace</c>): v ← μ·v + (1 − τ)·u, then u ← v, or u ← u + μ·v with <see cref="Nesterov"/>. The
+/// first step's v is u itself, as PyTorch's momentum buffer starts (no dampening τ on it).
 /// </summary>
 public sealed record Trace : Optimizer
 {
-    /// <summary>Momentum with decay <paramref name="decay"/> (μ, in [0, 1)); Nesterov's form when <paramref name="nesterov"/>.</summary>
-    public Trace(float decay, bool nesterov = false)
+    /// <summary>Momentum with decay <paramref name="decay"/> (μ, in [0, 1)); Nesterov's form when <paramref name="nesterov"/>; PyTorch's <paramref name="dampening"/> τ in [0, 1).</summary>
+    public Trace(float decay, bool nesterov = false, float dampening = 0f)
     {
         Decay = decay;
         Nesterov = nesterov;
+        Dampening = dampening;
     }
+
+    /// <summary>τ, PyTorch's dampening of the gradient's share of the velocity after the first step, in [0, 1) (0: none, the usual).</summary>
+    public float Dampening { get; init => field = Check.Fraction(value, "dampening"); }
 
     /// <summary>μ in [0, 1), checked on every assignment, including <c>with</c>.</summary>
     public float Decay { get; init => field = Check.Fraction(value, "momentum"); }
@@ -47,24 +51,29 @@ public sealed record Trace : Optimizer
 
     private sealed unsafe class Bound(Trace trace, VelocityState state) : BoundTransform(isElementwise: true)
     {
-        public override void Begin() => state.Advance();
+        private readonly float share = (float)(1 - Check.Decimal(trace.Dampening));
+        private bool first;
+
+        public override void Begin() => first = state.Advance() == 1;
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
         {
             fixed (float* u = updates, v = state.Buffers[0].AsSpan(offset, updates.Length))
             {
-                var body = new Body(u, v, trace.Decay, trace.Nesterov);
+                // Undamped (τ = 0, or PyTorch's first step): μ·v + u, which is u itself on the first step (v = 0).
+                var body = new Body(u, v, trace.Decay, first ? 1f : share, trace.Nesterov);
                 Lanes.Run(ref body, updates.Length);
             }
         }
     }
 
-    private readonly unsafe struct Body(float* u, float* v, float mu, bool nesterov) : Lanes.IBody
+    private readonly unsafe struct Body(float* u, float* v, float mu, float share, bool nesterov) : Lanes.IBody
     {
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV m = TS.Broadcast(mu), g = TS.Load(u + i);
-            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), m), g);
+            // g·1 is g exactly, so without dampening this is the plain μ·v + g.
+            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), m), share == 1f ? g : TS.Multiply(g, TS.Broadcast(share)));
             TS.Store(v + i, vi);
             TS.Store(u + i, nesterov ? TS.Add(g, TS.Multiply(vi, m)) : vi);
         }
