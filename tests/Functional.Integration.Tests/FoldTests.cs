@@ -120,6 +120,15 @@ public sealed class FoldTests
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Momentum(0.01f, 0.9f) with { Fuse = false }));
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Plain(0.01f)));
+        // Every rule, a masked decay, a schedule, a plateau, and a clipped chain (which needs the whole gradient: unfused).
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.Adam(1e-3f, weightDecay: 1e-4f)));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.AdamW(1e-3f, decayMask: Optimizers.TensorKinds.Weights)
+            .WithSchedule(Optimizers.Schedule.Cosine(1e-3f, 120).WithWarmup(10))));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.RmsProp(1e-3f, momentum: 0.9f, centered: true)));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.AdaGrad(0.01f, lrDecay: 0.01f)));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Nesterov(0.01f)));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.Chain(Optimizers.Optimizer.Adam(), new Optimizers.ReduceOnPlateau())));
+        Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.Chain(new Optimizers.ClipByGlobalNorm(1f), Optimizers.Optimizer.Adam())));
     }
 
     [Fact]

@@ -36,22 +36,23 @@ public sealed record ScaleByAdam : Optimizer
 
     private sealed unsafe class Bound(ScaleByAdam adam, AdamState state) : BoundTransform(isElementwise: true)
     {
-        private readonly float rest1 = (float)(1 - Check.Decimal(adam.Beta1)), rest2 = (float)(1 - Check.Decimal(adam.Beta2));
+        // The decimals β₁ and β₂ were written as (see Check.Decimal), converted once: the conversion allocates.
+        private readonly double beta1 = Check.Decimal(adam.Beta1), beta2 = Check.Decimal(adam.Beta2);
         private float correction1, correction2Root;
 
         public override void Begin()
         {
             long t = state.Advance();
             // In double, as PyTorch computes them in Python floats; the step then uses them as float32.
-            correction1 = (float)(1 / (1 - Math.Pow(Check.Decimal(adam.Beta1), t)));
-            correction2Root = (float)Math.Sqrt(1 - Math.Pow(Check.Decimal(adam.Beta2), t));
+            correction1 = (float)(1 / (1 - Math.Pow(beta1, t)));
+            correction2Root = (float)Math.Sqrt(1 - Math.Pow(beta2, t));
         }
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
         {
             fixed (float* u = updates, m = state.Buffers[0].AsSpan(offset, updates.Length), v = state.Buffers[1].AsSpan(offset, updates.Length))
             {
-                var body = new Body(u, m, v, adam.Beta1, adam.Beta2, rest1, rest2, adam.Eps, correction1, correction2Root);
+                var body = new Body(u, m, v, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root);
                 Lanes.Run(ref body, updates.Length);
             }
         }

@@ -20,14 +20,14 @@ public abstract record Schedule
     private protected abstract double Value(long step);
 
     /// <summary>η(t) = <paramref name="learningRate"/>.</summary>
-    public static Schedule Constant(float learningRate) => new ConstantSchedule(Check.Positive(learningRate, "learningRate"));
+    public static Schedule Constant(float learningRate) => new ConstantSchedule(D(Check.Positive(learningRate, "learningRate")));
 
     /// <summary>PyTorch's <c>StepLR</c>: η(t) = η₀·γ^⌊t / <paramref name="every"/>⌋.</summary>
     public static Schedule Step(float learningRate, long every, float gamma = 0.1f) =>
-        new StepSchedule(Check.Positive(learningRate, "learningRate"), Check.Steps(every, "every"), CheckGamma(gamma));
+        new StepSchedule(D(Check.Positive(learningRate, "learningRate")), Check.Steps(every, "every"), D(CheckGamma(gamma)));
 
     /// <summary>PyTorch's <c>ExponentialLR</c>: η(t) = η₀·γ^t.</summary>
-    public static Schedule Exponential(float learningRate, float gamma) => new ExponentialSchedule(Check.Positive(learningRate, "learningRate"), CheckGamma(gamma));
+    public static Schedule Exponential(float learningRate, float gamma) => new ExponentialSchedule(D(Check.Positive(learningRate, "learningRate")), D(CheckGamma(gamma)));
 
     /// <summary>
     /// PyTorch's <c>CosineAnnealingLR</c> (closed form): η(t) = η_min + (η₀ − η_min)·(1 + cos(π·t/T))/2 for t ≤ T =
@@ -37,7 +37,7 @@ public abstract record Schedule
     {
         Check.Positive(learningRate, "learningRate");
         return Check.NonNegative(minimum, "minimum") <= learningRate
-            ? new CosineSchedule(learningRate, Check.Steps(steps, "steps"), minimum)
+            ? new CosineSchedule(D(learningRate), Check.Steps(steps, "steps"), D(minimum))
             : throw new ArgumentOutOfRangeException(nameof(minimum), minimum, $"the cosine's floor must not exceed its start {learningRate}");
     }
 
@@ -54,12 +54,12 @@ public abstract record Schedule
         if (!(pctStart > 0 && pctStart < 1)) throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, "pctStart must be in (0, 1)");
         double rise = Check.Decimal(pctStart) * steps - 1;
         if (!(rise > 0 && rise < steps - 1)) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"a one-cycle schedule of {steps} steps has no room for its rise and fall at pctStart {pctStart}");
-        return new OneCycleSchedule(maxLearningRate, steps, rise, Check.Positive(divFactor, "divFactor"), Check.Positive(finalDivFactor, "finalDivFactor"));
+        return new OneCycleSchedule(D(maxLearningRate), steps, rise, D(Check.Positive(divFactor, "divFactor")), D(Check.Positive(finalDivFactor, "finalDivFactor")));
     }
 
     /// <summary>AdaGrad's <c>lr_decay</c> in PyTorch: η(t) = η₀ / (1 + t·<paramref name="decay"/>).</summary>
     public static Schedule InverseTime(float learningRate, float decay) =>
-        new InverseTimeSchedule(Check.Positive(learningRate, "learningRate"), Check.NonNegative(decay, "lrDecay"));
+        new InverseTimeSchedule(D(Check.Positive(learningRate, "learningRate")), D(Check.NonNegative(decay, "lrDecay")));
 
     /// <summary>
     /// A linear warm-up of <paramref name="steps"/> steps before this schedule, PyTorch's <c>LinearLR</c> then this one
@@ -77,48 +77,48 @@ public abstract record Schedule
         return new WarmupSchedule(this, steps, start);
     }
 
-    /// <summary>Float arguments stand for the decimals they were written as (see <see cref="Check.Decimal"/>).</summary>
+    /// <summary>Float arguments stand for the decimals they were written as (see <see cref="Check.Decimal"/>); converted once, here, as the conversion allocates.</summary>
     private static double D(float value) => Check.Decimal(value);
 
     private static float CheckGamma(float gamma) =>
         gamma > 0 && gamma <= 1 ? gamma : throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in (0, 1]");
 
-    private sealed record ConstantSchedule(float Rate) : Schedule
+    private sealed record ConstantSchedule(double Rate) : Schedule
     {
-        private protected override double Value(long step) => D(Rate);
+        private protected override double Value(long step) => Rate;
     }
 
-    private sealed record StepSchedule(float Rate, long Every, float Gamma) : Schedule
+    private sealed record StepSchedule(double Rate, long Every, double Gamma) : Schedule
     {
-        private protected override double Value(long step) => D(Rate) * Math.Pow(D(Gamma), step / Every);
+        private protected override double Value(long step) => Rate * Math.Pow(Gamma, step / Every);
     }
 
-    private sealed record ExponentialSchedule(float Rate, float Gamma) : Schedule
+    private sealed record ExponentialSchedule(double Rate, double Gamma) : Schedule
     {
-        private protected override double Value(long step) => D(Rate) * Math.Pow(D(Gamma), step);
+        private protected override double Value(long step) => Rate * Math.Pow(Gamma, step);
     }
 
-    private sealed record CosineSchedule(float Rate, long Steps, float Minimum) : Schedule
+    private sealed record CosineSchedule(double Rate, long Steps, double Minimum) : Schedule
     {
         private protected override double Value(long step) =>
-            step >= Steps ? D(Minimum) : D(Minimum) + (D(Rate) - D(Minimum)) * (1 + Math.Cos(Math.PI * step / Steps)) / 2;
+            step >= Steps ? Minimum : Minimum + (Rate - Minimum) * (1 + Math.Cos(Math.PI * step / Steps)) / 2;
     }
 
-    private sealed record OneCycleSchedule(float Peak, long Steps, double Rise, float DivFactor, float FinalDivFactor) : Schedule
+    private sealed record OneCycleSchedule(double Peak, long Steps, double Rise, double DivFactor, double FinalDivFactor) : Schedule
     {
         private protected override double Value(long step)
         {
-            double peak = D(Peak), initial = peak / D(DivFactor), final = initial / D(FinalDivFactor);
-            return step <= Rise ? Anneal(initial, peak, step / Rise)
-                : Anneal(peak, final, Math.Min(1, (step - Rise) / (Steps - 1 - Rise)));
+            double initial = Peak / DivFactor, final = initial / FinalDivFactor;
+            return step <= Rise ? Anneal(initial, Peak, step / Rise)
+                : Anneal(Peak, final, Math.Min(1, (step - Rise) / (Steps - 1 - Rise)));
         }
 
         private static double Anneal(double start, double end, double fraction) => end + (start - end) / 2 * (Math.Cos(Math.PI * fraction) + 1);
     }
 
-    private sealed record InverseTimeSchedule(float Rate, float Decay) : Schedule
+    private sealed record InverseTimeSchedule(double Rate, double Decay) : Schedule
     {
-        private protected override double Value(long step) => D(Rate) / (1 + step * D(Decay));
+        private protected override double Value(long step) => Rate / (1 + step * Decay);
     }
 
     private sealed record WarmupSchedule(Schedule Inner, long Steps, double Start) : Schedule
