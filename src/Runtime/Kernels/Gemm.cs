@@ -50,15 +50,16 @@ public static unsafe class Gemm
     /// <summary>
     /// The training step's weight gradient: g = xᵀ·dz + λ·W for weights W [in, out] (λ = <paramref name="l2"/>, the
     /// gradient of ½λ‖W‖²; 0 for none). With an inactive <paramref name="update"/>, g is written to
-    /// <paramref name="dWeights"/>. With an active one (bound to W itself), W and the velocity are updated too, ending
-    /// bit for bit as if g had been written and the optimizer then applied:
+    /// <paramref name="dWeights"/>. With an active one (bound to W itself), W and the optimizer's state are updated
+    /// through its bound rule (the kernel knows no particular rule), ending bit for bit as if g had been written and
+    /// the optimizer then applied:
     /// <list type="bullet">
     /// <item>for a batch of one row without L2, as g = x ⊗ dz is formed, one row of W at a time
     /// (<see cref="RankOneUpdate{TS, TV}"/>): g never reaches memory, which is a third of a batch-1 step's traffic;</item>
     /// <item>otherwise by splitting the product over threads by rows of dW (<see cref="GemmKernel.RunByRows{TS, TV, TE, TD}"/>):
     /// each thread writes a block of rows of g and at once adds λW and applies the step to those rows, contiguous in
-    /// θ and v and still in its L2 (<see cref="Optimizers.FusedRows"/>). Updating inside the tiles instead was
-    /// measured slower: they would read θ and v in 1 KB strides, which the prefetchers do not follow.</item>
+    /// θ and the optimizer's moments and still in its L2 (<see cref="Optimizers.FusedRows"/>). Updating inside the
+    /// tiles instead was measured slower: they would read θ and v in 1 KB strides, which the prefetchers do not follow.</item>
     /// </list>
     /// </summary>
     public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dWeights, int batch, int inputs, int outputs, float l2, Optimizers.FusedUpdate update)
