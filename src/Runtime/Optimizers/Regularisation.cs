@@ -114,7 +114,7 @@ public sealed record ClipByGlobalNorm : Optimizer
     public ClipByGlobalNorm(float maxNorm) => MaxNorm = maxNorm;
 
     /// <summary>c, the largest norm let through.</summary>
-    public float MaxNorm { get; init => field = Check.Positive(value, "clip"); }
+    public float MaxNorm { get; init => field = Check.Positive(value, "maxNorm"); }
 
     /// <inheritdoc/>
     public override string Structure => "clip_by_global_norm";
