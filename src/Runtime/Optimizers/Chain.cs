@@ -37,7 +37,7 @@ public sealed record Chain : Optimizer
         for (int i = 0; i < Links.Length; i++)
             if (Links[i] is ScaleByLearningRate) rate = (rate ?? 1f) * Links[i].CurrentLearningRate(links[i]);
         for (int i = 0; rate is not null && i < Links.Length; i++)
-            if (Links[i] is ReduceOnPlateau) rate *= Links[i].CurrentLearningRate(links[i]);
+            if (Links[i] is ReduceOnPlateau plateau) rate *= plateau.Scale(links[i]);
         return rate;
     }
 

@@ -82,8 +82,8 @@ public sealed record ReduceOnPlateau : Optimizer
     /// <inheritdoc/>
     public override string Structure => "reduce_on_plateau";
 
-    /// <inheritdoc/>
-    public override float? CurrentLearningRate(OptimizerState state) => Own<PlateauState>(state).Scale;
+    /// <summary>The plateau's factor on the rate of the chain it is in (a chain multiplies it in; alone it scales no rate, so null).</summary>
+    internal float Scale(OptimizerState state) => Own<PlateauState>(state).Scale;
 
     /// <inheritdoc/>
     public override OptimizerState Observe(OptimizerState state, double metric)

@@ -211,7 +211,7 @@ public sealed unsafe class GemmPathTests(ITestOutputHelper output)
                 var state = optimizer.Init(n);
                 var parameters = Fill.Uniform(n, 62);
                 for (int step = 0; step < 3; step++) optimizer.ApplyInPlace(parameters, gradient, state);
-                return (parameters, ((VelocityState)state).Velocity.ToArray());
+                return (parameters, state.Find<VelocityState>()!.Velocity.ToArray());
             }
             finally { Parallelism.Threads = saved; }
         }

@@ -1,4 +1,6 @@
 // PyTorch's optimizer steps written out naively in double precision, each value carrying a bound on float32's rounding.
+using static Functional.Tests.Optimizers.WrittenAs;
+
 namespace Functional.Tests.Optimizers;
 
 /// <summary>
@@ -169,7 +171,8 @@ internal sealed class NaiveRmsProp : NaiveOptimizer
         var square = Buffer("square", g.Length);
         var mean = centered ? Buffer("mean", g.Length) : null;
         var buf = momentum == 0 ? null : Buffer("velocity", g.Length);
-        Tracked rest = 1 - alpha; // exact in float for α ≥ ½ (Sterbenz), and so in double
+        // 1 − α from the decimal α stands for (0.99f is 0.99), as PyTorch computes it from a Python float, rounded once.
+        var rest = Tracked.RoundedOnce(1 - Written(alpha));
         var delta = new Tracked[g.Length];
         for (int i = 0; i < g.Length; i++)
         {
@@ -219,10 +222,11 @@ internal sealed class NaiveAdam : NaiveOptimizer
         var m = Buffer("m", g.Length);
         var v = Buffer("v", g.Length);
         // The bias corrections are Python floats (double) in PyTorch; the library rounds each once to float.
-        double correction1 = 1 - Math.Pow(beta1, Steps), correction2 = 1 - Math.Pow(beta2, Steps);
+        // β stands for the decimal written (0.999f is 0.999), as PyTorch's Python floats are.
+        double correction1 = 1 - Math.Pow(Written(beta1), Steps), correction2 = 1 - Math.Pow(Written(beta2), Steps);
         var stepSize = Tracked.RoundedOnce(LearningRate.Value / correction1);
         var correction2Root = Tracked.RoundedOnce(Math.Sqrt(correction2));
-        Tracked rest1 = 1 - beta1, rest2 = 1 - beta2; // exact in float for β ≥ ½
+        Tracked rest1 = Tracked.RoundedOnce(1 - Written(beta1)), rest2 = Tracked.RoundedOnce(1 - Written(beta2));
         var delta = new Tracked[g.Length];
         for (int i = 0; i < g.Length; i++)
         {
@@ -300,4 +304,10 @@ internal sealed class NaivePlateau(NaiveOptimizer optimizer, double factor, int 
             BadEpochs = 0;
         }
     }
+}
+
+/// <summary>The documented reading of a float hyperparameter: the shortest decimal that round-trips to it (0.999f → 0.999).</summary>
+internal static class WrittenAs
+{
+    public static double Written(float value) => double.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 }

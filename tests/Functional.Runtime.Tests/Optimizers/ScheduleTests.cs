@@ -8,7 +8,7 @@ public sealed class ScheduleTests
 {
     /// <summary>
     /// (schedule, step, value worked out by hand from PyTorch's closed form). Hyperparameters are powers of two or
-    /// else appear as the float the schedule holds ((double)0.9f), so the only rounding left is the schedule's own
+    /// else appear as the decimal they were written as (0.9f is 0.9), so the only rounding left is the schedule's own
     /// one rounding to float.
     /// </summary>
     public static TheoryData<string, long, double> Values() => new()
@@ -24,8 +24,8 @@ public sealed class ScheduleTests
         { "step", 30, 0.5 * Math.Pow(0.5, 10) },
         // ExponentialLR(0.5, γ 0.9f): 0.5·γ^t
         { "exponential", 0, 0.5 },
-        { "exponential", 1, 0.5 * (double)0.9f },
-        { "exponential", 100, 0.5 * Math.Pow((double)0.9f, 100) },
+        { "exponential", 1, 0.5 * 0.9 },
+        { "exponential", 100, 0.5 * Math.Pow(0.9, 100) },
         // CosineAnnealingLR(1, T 10, η_min 0.125): η_min + (1 − η_min)(1 + cos(πt/T))/2, then η_min from T on
         { "cosine", 0, 1 },
         { "cosine", 5, 0.125 + 0.875 / 2 },
