@@ -49,5 +49,6 @@ root.Subcommands.Add(Predict.Command());
 root.Subcommands.Add(Sanity.Command());
 root.Subcommands.Add(Overfit.Command());
 root.Subcommands.Add(LrFind.Command());
+root.Subcommands.Add(Search.Command());
 
 return Cli.Invoke(root, args);
