@@ -40,7 +40,7 @@ public sealed class ParameterSet : IEquatable<ParameterSet>
     public string ToCommandLine() => string.Join(" ", values.Select(v => $"--{v.Key} {Dimension.Format(v.Value)}"));
 
     /// <summary>As <c>lr=0.0012 l2=3.4E-05</c>.</summary>
-    public override string ToString() => string.Join(" ", values.Select(v => $"{v.Key}={Dimension.Format(v.Value)}"));
+    public override string ToString() => string.Join(" ", values.Select(v => $"{v.Key}={Dimension.Display(v.Value)}"));
 
     /// <summary>As a JSON object, numbers round-trip exact.</summary>
     public string ToJson()

@@ -116,7 +116,14 @@ public sealed record Dimension
     {
         DimensionKind.Categorical => string.Join(",", Choices),
         DimensionKind.Integer => $"{Format(Low)}..{Format(High)}:int{(Log ? ":log" : "")}",
-        _ => $"{Format(Low)}..{Format(High)}{(Log ? ":log" : "")}",
+        _ => $"{Display(Low)}..{Display(High)}{(Log ? ":log" : "")}",
+    };
+
+    /// <summary>A value as people read it in progress lines and warnings: four significant digits (<see cref="Format"/> keeps every digit).</summary>
+    public static string Display(object value) => value switch
+    {
+        double d => d.ToString("G4", CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
     };
 
     /// <summary>A value of this dimension as it is printed (shortest round-trip form for numbers).</summary>

@@ -133,5 +133,5 @@ public sealed record EdgeWarning(string Dimension, double Value, string Range, b
 
     /// <summary>One line: which value, which edge of which range, and what to do.</summary>
     public override string ToString() =>
-        $"{Dimension}: the best value {Search.Dimension.Format(Value)} sits at the {(Upper ? "upper" : "lower")} edge of {Range}; widen the range {(Upper ? "upwards" : "downwards")}";
+        $"{Dimension}: the best value {Search.Dimension.Display(Value)} sits at the {(Upper ? "upper" : "lower")} edge of {Range}; widen the range {(Upper ? "upwards" : "downwards")}";
 }

@@ -78,6 +78,9 @@ public static class Study
     {
         options ??= new StudyOptions();
         definition.Validate();
+        // The store compares definitions as JSON; a mismatch is named here in the words of the command line instead.
+        if (storage.FindStudy(name) is { } existing && StudyDefinition.FromJson(existing.DefinitionJson) is var stored && stored.ToJson() != definition.ToJson())
+            throw new StudyMismatchException(name, Describe(definition, "now") + "; " + Describe(stored, "stored"));
         long study = storage.OpenStudy(name, definition.ToJson());
         using var threads = KernelThreads(options);
         var stages = new List<ResolvedStage>();
@@ -117,8 +120,7 @@ public static class Study
     public static void Work(IStudyStorage storage, string name, TrialFunction trial, StudyOptions? options = null)
     {
         options ??= new StudyOptions();
-        var found = (storage as IStudyLookup ?? throw new NotSupportedException($"{storage.GetType().Name} cannot find a study by name, so a worker cannot join; it must implement IStudyLookup"))
-            .FindStudy(name) ?? throw new KeyNotFoundException($"no study \"{name}\" in this storage (start the coordinator first, or check --study)");
+        var found = storage.FindStudy(name) ?? throw new KeyNotFoundException($"no study \"{name}\" in this storage (start the coordinator first, or check --study)");
         var definition = StudyDefinition.FromJson(found.DefinitionJson);
         using var threads = KernelThreads(options);
         var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
@@ -128,10 +130,13 @@ public static class Study
         Task.WaitAll(workers);
     }
 
+    private static string Describe(StudyDefinition d, string when) =>
+        $"{d.Space}, stages {string.Join(" ", d.Stages)}, seed {d.Seed}{(d.Pruner is null ? "" : $", {d.Pruner.GetType().Name}")} {when}";
+
     /// <summary>The study's results so far, from the storage alone (for a process that did not run it).</summary>
     public static StudyReport Results(IStudyStorage storage, string name)
     {
-        var found = (storage as IStudyLookup)?.FindStudy(name) ?? throw new KeyNotFoundException($"no study \"{name}\" in this storage");
+        var found = storage.FindStudy(name) ?? throw new KeyNotFoundException($"no study \"{name}\" in this storage");
         return StudyReport.Load(storage, found.Id, name, StudyDefinition.FromJson(found.DefinitionJson), null);
     }
 
@@ -251,13 +256,3 @@ public static class Study
     }
 }
 
-/// <summary>
-/// Finding a study by name: what a worker needs that <see cref="IStudyStorage.OpenStudy"/> cannot give (it needs the
-/// definition, which only the coordinator has). The in-memory store implements it; the SQLite and PostgreSQL stores
-/// should too (or the contract should take it in).
-/// </summary>
-public interface IStudyLookup
-{
-    /// <summary>The study called <paramref name="name"/>: its id and definition, or null when there is none.</summary>
-    (long Id, string DefinitionJson)? FindStudy(string name);
-}

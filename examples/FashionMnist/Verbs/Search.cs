@@ -57,7 +57,7 @@ internal static class Search
 
     private static Option<string> StorageOption() => new("--storage")
     {
-        Description = "Where the study lives: memory (this process only), sqlite:FILE, postgres://…", DefaultValueFactory = _ => "memory",
+        Description = "Where the study lives: sqlite:FILE (the default, runs/search.db), postgres://user@host[:port]/db for workers on several machines, or memory (this process only)", DefaultValueFactory = _ => "sqlite:runs/search.db",
     };
 
     private static Option<string> StudyOption() => new("--study") { Description = "The study's name in the storage (reuse it to resume)", DefaultValueFactory = _ => "fashion" };
@@ -69,14 +69,14 @@ internal static class Search
     private static IStudyStorage OpenStorage(string uri) => uri switch
     {
         "memory" => new InMemoryStudyStorage(),
-        _ => throw new NotSupportedException($"--storage {uri.Split(':')[0]}: only \"memory\" is available in this build (the SQLite and PostgreSQL stores are not in yet)"),
+        _ => StudyStorage.Open(uri),
     };
 
     private static int Coordinate(StudyDefinition definition, string uri, string name, int workers, string? data, DirectoryInfo? plots)
     {
         IStudyStorage storage;
         try { storage = OpenStorage(uri); }
-        catch (NotSupportedException e) { return Run.Fail(e.Message); }
+        catch (StudyStorageException e) { return Run.Fail(e.Message, ExitCode.CheckFailed); }
         using var _ = storage;
         bool shared = storage is not InMemoryStudyStorage;
         Console.WriteLine($"study \"{name}\" in {(shared ? uri.Split(':')[0] : "memory")}: {definition.Space}; stages {string.Join(", ", definition.Stages)}; seed {definition.Seed}; " +
@@ -106,6 +106,8 @@ internal static class Search
             var report = Study.Run(storage, name, definition, trial ?? (_ => throw new InvalidOperationException("the coordinator runs no trials")), options);
             return Results(report, definition, plots, clock.Elapsed);
         }
+        catch (StudyMismatchException e) { return Run.Fail(e.Message); }
+        catch (StudyStorageException e) { return Run.Fail(e.Message, ExitCode.CheckFailed); }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine($"interrupted; the study is kept{(shared ? $" in {uri.Split(':')[0]}: run the same command to resume" : " only in memory, so it is gone")}");
@@ -133,10 +135,10 @@ internal static class Search
         {
             IStudyStorage store;
             try { store = OpenStorage(parse.GetValue(storage)!); }
-            catch (NotSupportedException e) { return Run.Fail(e.Message); }
+            catch (StudyStorageException e) { return Run.Fail(e.Message, ExitCode.CheckFailed); }
             using var _ = store;
             string name = parse.GetValue(study)!;
-            var found = (store as IStudyLookup)?.FindStudy(name);
+            var found = store.FindStudy(name);
             if (found is null) return Run.Fail($"no study \"{name}\" in {parse.GetValue(storage)} (start the coordinator first, or check --study)");
             var trial = Trial(StudyDefinition.FromJson(found.Value.DefinitionJson), parse.GetValue(data));
             if (trial is null) return ExitCode.Usage;

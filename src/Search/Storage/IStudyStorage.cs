@@ -40,6 +40,9 @@ public interface IStudyStorage : IDisposable
     /// </summary>
     long OpenStudy(string name, string definitionJson);
 
+    /// <summary>The study called <paramref name="name"/>: its id and definition, or null when there is none (how a worker that was given only the name joins).</summary>
+    (long Id, string DefinitionJson)? FindStudy(string name);
+
     /// <summary>
     /// Adds stage <paramref name="stage"/> with its trials' parameters (numbered after the study's last trial) unless
     /// that stage exists already; true when this call added it. Exactly one of several concurrent callers wins.

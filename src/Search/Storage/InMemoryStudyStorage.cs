@@ -5,7 +5,7 @@ namespace Functional.Search.Storage;
 /// <see cref="IStudyStorage"/> in memory: safe for many threads of one process, gone when it ends. Time comes from
 /// <see cref="TimeProvider"/> so tests can let leases expire without waiting.
 /// </summary>
-public sealed class InMemoryStudyStorage(TimeProvider? time = null) : IStudyStorage, IStudyLookup
+public sealed class InMemoryStudyStorage(TimeProvider? time = null) : IStudyStorage
 {
     private readonly object gate = new();
     private readonly TimeProvider clock = time ?? TimeProvider.System;

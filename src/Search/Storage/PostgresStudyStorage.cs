@@ -102,6 +102,14 @@ public sealed class PostgresStudyStorage : IStudyStorage
     });
 
     /// <inheritdoc/>
+    public (long Id, string DefinitionJson)? FindStudy(string study) => Run<(long, string)?>(c =>
+    {
+        using var read = Command(c, "SELECT id, definition FROM studies WHERE name = @n", ("n", study));
+        using var r = read.ExecuteReader();
+        return r.Read() ? (r.GetInt64(0), r.GetString(1)) : null;
+    });
+
+    /// <inheritdoc/>
     public string? StageDefinition(long study, int stage) => Run(c =>
         (string?)Scalar(c, "SELECT definition FROM stages WHERE study = @s AND stage = @g", ("s", study), ("g", stage)));
 

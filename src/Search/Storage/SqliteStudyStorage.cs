@@ -99,6 +99,14 @@ public sealed class SqliteStudyStorage : IStudyStorage
     }, write: true);
 
     /// <inheritdoc/>
+    public (long Id, string DefinitionJson)? FindStudy(string study) => Run<(long, string)?>(c =>
+    {
+        using var read = Command(c, "SELECT id, definition FROM studies WHERE name = $n", ("$n", study));
+        using var r = read.ExecuteReader();
+        return r.Read() ? (r.GetInt64(0), r.GetString(1)) : null;
+    }, write: false);
+
+    /// <inheritdoc/>
     public bool AddStage(long study, int stage, string stageJson, IReadOnlyList<string> trialParametersJson) => Run(c =>
     {
         // Inside BEGIN IMMEDIATE no other writer runs, so the check, the numbering and the inserts are one step.
