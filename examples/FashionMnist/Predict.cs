@@ -57,7 +57,7 @@ internal static class Predict
             int n = Math.Min(count, x.Count);
             var workspace = TNet.CreateWorkspace(n);
             var scores = new float[n * TNet.ClassCount];
-            TNet.Infer(model.Parameters.Span, model.Buffers.Span, x.Features[..(n * x.FeatureCount)], n, scores, workspace);
+            TNet.Infer(model.Parameters.Span, model.Buffers.Span, x.Features[..(n * x.FeatureCount)], n, scores, workspace, model.Hyperparameters);
             Console.WriteLine($"{typeof(TNet).Name} from {path}; probabilities in class order {string.Join(", ", FashionMnist.ClassNames)}");
             for (int i = 0; i < n; i++)
             {

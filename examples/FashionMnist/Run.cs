@@ -52,7 +52,7 @@ internal static class Run
         // The schedule is a function of the step over the whole run, so the optimizer is built once.
         var optimizer = o.Optimizer.Build(o.Epochs, batchesPerEpoch);
 
-        var state = TrainState.Of(TNet.Init(o.Seed, o.Init), optimizer);
+        var state = TrainState.Of(TNet.Init(o.Seed, o.Init, hyperparameters: Variants.Hyperparameters<TNet>(o.Variant)), optimizer);
         var progress = new TrainingProgress(Epoch: 1, BatchesDone: 0, StepCount: 0);
         if (o.Resume)
         {

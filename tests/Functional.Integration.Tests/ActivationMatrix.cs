@@ -244,4 +244,63 @@ internal static class ActivationMatrix
         new GradientCheckTests.Case<MaxoutBnDrop>(),
         new GradientCheckTests.Case<StagedScores>(),
     ];
+
+    /// <summary>
+    /// Run-time values unlike every declared one, on every layer that has them: leaky slope 0.25, ELU α 1.6, batch norm's
+    /// momentum 0.3 and ε 0.01, PReLU's initial slope 0.1, and dropout p 0.45 (or 0, the fused path).
+    /// </summary>
+    private static Hyperparameters Trial(Hyperparameters declared, float dropout) =>
+        declared.Layers.Aggregate(declared, (h, l) => h.With(l.Layer, layer => layer with
+        {
+            Dropout = layer.HasDropout ? dropout : 0f,
+            BatchNormMomentum = layer.HasBatchNorm ? 0.3f : 0f,
+            BatchNormEpsilon = layer.HasBatchNorm ? 1e-2f : 0f,
+            LeakySlope = layer.Activation == ActivationKind.LeakyRelu ? 0.25f : 0f,
+            EluAlpha = layer.Activation == ActivationKind.Elu ? 1.6f : 0f,
+            PReluInitialSlope = layer.Activation == ActivationKind.PRelu ? 0.1f : 0f,
+        }));
+
+    private static GradientCheckTests.ICase[] Both<TNet>() where TNet : class, INetwork<TNet> =>
+    [
+        new GradientCheckTests.Case<TNet>(h => Trial(h, 0.45f), "trial values, p 0.45"),
+        new GradientCheckTests.Case<TNet>(h => Trial(h, 0f), "trial values, p 0"),
+    ];
+
+    /// <summary>Every record above at trial values, dropout on and off.</summary>
+    public static GradientCheckTests.ICase[] Trials { get; } =
+    [
+        .. Both<Sigmoid>(),
+        .. Both<SigmoidDrop>(),
+        .. Both<SigmoidBn>(),
+        .. Both<SigmoidBnDrop>(),
+        .. Both<Tanh>(),
+        .. Both<TanhDrop>(),
+        .. Both<TanhBn>(),
+        .. Both<TanhBnDrop>(),
+        .. Both<Relu>(),
+        .. Both<ReluDrop>(),
+        .. Both<ReluBn>(),
+        .. Both<ReluBnDrop>(),
+        .. Both<Leaky>(),
+        .. Both<LeakyDrop>(),
+        .. Both<LeakyBn>(),
+        .. Both<LeakyBnDrop>(),
+        .. Both<PRelu>(),
+        .. Both<PReluDrop>(),
+        .. Both<PReluBn>(),
+        .. Both<PReluBnDrop>(),
+        .. Both<PReluShared>(),
+        .. Both<PReluSharedDrop>(),
+        .. Both<PReluSharedBn>(),
+        .. Both<PReluSharedBnDrop>(),
+        .. Both<Elu>(),
+        .. Both<EluDrop>(),
+        .. Both<EluBn>(),
+        .. Both<EluBnDrop>(),
+        .. Both<Maxout>(),
+        .. Both<MaxoutDrop>(),
+        .. Both<MaxoutBn>(),
+        .. Both<MaxoutBnDrop>(),
+        .. Both<StagedScores>(),
+    ];
 }

@@ -16,18 +16,19 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
 
     public sealed record GradientReport(double MaxRelativeError, string WorstParameter, double LossDifference, int Parameters);
 
-    public sealed class Case<TNet> : ICase where TNet : class, INetwork<TNet>
+    /// <summary>One network, at its declared hyperparameters or at those <paramref name="trial"/> makes of them (named <paramref name="label"/>).</summary>
+    public sealed class Case<TNet>(Func<Hyperparameters, Hyperparameters>? trial = null, string? label = null) : ICase where TNet : class, INetwork<TNet>
     {
-        public string Name => typeof(TNet).Name;
+        public string Name => typeof(TNet).Name + (label is null ? "" : $" ({label})");
         public override string ToString() => Name;
 
         public GradientReport Check(float l2, int batch, int seed)
         {
-            var model = TNet.Init(seed);
+            var model = TNet.Init(seed, hyperparameters: trial?.Invoke(TNet.Defaults));
             var data = TestData.Random(batch, TNet.InputCount, TNet.ClassCount, seed + 1);
             var parameters = model.Parameters.ToArray();
             var gradient = new float[TNet.ParameterCount];
-            var options = new StepOptions(l2, DropoutSeed: seed);
+            var options = new StepOptions(l2, DropoutSeed: seed, model.Hyperparameters);
             var buffers = model.Buffers.ToArray();
             // A workspace for more rows than the batch has, as a fold's last, partial batch sees it.
             var result = TNet.ComputeGradient(parameters, buffers, TestData.All(data), options, gradient, TNet.CreateWorkspace(batch + 3));
@@ -76,6 +77,10 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
             foreach (var l2 in new[] { 0f, 0.1f })
                 foreach (var isa in new[] { Cpu.Best, Isa.Scalar })
                     data.Add(c, l2, isa);
+        // Every row again at run-time values no declaration holds, with dropout on and off (off takes the fused path).
+        foreach (var c in ActivationMatrix.Trials)
+            foreach (var isa in new[] { Cpu.Best, Isa.Scalar })
+                data.Add(c, 0.1f, isa);
         return data;
     }
 

@@ -63,7 +63,7 @@ internal static class Emitter
             var parts = new List<string> { $"dense {l.Inputs} → {l.Width}" };
             if (l.BatchNorm is not null) parts.Add("batch norm (γ, β; no bias)");
             parts.Add(Catalog.ActivationLabel(l.Activation));
-            if (l.Dropout is float p) parts.Add($"dropout p = {Catalog.Number(p)} (training only)");
+            if (l.Dropout is float p) parts.Add($"dropout p = {Catalog.Number(p)} (training only; 0 at run time skips it{(l.IsDropoutOnly ? " and fuses the layer" : "")})");
             if (l.Spec.Loss is not null) parts.Add($"then {Catalog.LossLabel(l.Spec.Loss)} loss");
             yield return $"→ {l.Name}: {string.Join(", ", parts)}; {l.Init} init{(l.IsFused ? "" : "; staged (not fused into the product)")}";
         }
@@ -79,6 +79,8 @@ internal static class Emitter
         }
         yield return "Training: forward (keeping what backward needs), loss, backward (a pointwise activation's derivative fused";
         yield return "into the product that yields its gradient), optional L2 ½λ‖W‖² on weights. Inference: forward only.";
+        yield return "Dropout p, batch norm's momentum and ε, leaky slope, ELU α, PReLU's initial slope, bias init and SmallRandom's std are";
+        yield return "run-time values (Defaults holds the declared ones; a model carries its own in Hyperparameters), never compiled in.";
     }
 
     // ── Layout and construction ────────────────────────────────────────────────────────────────
@@ -87,11 +89,42 @@ internal static class Emitter
     private static string LayerSettings(LayerShape l)
     {
         var settings = new List<string> { $"Activation = global::Functional.ActivationKind.{l.Activation?.Kind ?? "None"}" };
-        if (l.ConstantName is not null) settings.Add($"ActivationParameter = {Catalog.FloatLiteral(l.Activation!.Number)}");
+        if (l.HasActivationParameter) settings.Add($"ActivationParameter = {Catalog.FloatLiteral(l.Activation!.Number)}");
         if (l.BatchNorm is { } bn) settings.Add($"BatchNormEpsilon = {Catalog.FloatLiteral(bn.Epsilon)}");
         if (l.Dropout is float p) settings.Add($"Dropout = {Catalog.FloatLiteral(p)}");
         return string.Join(", ", settings);
     }
+
+    /// <summary>The constructor call holding a layer's declared run-time values (only those it has, and those not at their usual default).</summary>
+    private static string DeclaredHyperparameters(LayerShape l)
+    {
+        var args = new List<string> { $"\"{l.Name}\"", $"global::Functional.ActivationKind.{l.Activation?.Kind ?? "None"}" };
+        if (l.Dropout is float p) args.Add($"dropout: {Catalog.FloatLiteral(p)}");
+        if (l.BatchNorm is { } bn) args.Add($"batchNorm: ({Catalog.FloatLiteral(bn.Momentum)}, {Catalog.FloatLiteral(bn.Epsilon)})");
+        if (l.HasActivationParameter) args.Add($"activationParameter: {Catalog.FloatLiteral(l.Activation!.Number)}");
+        if (l.IsPRelu) args.Add("activationParameter: 0.25f");
+        if (l.Spec.BiasInit != 0f) args.Add($"biasInit: {Catalog.FloatLiteral(l.Spec.BiasInit)}");
+        if (l.Spec.InitStd != 0.01f) args.Add($"initStd: {Catalog.FloatLiteral(l.Spec.InitStd)}");
+        return $"new global::Functional.LayerHyperparameters({string.Join(", ", args)})";
+    }
+
+    /// <summary>
+    /// A kernel call with the layer's activation: <c>Kernel&lt;Relu&gt;(args)</c> for one without parameters,
+    /// <c>Kernel(args, new LeakyRelu(h.LeakySlope))</c> for one whose parameter is a run-time value read from <paramref name="h"/>.
+    /// </summary>
+    private static string WithActivation(string kernel, LayerShape l, string args, string h)
+        => l.ActivationValue(h) is { } value ? $"{kernel}({args}, {value})" : $"{kernel}<{l.ActivationType}>({args})";
+
+    /// <summary>Whether the layer's forward (training or inference) reads its run-time hyperparameters.</summary>
+    private static bool ForwardNeedsH(LayerShape l, bool training) => l.HasActivationParameter || l.BatchNorm is not null || training && l.Dropout is not null;
+
+    /// <summary>Whether the layer's backward reads its own run-time hyperparameters (dropout p, the activation's parameter in its own pass).</summary>
+    private static bool BackwardNeedsH(LayerShape l) => !l.IsFused && (l.Dropout is not null || l.IsPointwise && l.HasActivationParameter);
+
+    /// <summary>Whether a backward must know the layer below's hyperparameters: to fuse its activation's parameter, or to fuse it at all (dropout p = 0).</summary>
+    private static bool NeedsBelow(LayerShape below) => below.IsFused ? below.HasActivationParameter : below.IsDropoutOnly;
+
+    private const string LayerH = "global::Functional.LayerHyperparameters";
 
     private static void EmitLayout(SourceWriter w, NetworkShape net)
     {
@@ -115,11 +148,6 @@ internal static class Emitter
             if (l.IsPRelu) w.Line($"private const int {Slope.Of(l)} = {N(l.SlopeOffset)}; // PReLU slope [{l.SlopeCount}]");
         }
         w.Line();
-        foreach (var l in net.Layers.Where(l => l.ConstantName is not null))
-        {
-            w.Line($"/// <summary>{Own(l.Name)} {Catalog.ActivationLabel(l.Activation)} constant, compiled into its kernels.</summary>");
-            w.Line($"private readonly struct {l.ConstantName} : {Kernels}.IConstant {{ public static float Value => {Catalog.FloatLiteral(l.Activation!.Number)}; }}");
-        }
         w.Line($"static int global::Functional.INetwork<{net.Name}>.InputCount => InputCount;");
         w.Line($"static int global::Functional.INetwork<{net.Name}>.ClassCount => ClassCount;");
         w.Line($"static int global::Functional.INetwork<{net.Name}>.ParameterCount => ParameterCount;");
@@ -133,6 +161,25 @@ internal static class Emitter
         w.Outdent();
         w.Line($"}}) {{ Loss = global::Functional.Training.LossKind.{net.Loss} }};");
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The declaration's run-time hyperparameters, range-checked at compile time: what a model trains and infers with unless a");
+        w.Line("/// trial gives it others (<c>Init(seed, hyperparameters: Defaults.With(…))</c> or <c>model with { Hyperparameters = … }</c>).");
+        w.Line("/// </summary>");
+        w.Line($"public static global::Functional.Hyperparameters Defaults {{ get; }} = global::Functional.Hyperparameters.Declare(Layout,");
+        w.Indent();
+        for (int i = 0; i < net.Layers.Count; i++)
+            w.Line($"{DeclaredHyperparameters(net.Layers[i])}{(i == net.Layers.Count - 1 ? ");" : ",")}");
+        w.Outdent();
+        w.Line();
+        w.Line("private readonly global::Functional.Hyperparameters hyperparameters = Defaults;");
+        w.Line();
+        w.Line("/// <summary>The run-time hyperparameters this model trains with, infers with and is saved with; another network's are refused.</summary>");
+        using (w.Block("public global::Functional.Hyperparameters Hyperparameters"))
+        {
+            w.Line("get => hyperparameters;");
+            w.Line("init => hyperparameters = (value ?? throw new global::System.ArgumentNullException(nameof(Hyperparameters))).For(Layout);");
+        }
+        w.Line();
         w.Line("/// <summary>The training step (sample → forward → backprop → update) for Fold; <c>Step.WithL2(λ)</c> adds weight decay to the loss.</summary>");
         w.Line($"public static global::Functional.Training.TrainStep<{net.Name}> Step {{ get; }} = new();");
         w.Line();
@@ -144,30 +191,32 @@ internal static class Emitter
         w.Line("/// <summary>");
         w.Line($"/// Fresh parameters drawn from <paramref name=\"seed\"/>: weights by {inits} (declared, or the activation's default), unless <paramref name=\"weights\"/>");
         w.Line("/// overrides every layer (<paramref name=\"smallStd\"/> is then SmallRandom's std). Biases start at their BiasInit, γ at 1, β at 0,");
-        w.Line("/// PReLU slopes at 0.25; batch-norm running statistics at mean 0, variance 1.");
+        w.Line("/// PReLU slopes at their initial slope (0.25 declared); batch-norm running statistics at mean 0, variance 1. Those values, and");
+        w.Line("/// each layer's SmallRandom std, come from <paramref name=\"hyperparameters\"/> (null: Defaults), which the model then carries.");
         w.Line("/// </summary>");
-        using (w.Block($"public static {net.Name} Init(int seed, global::Functional.Dsl.Init? weights = null, float smallStd = 0.01f)"))
+        using (w.Block($"public static {net.Name} Init(int seed, global::Functional.Dsl.Init? weights = null, float smallStd = 0.01f, global::Functional.Hyperparameters? hyperparameters = null)"))
         {
             w.Line("if (weights == global::Functional.Dsl.Init.Default) weights = null;");
+            w.Line("var h = (hyperparameters ?? Defaults).For(Layout);");
             w.Line("var parameters = new float[ParameterCount];");
             w.Line("var random = new global::Functional.SeededRandom(seed);");
             foreach (var l in net.Layers)
             {
                 w.Line($"global::Functional.Initializers.Fill({Span("parameters", $"{Weights.Of(l)}", $"{N(l.Inputs)} * {N(l.Width)}")}, weights ?? global::Functional.Dsl.Init.{l.Init}, " +
-                       $"fanIn: {N(l.Inputs)}, fanOut: {N(l.Width)}, smallStd: weights is null ? {Catalog.FloatLiteral(l.Spec.InitStd)} : smallStd, random);");
-                if (l.HasBias && l.Spec.BiasInit != 0f) w.Line($"{Span("parameters", $"{Bias.Of(l)}", N(l.Width))}.Fill({Catalog.FloatLiteral(l.Spec.BiasInit)});");
+                       $"fanIn: {N(l.Inputs)}, fanOut: {N(l.Width)}, smallStd: weights is null ? h[{N(l.Index)}].InitStd : smallStd, random);");
+                if (l.HasBias) w.Line($"{Span("parameters", $"{Bias.Of(l)}", N(l.Width))}.Fill(h[{N(l.Index)}].BiasInit);");
                 if (l.BatchNorm is not null) w.Line($"{Span("parameters", $"{Gamma.Of(l)}", N(l.Width))}.Fill(1f);");
-                if (l.IsPRelu) w.Line($"{Span("parameters", $"{Slope.Of(l)}", N(l.SlopeCount))}.Fill(0.25f);");
+                if (l.IsPRelu) w.Line($"{Span("parameters", $"{Slope.Of(l)}", N(l.SlopeCount))}.Fill(h[{N(l.Index)}].PReluInitialSlope);");
             }
-            w.Line("return FromParameters(parameters);");
+            w.Line("return FromParameters(parameters, null, h);");
         }
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Wraps blocks of <see cref=\"ParameterCount\"/> and <see cref=\"BufferCount\"/> floats as this network (null buffers: fresh");
         w.Line("/// statistics). The blocks are taken over: do not change them afterwards. NaN or infinity in either is refused, naming");
-        w.Line("/// the layer and tensor.");
+        w.Line("/// the layer and tensor. The model carries <paramref name=\"hyperparameters\"/> (null: Defaults); another network's are refused.");
         w.Line("/// </summary>");
-        using (w.Block($"public static {net.Name} FromParameters(float[] parameters, float[]? buffers = null)"))
+        using (w.Block($"public static {net.Name} FromParameters(float[] parameters, float[]? buffers = null, global::Functional.Hyperparameters? hyperparameters = null)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(parameters);");
             w.Line("if (parameters.Length != ParameterCount)");
@@ -200,8 +249,9 @@ internal static class Emitter
             w.Line($"return new {net.Name}(");
             w.Indent();
             for (int i = 0; i < net.Layers.Count; i++)
-                w.Line($"new global::Functional.Dense(parameters, buffers, {net.Layers[i].DenseLayout}){(i == net.Layers.Count - 1 ? ");" : ",")}");
+                w.Line($"new global::Functional.Dense(parameters, buffers, {net.Layers[i].DenseLayout}){(i == net.Layers.Count - 1 ? ")" : ",")}");
             w.Outdent();
+            w.Line("{ Hyperparameters = hyperparameters ?? Defaults };");
         }
         w.Line();
         w.Line("/// <summary>The one parameter block every layer is a view of.</summary>");
@@ -318,8 +368,8 @@ internal static class Emitter
             w.Line(l.Activation is null
                 ? $"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Width}] + b → {y}   (bias added in the product's store)"
                 : $"// forward:  x [B, {l.Inputs}] · W [{l.Inputs}, {l.Width}] + b → {Catalog.ActivationLabel(l.Activation)} → {y}   (bias and activation fused into the product's store)");
-            w.Line($"private static void {Forward.Of(l)}({Ro} p, {Ro} x, {Rw} y, int batch)");
-            w.Line($"    => {Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, y, batch, {N(l.Inputs)}, {N(l.Width)});");
+            w.Line($"private static void {Forward.Of(l)}({Ro} p, {Ro} x, {Rw} y, int batch{(l.HasActivationParameter ? $", {LayerH} h" : "")})");
+            w.Line($"    => {WithActivation($"{Kernels}.Gemm.Forward", l, $"x, {W(l, "p")}, {B(l, "p")}, y, batch, {N(l.Inputs)}, {N(l.Width)}", "h")};");
             w.Line();
             w.Line(l.Activation is null
                 ? $"// backward: dz [B, {l.Width}] = ∂loss/∂y (no activation, so also ∂loss/∂(x·W + b))"
@@ -348,37 +398,62 @@ internal static class Emitter
         string bias = l.HasBias ? B(l, "p") : $"ws.{NoBias.Of(l)}";
         string GammaBeta() => $"p.Slice({Gamma.Of(l)}, {N(width)}), p.Slice({Beta.Of(l)}, {N(width)})";
         string Running() => $"buffers.Slice({RunningMean.Of(l)}, {N(width)}), buffers.Slice({RunningVariance.Of(l)}, {N(width)})";
-        string kernelAct = l.IsPointwise ? l.ActivationType : $"{Kernels}.Identity";
+        // Batch norm fuses a pointwise activation into its pass; PReLU and Maxout follow it in their own.
+        string BatchNormCall(string method, string args) => l.IsPointwise
+            ? WithActivation($"{Kernels}.BatchNorm.{method}", l, args, "h")
+            : $"{Kernels}.BatchNorm.{method}<{Kernels}.Identity>({args})";
+        string FusedProduct(string into) => WithActivation($"{Kernels}.Gemm.Forward", l, $"x, {W(l, "p")}, {B(l, "p")}, {into}, batch, {N(l.Inputs)}, {N(width)}", "h");
 
         w.Line($"// forward (training):  {product}" + (l.BatchNorm is not null ? " → batch norm with the batch's statistics" : "")
             + $" → {act}" + (l.Dropout is null ? "" : " → dropout") + $" → y [B, {units}]");
-        using (w.Block($"private static void {ForwardTraining.Of(l)}({Ro} p, {Rw} buffers, {Ro} x, {Rw} y, Workspace ws, int batch, long dropoutSeed)"))
+        if (l.Dropout is not null)
+            w.Line(l.IsDropoutOnly
+                ? "//                      with p = 0 (a run-time value) the product writes y and no mask is drawn, exactly as a fused layer's"
+                : "//                      with p = 0 (a run-time value) the activation writes y and no mask is drawn");
+        string hParameter = ForwardNeedsH(l, training: true) ? $", {LayerH} h" : "";
+        using (w.Block($"private static void {ForwardTraining.Of(l)}({Ro} p, {Rw} buffers, {Ro} x, {Rw} y, Workspace ws, int batch, long dropoutSeed{hParameter})"))
         {
-            string a = l.Dropout is null ? "y" : $"ws.{A.Of(l)}";
+            string a = "y";
+            if (l.IsDropoutOnly)
+            {
+                using (w.Block("if (h.Dropout == 0f)"))
+                {
+                    w.Line(FusedProduct("y") + ";");
+                    w.Line("return;");
+                }
+                a = $"ws.{A.Of(l)}";
+            }
+            else if (l.Dropout is not null)
+            {
+                w.Line($"{Rw} a = h.Dropout == 0f ? y : ws.{A.Of(l)};");
+                a = "a";
+            }
             if (l.NeedsZ)
                 w.Line($"{Kernels}.Gemm.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {bias}, ws.{Z.Of(l)}, batch, {N(l.Inputs)}, {N(width)});");
             else
-                w.Line($"{Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, {a}, batch, {N(l.Inputs)}, {N(width)});");
-            if (l.BatchNorm is { } bn)
-                w.Line($"{Kernels}.BatchNorm.ForwardTraining<{kernelAct}>(ws.{Z.Of(l)}, ws.{XHat.Of(l)}, ws.{InvStd.Of(l)}, {(l.IsPointwise ? a : u)}, {GammaBeta()}, " +
-                       $"{Running()}, ws.{Statistics.Of(l)}, batch, {N(width)}, {Catalog.FloatLiteral(bn.Momentum)}, {Catalog.FloatLiteral(bn.Epsilon)});");
+                w.Line(FusedProduct(a) + ";");
+            if (l.BatchNorm is not null)
+                w.Line(BatchNormCall("ForwardTraining", $"ws.{Z.Of(l)}, ws.{XHat.Of(l)}, ws.{InvStd.Of(l)}, {(l.IsPointwise ? a : u)}, {GammaBeta()}, " +
+                       $"{Running()}, ws.{Statistics.Of(l)}, batch, {N(width)}, h.BatchNormMomentum, h.BatchNormEpsilon") + ";");
             if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), {a}, batch, {N(units)});");
             if (l.IsMaxout) w.Line($"{Kernels}.Maxout.Forward({u}, {a}, batch, {N(units)}, {N(l.Pieces)});");
-            if (l.Dropout is float pDrop)
-                w.Line($"{Kernels}.Dropout.Forward({Span($"ws.{A.Of(l)}", "0", $"batch * {N(units)}")}, {Span($"ws.{Mask.Of(l)}", "0", $"batch * {N(units)}")}, y, {Catalog.FloatLiteral(pDrop)}, " +
+            if (l.Dropout is not null)
+                w.Line((l.IsDropoutOnly ? "" : "if (h.Dropout != 0f) ") +
+                       $"{Kernels}.Dropout.Forward({Span($"ws.{A.Of(l)}", "0", $"batch * {N(units)}")}, {Span($"ws.{Mask.Of(l)}", "0", $"batch * {N(units)}")}, y, h.Dropout, " +
                        $"{Kernels}.Dropout.Mix(dropoutSeed, {N(l.Index)}));");
         }
         w.Line();
         w.Line($"// forward (inference): {product}" + (l.BatchNorm is not null ? " → batch norm with the running statistics" : "")
             + $" → {act} → y [B, {units}]" + (l.Dropout is null ? "" : "   (no dropout at inference)"));
-        using (w.Block($"private static void {ForwardInference.Of(l)}({Ro} p, {Ro} buffers, {Ro} x, {Rw} y, Workspace ws, int batch)"))
+        hParameter = ForwardNeedsH(l, training: false) ? $", {LayerH} h" : "";
+        using (w.Block($"private static void {ForwardInference.Of(l)}({Ro} p, {Ro} buffers, {Ro} x, {Rw} y, Workspace ws, int batch{hParameter})"))
         {
             if (l.NeedsZ)
                 w.Line($"{Kernels}.Gemm.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {bias}, ws.{Z.Of(l)}, batch, {N(l.Inputs)}, {N(width)});");
             else
-                w.Line($"{Kernels}.Gemm.Forward<{l.ActivationType}>(x, {W(l, "p")}, {B(l, "p")}, y, batch, {N(l.Inputs)}, {N(width)});");
-            if (l.BatchNorm is { } bn)
-                w.Line($"{Kernels}.BatchNorm.ForwardInference<{kernelAct}>(ws.{Z.Of(l)}, {(l.IsPointwise ? "y" : u)}, {GammaBeta()}, {Running()}, ws.{Statistics.Of(l)}, batch, {N(width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
+                w.Line(FusedProduct("y") + ";");
+            if (l.BatchNorm is not null)
+                w.Line(BatchNormCall("ForwardInference", $"ws.{Z.Of(l)}, {(l.IsPointwise ? "y" : u)}, {GammaBeta()}, {Running()}, ws.{Statistics.Of(l)}, batch, {N(width)}, h.BatchNormEpsilon") + ";");
             if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Forward({u}, p.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), y, batch, {N(units)});");
             if (l.IsMaxout) w.Line($"{Kernels}.Maxout.Forward({u}, y, batch, {N(units)}, {N(l.Pieces)});");
         }
@@ -418,6 +493,8 @@ internal static class Emitter
         parameters.Add("int batch");
         parameters.Add("float l2");
         parameters.Add($"{Update} update");
+        if (BackwardNeedsH(l)) parameters.Add($"{LayerH} h");
+        if (below is not null && NeedsBelow(below)) parameters.Add($"{LayerH} below");
         using (w.Block($"private static void {Backward.Of(l)}({string.Join(", ", parameters)})"))
         {
             string dz = "dz";
@@ -425,9 +502,23 @@ internal static class Emitter
             {
                 int units = l.Outputs, width = l.Width;
                 w.Line($"var dyRows = dy.Slice(0, batch * {N(units)});");
-                if (l.Dropout is not null) w.Line($"{Kernels}.Dropout.Backward(dyRows, ws.{Mask.Of(l)});");
-                if (l.IsPointwise && l.Activation is not null)
-                    w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{l.ActivationType}>(dyRows, {(l.Dropout is not null ? $"ws.{A.Of(l)}" : l.IsLast ? "ws.Scores" : $"ws.{Output.Of(l)}")});");
+                string saved = l.IsLast ? "ws.Scores" : $"ws.{Output.Of(l)}";
+                string Derivative(string y) => WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", l, $"dyRows, {y}", "h") + ";";
+                if (l.IsDropoutOnly)
+                {
+                    w.Line("// with p = 0 the layer above fused this activation's derivative into its product: dy is already dz");
+                    using (w.Block("if (h.Dropout != 0f)"))
+                    {
+                        w.Line($"{Kernels}.Dropout.Backward(dyRows, ws.{Mask.Of(l)});");
+                        if (l.Activation is not null) w.Line(Derivative($"ws.{A.Of(l)}"));
+                    }
+                }
+                else
+                {
+                    if (l.Dropout is not null) w.Line($"if (h.Dropout != 0f) {Kernels}.Dropout.Backward(dyRows, ws.{Mask.Of(l)});");
+                    if (l.IsPointwise && l.Activation is not null)
+                        w.Line(Derivative(l.Dropout is not null ? $"h.Dropout == 0f ? {saved} : ws.{A.Of(l)}" : saved));
+                }
                 string u = l.NeedsSeparateU ? $"ws.{U.Of(l)}" : $"ws.{Z.Of(l)}";
                 if (l.IsPRelu) w.Line($"{Kernels}.PRelu.Backward(dyRows, {u}, p.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), dp.Slice({Slope.Of(l)}, {N(l.SlopeCount)}), batch, {N(units)});");
                 string pre = "dyRows";
@@ -442,8 +533,15 @@ internal static class Emitter
             }
             if (below is not null)
             {
-                string belowAct = below.IsFused ? below.ActivationType : $"{Kernels}.Identity";
-                w.Line($"{Kernels}.Gemm.InputGradient<{belowAct}>({dz}, {W(l, "p")}, x, dx, batch, {N(l.Inputs)}, {N(l.Width)});");
+                string args = $"{dz}, {W(l, "p")}, x, dx, batch, {N(l.Inputs)}, {N(l.Width)}";
+                string separate = $"{Kernels}.Gemm.InputGradient<{Kernels}.Identity>({args});";
+                if (below.IsDropoutOnly)
+                {
+                    w.Line($"if (below.Dropout == 0f) {WithActivation($"{Kernels}.Gemm.InputGradient", below, args, "below")}; // {below.Name} has no dropout to undo: fuse its derivative here");
+                    w.Line($"else {separate}");
+                }
+                else
+                    w.Line(below.IsFused ? WithActivation($"{Kernels}.Gemm.InputGradient", below, args, "below") + ";" : separate);
             }
             w.Line($"{Kernels}.Gemm.WeightGradient(x, {dz}, {W(l, "p")}, {W(l, "dp")}, batch, {N(l.Inputs)}, {N(l.Width)}, l2, update.Slice({Weights.Of(l)}, {N(l.Inputs)} * {N(l.Width)}));");
             if (l.HasBias) w.Line($"{Kernels}.Gemm.BiasGradient({dz}, {B(l, "dp")}, batch, {N(l.Width)});");
@@ -478,22 +576,35 @@ internal static class Emitter
     // ── Inference, training step, reference ─────────────────────────────────────────────────────
 
     /// <summary>The call that runs one layer's forward, in inference or training mode.</summary>
-    private static string ForwardCall(LayerShape l, string input, string output, bool training) => l.IsFused
-        ? $"{Forward.Of(l)}(parameters, {input}, {output}, n);"
-        : training
-            ? $"{ForwardTraining.Of(l)}(parameters, buffers, {input}, {output}, workspace, n, options.DropoutSeed);"
-            : $"{ForwardInference.Of(l)}(parameters, buffers, {input}, {output}, workspace, n);";
+    private static string ForwardCall(LayerShape l, string input, string output, bool training)
+    {
+        string h = ForwardNeedsH(l, training) && !(l.IsFused && !l.HasActivationParameter) ? $", h[{N(l.Index)}]" : "";
+        return l.IsFused
+            ? $"{Forward.Of(l)}(parameters, {input}, {output}, n{h});"
+            : training
+                ? $"{ForwardTraining.Of(l)}(parameters, buffers, {input}, {output}, workspace, n, options.DropoutSeed{h});"
+                : $"{ForwardInference.Of(l)}(parameters, buffers, {input}, {output}, workspace, n{h});";
+    }
+
+    /// <summary>
+    /// The line that resolves the run-time hyperparameters (the caller's, else Defaults; another network's are refused);
+    /// kept as <c>h</c> only when something reads it, so a network without such values carries no unused local.
+    /// </summary>
+    private static string ResolveHyperparameters(string given, bool used) => used
+        ? $"var h = ({given} ?? Defaults).For(Layout); // run-time hyperparameters: values, never compiled in"
+        : $"_ = ({given} ?? Defaults).For(Layout); // nothing here reads run-time hyperparameters; another network's are still refused";
 
     private static void EmitInference(SourceWriter w, NetworkShape net)
     {
         w.Line("// ── Inference ───────────────────────────────────────────────────────────────────────────────────────────");
         w.Line("/// <summary>Inference forward (running statistics, no dropout): scores [count, ClassCount] for inputs [count, InputCount], in chunks of MaxBatch.</summary>");
-        using (w.Block($"public static void Infer({Ro} parameters, {Ro} buffers, {Ro} inputs, int count, {Rw} scores, Workspace workspace)"))
+        using (w.Block($"public static void Infer({Ro} parameters, {Ro} buffers, {Ro} inputs, int count, {Rw} scores, Workspace workspace, global::Functional.Hyperparameters? hyperparameters = null)"))
         {
             w.Line($"if (parameters.Length != ParameterCount) {Throw}($\"expected {{ParameterCount}} parameters, got {{parameters.Length}}\", nameof(parameters));");
             w.Line($"if (buffers.Length != BufferCount) {Throw}($\"expected {{BufferCount}} buffer floats, got {{buffers.Length}}\", nameof(buffers));");
             w.Line($"if (inputs.Length < count * InputCount) {Throw}($\"{net.Name} needs {{count}} × {{InputCount}} inputs, got {{inputs.Length}}\", nameof(inputs));");
             w.Line($"if (scores.Length < count * ClassCount) {Throw}($\"scores needs room for {{count}} × {{ClassCount}}, got {{scores.Length}}\", nameof(scores));");
+            w.Line(ResolveHyperparameters("hyperparameters", net.Layers.Any(l => ForwardNeedsH(l, training: false))));
             using (w.Block("for (int start = 0; start < count; start += workspace.MaxBatch)"))
             {
                 w.Line("int n = global::System.Math.Min(workspace.MaxBatch, count - start);");
@@ -508,14 +619,14 @@ internal static class Emitter
             }
         }
         w.Line();
-        w.Line($"static void global::Functional.INetwork<{net.Name}>.Infer({Ro} parameters, {Ro} buffers, {Ro} inputs, int count, {Rw} scores, global::Functional.Workspace workspace)");
-        w.Line("    => Infer(parameters, buffers, inputs, count, scores, (Workspace)workspace);");
+        w.Line($"static void global::Functional.INetwork<{net.Name}>.Infer({Ro} parameters, {Ro} buffers, {Ro} inputs, int count, {Rw} scores, global::Functional.Workspace workspace, global::Functional.Hyperparameters? hyperparameters)");
+        w.Line("    => Infer(parameters, buffers, inputs, count, scores, (Workspace)workspace, hyperparameters);");
         w.Line();
         if (net.BufferCount == 0)
         {
             w.Line("/// <summary>Inference forward for this network, which keeps no buffers.</summary>");
-            w.Line($"public static void Infer({Ro} parameters, {Ro} inputs, int count, {Rw} scores, Workspace workspace)");
-            w.Line("    => Infer(parameters, default, inputs, count, scores, workspace);");
+            w.Line($"public static void Infer({Ro} parameters, {Ro} inputs, int count, {Rw} scores, Workspace workspace, global::Functional.Hyperparameters? hyperparameters = null)");
+            w.Line("    => Infer(parameters, default, inputs, count, scores, workspace, hyperparameters);");
             w.Line();
         }
         w.Line("/// <summary>The data loss of precomputed scores (no penalty), and how many rows were classified correctly.</summary>");
@@ -558,6 +669,8 @@ internal static class Emitter
             w.Line($"if (gradient.Length != ParameterCount) {Throw}($\"expected a gradient of {{ParameterCount}}, got {{gradient.Length}}\", nameof(gradient));");
             w.Line($"if (n > workspace.MaxBatch) {Throw}($\"batch of {{n}} rows exceeds the workspace's {{workspace.MaxBatch}}\", nameof(batch));");
             w.Line($"if (batch.Source.FeatureCount != InputCount) {Throw}($\"{net.Name} takes {{InputCount}} inputs, {{batch.Source.Name}} has {{batch.Source.FeatureCount}}\", nameof(batch));");
+            bool trainingReads = net.Layers.Any(l => ForwardNeedsH(l, training: true) || BackwardNeedsH(l)) || net.Last.IsFused && net.Last.HasActivationParameter;
+            w.Line(ResolveHyperparameters("options.Hyperparameters", trainingReads));
             w.Line("batch.Gather(workspace.Input, workspace.Labels);");
             w.Line("var (x, labels, scores, dScores) = (workspace.Input, workspace.Labels, workspace.Scores, workspace.ScoresGradient);");
             w.Line();
@@ -572,7 +685,7 @@ internal static class Emitter
             w.Line($"// loss: {Catalog.LossLabel(net.Loss)}, mean over the batch; dScores = ∂loss/∂scores");
             w.Line($"var loss = {Kernels}.{Catalog.LossKernel(net.Loss)}.LossAndGradient(scores, labels, n, ClassCount, dScores);");
             if (net.Last.IsFused && net.Last.Activation is not null)
-                w.Line($"{Kernels}.ActivationPass.BackwardInPlace<{net.Last.ActivationType}>({Span("dScores", "0", "n * ClassCount")}, scores);");
+                w.Line(WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", net.Last, $"{Span("dScores", "0", "n * ClassCount")}, scores", $"h[{N(net.Last.Index)}]") + ";");
             w.Line("// ½λ‖W‖² on every weight matrix (not biases, γ, β or slopes), before backward may update W; λW joins each dW before any update");
             for (int i = 0; i < net.Layers.Count; i++)
             {
@@ -597,6 +710,8 @@ internal static class Emitter
                 args.Add("n");
                 args.Add("options.L2");
                 args.Add("update");
+                if (BackwardNeedsH(l)) args.Add($"h[{N(l.Index)}]");
+                if (!l.IsFirst && NeedsBelow(net.Layers[i - 1])) args.Add($"h[{N(i - 1)}]");
                 w.Line($"{Backward.Of(l)}({string.Join(", ", args)});");
             }
             w.Line("return new global::Functional.BatchResult(loss.Loss, penalty, loss.Correct, n);");
@@ -627,18 +742,20 @@ internal static class Emitter
         using (w.Block("public static double ReferenceLoss(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int count, global::Functional.StepOptions options)"))
         {
             w.Line($"if (parameters.Length != ParameterCount) {Throw}($\"expected {{ParameterCount}} parameters, got {{parameters.Length}}\", nameof(parameters));");
+            bool reads = net.Layers.Any(l => l.BatchNorm is not null || l.HasActivationParameter || l.Dropout is not null);
+            w.Line(ResolveHyperparameters("options.Hyperparameters", reads));
             w.Line($"var x = {R}.Widen(inputs.Slice(0, count * InputCount));");
             string input = "x";
             foreach (var l in net.Layers)
             {
                 string v = $"a{N(l.Index + 1)}"; // numbered, so no layer name can clash with a parameter
                 w.Line($"var {v} = {R}.Dense({input}, parameters, {Weights.Of(l)}, {(l.HasBias ? $"{Bias.Of(l)}" : "-1")}, count, {N(l.Inputs)}, {N(l.Width)}, {R}.Identity);");
-                if (l.BatchNorm is { } bn)
-                    w.Line($"{v} = {R}.BatchNorm({v}, parameters, {Gamma.Of(l)}, {Beta.Of(l)}, count, {N(l.Width)}, {Catalog.FloatLiteral(bn.Epsilon)});");
+                if (l.BatchNorm is not null)
+                    w.Line($"{v} = {R}.BatchNorm({v}, parameters, {Gamma.Of(l)}, {Beta.Of(l)}, count, {N(l.Width)}, h[{N(l.Index)}].BatchNormEpsilon);");
                 if (l.IsPRelu) w.Line($"{v} = {R}.PRelu({v}, parameters, {Slope.Of(l)}, {N(l.SlopeCount)}, count, {N(l.Outputs)});");
                 else if (l.IsMaxout) w.Line($"{v} = {R}.Maxout({v}, count, {N(l.Outputs)}, {N(l.Pieces)});");
                 else if (l.Activation is not null) w.Line($"{v} = {R}.Map({v}, {ReferenceActivation(l)});");
-                if (l.Dropout is float p) w.Line($"{v} = {R}.Dropout({v}, {Catalog.FloatLiteral(p)}, {Kernels}.Dropout.Mix(options.DropoutSeed, {N(l.Index)}));");
+                if (l.Dropout is not null) w.Line($"{v} = {R}.Dropout({v}, h[{N(l.Index)}].Dropout, {Kernels}.Dropout.Mix(options.DropoutSeed, {N(l.Index)}));");
                 input = v;
             }
             w.Line($"return {R}.{Catalog.LossKernel(net.Loss)}({input}, labels, count, ClassCount)");
@@ -657,8 +774,8 @@ internal static class Emitter
 
     private static string ReferenceActivation(LayerShape l) => l.Activation!.Kind switch
     {
-        "LeakyRelu" => $"z => {Kernels}.Reference.LeakyRelu(z, {Catalog.FloatLiteral(l.Activation.Number)})",
-        "Elu" => $"z => {Kernels}.Reference.Elu(z, {Catalog.FloatLiteral(l.Activation.Number)})",
+        "LeakyRelu" => $"z => {Kernels}.Reference.LeakyRelu(z, h[{N(l.Index)}].LeakySlope)",
+        "Elu" => $"z => {Kernels}.Reference.Elu(z, h[{N(l.Index)}].EluAlpha)",
         var kind => $"{Kernels}.Reference.{kind}",
     };
 }

@@ -47,13 +47,14 @@ internal static class GeneratedMembers
         ("Accuracy", "the accuracy method"), ("Predict", "the prediction method"), (WorkspaceClass, "the scratch-buffer class"),
         ("LayerOutput", "the layer-output accessor"), ("Infer", "the inference method"), ("ScoreLoss", "the loss of scores"),
         ("ComputeGradient", "the gradient step"), ("TrainInPlace", "the fused training step"), ("Train", "the private training step"),
-        ("ReferenceLoss", "the reference loss"),
+        ("ReferenceLoss", "the reference loss"), ("Defaults", "the declared hyperparameters"),
+        ("Hyperparameters", "the model's hyperparameters"), ("hyperparameters", "the hyperparameters' backing field"),
     ];
 
     /// <summary>Members the generated Workspace inherits from Functional.Workspace: a generated buffer of the same name would hide one the code reads.</summary>
     public static readonly string[] WorkspaceBase = ["MaxBatch", "Input", "Labels", "Scores", "ScoresGradient"];
 
-    // In the record: offsets into the parameter and buffer blocks, compiled-in constants, the forward/backward pair.
+    // In the record: offsets into the parameter and buffer blocks and the forward/backward pair.
     public static readonly LayerMember Weights = new("Weights", R, "the offset of {0} W", _ => true);
     public static readonly LayerMember Bias = new("Bias", R, "the offset of {0} b", l => l.HasBias);
     public static readonly LayerMember Gamma = new("Gamma", R, "the offset of {0} γ", l => l.BatchNorm is not null);
@@ -61,8 +62,6 @@ internal static class GeneratedMembers
     public static readonly LayerMember RunningMean = new("RunningMean", R, "the offset of {0} running mean", l => l.BatchNorm is not null);
     public static readonly LayerMember RunningVariance = new("RunningVariance", R, "the offset of {0} running variance", l => l.BatchNorm is not null);
     public static readonly LayerMember Slope = new("Slope", R, "the offset of {0} PReLU slopes", l => l.IsPRelu);
-    public static readonly LayerMember LeakySlope = new("Slope", R, "{0} leaky-ReLU slope constant", l => l.Activation?.Kind == "LeakyRelu");
-    public static readonly LayerMember EluAlpha = new("Alpha", R, "{0} ELU α constant", l => l.Activation?.Kind == "Elu");
     public static readonly LayerMember Forward = new("Forward", R, "{0} forward method", l => l.IsFused);
     public static readonly LayerMember ForwardTraining = new("ForwardTraining", R, "{0} training forward method", l => !l.IsFused);
     public static readonly LayerMember ForwardInference = new("ForwardInference", R, "{0} inference forward method", l => !l.IsFused);
@@ -84,7 +83,7 @@ internal static class GeneratedMembers
 
     public static readonly LayerMember[] PerLayer =
     [
-        Weights, Bias, Gamma, Beta, RunningMean, RunningVariance, Slope, LeakySlope, EluAlpha, Forward, ForwardTraining, ForwardInference, Backward,
+        Weights, Bias, Gamma, Beta, RunningMean, RunningVariance, Slope, Forward, ForwardTraining, ForwardInference, Backward,
         Output, Gradient, Z, XHat, InvStd, Statistics, NoBias, U, A, Mask, OutputGradient, PieceGradient,
     ];
 

@@ -83,6 +83,13 @@ internal sealed class LayerShape
     public bool IsMaxout => Activation?.Kind == "Maxout";
     public bool IsPointwise => Catalog.IsPointwise(Activation?.Kind);
     public bool IsFused => IsPointwise && BatchNorm is null && Dropout is null;
+    /// <summary>
+    /// Staged only for its dropout: with p = 0 at run time it runs as a fused layer (the product writes y, the layer
+    /// above fuses its derivative), so a trial that turns dropout off pays nothing for it.
+    /// </summary>
+    public bool IsDropoutOnly => IsPointwise && BatchNorm is null && Dropout is not null;
+    /// <summary>Whether the activation has a run-time parameter (leaky ReLU's slope, ELU's α) its kernels take as a value.</summary>
+    public bool HasActivationParameter => Activation?.Kind is "LeakyRelu" or "Elu";
     /// <summary>Batch norm's β replaces the bias, which would only be subtracted out again.</summary>
     public bool HasBias => BatchNorm is null;
     /// <summary>The raw product must be kept when something other than a pointwise activation reads it.</summary>
@@ -106,16 +113,17 @@ internal sealed class LayerShape
     public string ActivationType => Activation?.Kind switch
     {
         null or "PRelu" or "Maxout" => "global::Functional.Kernels.Identity",
-        "LeakyRelu" => $"global::Functional.Kernels.LeakyRelu<{ConstantName}>",
-        "Elu" => $"global::Functional.Kernels.Elu<{ConstantName}>",
         var kind => $"global::Functional.Kernels.{kind}",
     };
 
-    /// <summary>The name of the emitted IConstant struct holding the activation's declared number, if it has one.</summary>
-    public string? ConstantName => Activation?.Kind switch
+    /// <summary>
+    /// The activation as a value built from the layer's run-time hyperparameters <paramref name="h"/> (an expression of type
+    /// LayerHyperparameters), or null when it has no parameter and the kernel's type argument says it all.
+    /// </summary>
+    public string? ActivationValue(string h) => Activation?.Kind switch
     {
-        "LeakyRelu" => GeneratedMembers.LeakySlope.Of(Name),
-        "Elu" => GeneratedMembers.EluAlpha.Of(Name),
+        "LeakyRelu" => $"new global::Functional.Kernels.LeakyRelu({h}.LeakySlope)",
+        "Elu" => $"new global::Functional.Kernels.Elu({h}.EluAlpha)",
         _ => null,
     };
 

@@ -50,7 +50,9 @@ public static class Onnx
         string x = InputName;
         if (pipeline is not null)
             for (int i = 0; i < pipeline.Steps.Length; i++) x = graph.Transform(pipeline.Steps[i], $"preprocess{i + 1}", x);
-        foreach (var layer in layout.Layers) x = graph.Layer(layer, x);
+        // The model's own ε, slope and α (a trial may have set them at run time), not the declaration's.
+        var hyperparameters = model.Hyperparameters.For(layout);
+        for (int i = 0; i < layout.Layers.Count; i++) x = graph.Layer(layout.Layers[i], hyperparameters[i], x);
         bool softmax = layout.Loss == Training.LossKind.SoftmaxCrossEntropy;
         string output = softmax ? ProbabilitiesName : ScoresName;
         graph.Op(softmax ? "Softmax" : "Identity", output, [x], softmax ? [IntAttribute("axis", 1)] : []);
@@ -91,7 +93,7 @@ public static class Onnx
             return name;
         }
 
-        public string Layer(LayerLayout l, string x)
+        public string Layer(LayerLayout l, LayerHyperparameters h, string x)
         {
             var d = l.Dense;
             string n = l.Name;
@@ -100,21 +102,21 @@ public static class Onnx
             string z = d.BiasOffset >= 0
                 ? Op("Gemm", $"{n}.z", [x, weights, Tensor($"{n}.b", parameters.AsSpan(d.BiasOffset, d.Width), d.Width)])
                 : Op("Gemm", $"{n}.z", [x, weights]);
-            if (l.BatchNormEpsilon is float epsilon)
+            if (h.HasBatchNorm)
                 z = Op("BatchNormalization", $"{n}.bn", [z,
                         Tensor($"{n}.gamma", parameters.AsSpan(d.GammaOffset, d.Width), d.Width),
                         Tensor($"{n}.beta", parameters.AsSpan(d.BetaOffset, d.Width), d.Width),
                         Tensor($"{n}.running_mean", buffers.AsSpan(d.RunningMeanOffset, d.Width), d.Width),
                         Tensor($"{n}.running_var", buffers.AsSpan(d.RunningVarianceOffset, d.Width), d.Width)],
-                    FloatAttribute("epsilon", epsilon));
+                    FloatAttribute("epsilon", h.BatchNormEpsilon));
             return l.Activation switch
             {
                 ActivationKind.None => z,
                 ActivationKind.Sigmoid => Op("Sigmoid", $"{n}.y", [z]),
                 ActivationKind.Tanh => Op("Tanh", $"{n}.y", [z]),
                 ActivationKind.Relu => Op("Relu", $"{n}.y", [z]),
-                ActivationKind.LeakyRelu => Op("LeakyRelu", $"{n}.y", [z], FloatAttribute("alpha", l.ActivationParameter)),
-                ActivationKind.Elu => Op("Elu", $"{n}.y", [z], FloatAttribute("alpha", l.ActivationParameter)),
+                ActivationKind.LeakyRelu => Op("LeakyRelu", $"{n}.y", [z], FloatAttribute("alpha", h.LeakySlope)),
+                ActivationKind.Elu => Op("Elu", $"{n}.y", [z], FloatAttribute("alpha", h.EluAlpha)),
                 // One slope per unit broadcasts along the rows; a shared slope is a one-element tensor.
                 ActivationKind.PRelu => Op("PRelu", $"{n}.y", [z, Tensor($"{n}.slope", parameters.AsSpan(d.SlopeOffset, d.SlopeCount), d.SlopeCount)]),
                 // Unit j's pieces are columns j·k … j·k + k − 1 (Kernels.Maxout), so [N, units·k] → [N, units, k] → max over k.

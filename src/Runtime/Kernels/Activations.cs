@@ -5,75 +5,77 @@ using System.Runtime.Intrinsics;
 namespace Functional.Kernels;
 
 /// <summary>
-/// An elementwise activation y = f(z). Its backward is written in terms of the saved output y, so the
-/// pre-activation never has to be kept: dz = dy ⊙ f′(z) computed from (dy, y). That is what lets the
-/// derivative ride in the epilogue of the product that produces dy.
+/// An elementwise activation y = f(z), as a small struct value: a parameterised one (leaky ReLU's slope, ELU's α)
+/// carries its parameter as a field, so a trial sets it at run time without a rebuild, while the kernels are still
+/// specialised per activation type. Its backward is written in terms of the saved output y, so the pre-activation
+/// never has to be kept: dz = dy ⊙ f′(z) computed from (dy, y). That is what lets the derivative ride in the
+/// epilogue of the product that produces dy.
 /// </summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public interface IActivation
 {
     /// <summary>y = f(z), lane by lane. Called by the generated kernels in the epilogue of a product; not meant to be called directly.</summary>
-    static abstract TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct;
+    TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct;
     /// <summary>dz = dy ⊙ f′(z), computed from the incoming gradient <c>dy</c> and the saved output <c>y</c>. Called by the generated kernels; not meant to be called directly.</summary>
-    static abstract TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct;
+    TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct;
 }
 
 /// <summary>
-/// A compile-time float, so a declared hyperparameter (leaky slope, ELU α) becomes a JIT constant inside the
-/// kernel. The generator emits one tiny struct per declared value.
+/// An activation without parameters (identity, ReLU, sigmoid, tanh), whose <c>default</c> is the whole function: the
+/// kernels' overloads without an activation argument accept only these, so a parameterised activation can never run
+/// with a silent 0 for its slope or α.
 /// </summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public interface IConstant
-{
-    /// <summary>The constant's value, which the JIT folds into the kernel.</summary>
-    static abstract float Value { get; }
-}
+public interface IFixedActivation : IActivation;
 
 /// <summary>y = z. Used by layers without an activation (the scores before a loss).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly struct Identity : IActivation
+public readonly struct Identity : IFixedActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct => z;
+    public TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct => z;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => dy;
+    public TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => dy;
 }
 
 /// <summary>y = max(0, z); dz = dy where y &gt; 0, else 0.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly struct Relu : IActivation
+public readonly struct Relu : IFixedActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct => TS.Max(z, TS.Zero);
+    public TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct => TS.Max(z, TS.Zero);
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => TS.WherePositive(y, dy);
+    public TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct => TS.WherePositive(y, dy);
 }
 
 /// <summary>y = z for z &gt; 0, else α·z; dz = dy·(y &gt; 0 ? 1 : α). Valid for α ≥ 0, where sign(y) = sign(z).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly struct LeakyRelu<TSlope> : IActivation where TSlope : IConstant
+public readonly struct LeakyRelu(float slope) : IActivation
 {
+    /// <summary>The negative slope α.</summary>
+    public float Slope { get; } = slope;
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
-        => TS.SelectPositive(z, z, TS.Multiply(z, TS.Broadcast(TSlope.Value)));
+    public TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+        => TS.SelectPositive(z, z, TS.Multiply(z, TS.Broadcast(Slope)));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
-        => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Broadcast(TSlope.Value)));
+    public TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+        => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Broadcast(Slope)));
 }
 
 /// <summary>y = 1/(1 + e^−z); dz = dy·y·(1 − y).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly struct Sigmoid : IActivation
+public readonly struct Sigmoid : IFixedActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+    public TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
     {
         // e^−z overflows to +∞ for very negative z, giving 1/∞ = 0: the right limit, no NaN.
         var one = TS.Broadcast(1f);
@@ -81,17 +83,17 @@ public readonly struct Sigmoid : IActivation
     }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+    public TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
         => TS.Multiply(dy, TS.Multiply(y, TS.Subtract(TS.Broadcast(1f), y)));
 }
 
 /// <summary>y = tanh z = 1 − 2/(e^{2z} + 1); dz = dy·(1 − y²).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly struct Tanh : IActivation
+public readonly struct Tanh : IFixedActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+    public TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
     {
         // This form tends to ±1 without NaN as e^{2z} overflows to ∞ or underflows to 0.
         var one = TS.Broadcast(1f);
@@ -99,62 +101,74 @@ public readonly struct Tanh : IActivation
     }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+    public TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
         => TS.Multiply(dy, TS.Subtract(TS.Broadcast(1f), TS.Multiply(y, y)));
 }
 
 /// <summary>y = z for z &gt; 0, else α(eᶻ − 1); dz = dy·(y &gt; 0 ? 1 : y + α) (α &gt; 0, so sign(y) = sign(z)).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly struct Elu<TAlpha> : IActivation where TAlpha : IConstant
+public readonly struct Elu(float alpha) : IActivation
 {
+    /// <summary>α, the negative saturation level (y → −α as z → −∞).</summary>
+    public float Alpha { get; } = alpha;
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
+    public TV Forward<TS, TV>(TV z) where TS : ISimd<TV> where TV : struct
     {
         // Clamp the exp's argument at 0: for z > 0 its value is discarded anyway and must not overflow.
-        var negative = TS.Multiply(TS.Broadcast(TAlpha.Value), TS.Subtract(TS.Exp(TS.SelectPositive(z, TS.Zero, z)), TS.Broadcast(1f)));
+        var negative = TS.Multiply(TS.Broadcast(Alpha), TS.Subtract(TS.Exp(TS.SelectPositive(z, TS.Zero, z)), TS.Broadcast(1f)));
         return TS.SelectPositive(z, z, negative);
     }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
-        => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Add(y, TS.Broadcast(TAlpha.Value))));
+    public TV Backward<TS, TV>(TV dy, TV y) where TS : ISimd<TV> where TV : struct
+        => TS.SelectPositive(y, dy, TS.Multiply(dy, TS.Add(y, TS.Broadcast(Alpha))));
 }
 
 /// <summary>Standalone activation passes, for where no matrix product is there to fuse into.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class ActivationPass
 {
+    /// <summary>y ← f(y) in place, for an activation without parameters.</summary>
+    public static void ForwardInPlace<TAct>(Span<float> y) where TAct : struct, IFixedActivation => ForwardInPlace(y, default(TAct));
+
     /// <summary>y ← f(y) in place.</summary>
-    public static void ForwardInPlace<TAct>(Span<float> y) where TAct : IActivation
+    public static void ForwardInPlace<TAct>(Span<float> y, TAct activation) where TAct : struct, IActivation
     {
         fixed (float* p = y)
         {
             int i = 0, count = y.Length;
             if (Cpu.Current >= Isa.Vector256)
                 for (; i + Simd256.Count <= count; i += Simd256.Count)
-                    Simd256.Store(p + i, TAct.Forward<Simd256, Vector256<float>>(Simd256.Load(p + i)));
+                    Simd256.Store(p + i, activation.Forward<Simd256, Vector256<float>>(Simd256.Load(p + i)));
             for (; i < count; i++)
-                p[i] = TAct.Forward<Scalar, float>(p[i]);
+                p[i] = activation.Forward<Scalar, float>(p[i]);
         }
     }
 
+    /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y, for an activation without parameters.</summary>
+    public static void BackwardInPlace<TAct>(Span<float> dy, ReadOnlySpan<float> y) where TAct : struct, IFixedActivation => BackwardInPlace(dy, y, default(TAct));
+
     /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y.</summary>
-    public static void BackwardInPlace<TAct>(Span<float> dy, ReadOnlySpan<float> y) where TAct : IActivation
+    public static void BackwardInPlace<TAct>(Span<float> dy, ReadOnlySpan<float> y, TAct activation) where TAct : struct, IActivation
     {
         if (y.Length < dy.Length) throw new ArgumentException($"y holds {y.Length} outputs for {dy.Length} gradients", nameof(y));
         fixed (float* pdy = dy, py = y)
-            BackwardInPlace<TAct>(pdy, py, dy.Length);
+            BackwardInPlace(pdy, py, dy.Length, activation);
     }
 
+    /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y, over <paramref name="count"/> values, for an activation without parameters.</summary>
+    public static void BackwardInPlace<TAct>(float* dy, float* y, int count) where TAct : struct, IFixedActivation => BackwardInPlace(dy, y, count, default(TAct));
+
     /// <summary>dy ← dy ⊙ f′ computed from the saved outputs y, over <paramref name="count"/> values.</summary>
-    public static void BackwardInPlace<TAct>(float* dy, float* y, int count) where TAct : IActivation
+    public static void BackwardInPlace<TAct>(float* dy, float* y, int count, TAct activation) where TAct : struct, IActivation
     {
         int i = 0;
         if (Cpu.Current >= Isa.Vector256)
             for (; i + Simd256.Count <= count; i += Simd256.Count)
-                Simd256.Store(dy + i, TAct.Backward<Simd256, Vector256<float>>(Simd256.Load(dy + i), Simd256.Load(y + i)));
+                Simd256.Store(dy + i, activation.Backward<Simd256, Vector256<float>>(Simd256.Load(dy + i), Simd256.Load(y + i)));
         for (; i < count; i++)
-            dy[i] = TAct.Backward<Scalar, float>(dy[i], y[i]);
+            dy[i] = activation.Backward<Scalar, float>(dy[i], y[i]);
     }
 }

@@ -17,7 +17,13 @@ public static unsafe class BatchNorm
     /// </summary>
     public static void ForwardTraining<TAct>(ReadOnlySpan<float> z, Span<float> xHat, Span<float> invStd, Span<float> y,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance, Span<float> scratch,
-        int batch, int width, float momentum, float epsilon) where TAct : IActivation
+        int batch, int width, float momentum, float epsilon) where TAct : struct, IFixedActivation
+        => ForwardTraining(z, xHat, invStd, y, gamma, beta, runningMean, runningVariance, scratch, batch, width, momentum, epsilon, default(TAct));
+
+    /// <summary>The training forward with a parameterised <paramref name="activation"/> (leaky ReLU's slope, ELU's α) as a run-time value.</summary>
+    public static void ForwardTraining<TAct>(ReadOnlySpan<float> z, Span<float> xHat, Span<float> invStd, Span<float> y,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance, Span<float> scratch,
+        int batch, int width, float momentum, float epsilon, TAct activation) where TAct : struct, IActivation
     {
         Check(z, batch, width); Check(xHat, batch, width); Check(y, batch, width);
         CheckWidth(invStd, width, nameof(invStd)); CheckWidth(gamma, width, nameof(gamma)); CheckWidth(beta, width, nameof(beta));
@@ -40,7 +46,7 @@ public static unsafe class BatchNorm
             Statistics<Simd256, Vector256<float>>(pm, pv, prm, prv, pis, 0, vectorEnd, keep, momentum, unbiased, epsilon);
             Statistics<Scalar, float>(pm, pv, prm, prv, pis, vectorEnd, width, keep, momentum, unbiased, epsilon);
             for (int b = 0; b < batch; b++)
-                NormalizeActivate<TAct>(pz + (nint)b * width, pm, pis, pg, pb, px + (nint)b * width, py + (nint)b * width, width);
+                NormalizeActivate(pz + (nint)b * width, pm, pis, pg, pb, px + (nint)b * width, py + (nint)b * width, width, activation);
         }
     }
 
@@ -112,7 +118,7 @@ public static unsafe class BatchNorm
     }
 
     /// <summary>One row: x̂ = (z − μ)·σ⁻¹, kept for backward, and y = f(γ·x̂ + β).</summary>
-    private static void NormalizeActivate<TAct>(float* z, float* mean, float* invStd, float* gamma, float* beta, float* xHat, float* y, int width) where TAct : IActivation
+    private static void NormalizeActivate<TAct>(float* z, float* mean, float* invStd, float* gamma, float* beta, float* xHat, float* y, int width, TAct activation) where TAct : struct, IActivation
     {
         int j = 0;
         if (Cpu.Current >= Isa.Vector256)
@@ -120,20 +126,26 @@ public static unsafe class BatchNorm
             {
                 var normal = (Vector256.Load(z + j) - Vector256.Load(mean + j)) * Vector256.Load(invStd + j);
                 normal.Store(xHat + j);
-                Simd256.Store(y + j, TAct.Forward<Simd256, Vector256<float>>(Simd256.MultiplyAdd(normal, Vector256.Load(gamma + j), Vector256.Load(beta + j))));
+                Simd256.Store(y + j, activation.Forward<Simd256, Vector256<float>>(Simd256.MultiplyAdd(normal, Vector256.Load(gamma + j), Vector256.Load(beta + j))));
             }
         for (; j < width; j++)
         {
             float normal = (z[j] - mean[j]) * invStd[j];
             xHat[j] = normal;
-            y[j] = TAct.Forward<Scalar, float>(normal * gamma[j] + beta[j]);
+            y[j] = activation.Forward<Scalar, float>(normal * gamma[j] + beta[j]);
         }
     }
 
     /// <summary>Inference forward with the running statistics: y = f(z·s + t), s = γ/√(r_σ² + ε), t = β − r_μ·s.</summary>
     public static void ForwardInference<TAct>(ReadOnlySpan<float> z, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, Span<float> scratch, int batch, int width, float epsilon)
-        where TAct : IActivation
+        where TAct : struct, IFixedActivation
+        => ForwardInference(z, y, gamma, beta, runningMean, runningVariance, scratch, batch, width, epsilon, default(TAct));
+
+    /// <summary>The inference forward with a parameterised <paramref name="activation"/> as a run-time value.</summary>
+    public static void ForwardInference<TAct>(ReadOnlySpan<float> z, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, Span<float> scratch, int batch, int width, float epsilon, TAct activation)
+        where TAct : struct, IActivation
     {
         Check(z, batch, width); Check(y, batch, width);
         var scale = scratch.Slice(0, width);
@@ -143,7 +155,7 @@ public static unsafe class BatchNorm
             scale[j] = gamma[j] / MathF.Sqrt(runningVariance[j] + epsilon);
             shift[j] = beta[j] - runningMean[j] * scale[j];
         }
-        for (int b = 0; b < batch; b++) AffineActivate<TAct>(z.Slice(b * width, width), scale, shift, y.Slice(b * width, width));
+        for (int b = 0; b < batch; b++) AffineActivate(z.Slice(b * width, width), scale, shift, y.Slice(b * width, width), activation);
     }
 
     /// <summary>
@@ -221,16 +233,16 @@ public static unsafe class BatchNorm
     }
 
     /// <summary>y = f(x ⊙ scale + shift) over one row, vectorised: the BN affine and the activation in one pass.</summary>
-    private static void AffineActivate<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y) where TAct : IActivation
+    private static void AffineActivate<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y, TAct activation) where TAct : struct, IActivation
     {
         fixed (float* px = x, ps = scale, pt = shift, py = y)
         {
             int i = 0, n = y.Length;
             if (Cpu.Current >= Isa.Vector256)
                 for (; i + Simd256.Count <= n; i += Simd256.Count)
-                    Simd256.Store(py + i, TAct.Forward<Simd256, Vector256<float>>(Simd256.MultiplyAdd(Simd256.Load(px + i), Simd256.Load(ps + i), Simd256.Load(pt + i))));
+                    Simd256.Store(py + i, activation.Forward<Simd256, Vector256<float>>(Simd256.MultiplyAdd(Simd256.Load(px + i), Simd256.Load(ps + i), Simd256.Load(pt + i))));
             for (; i < n; i++)
-                py[i] = TAct.Forward<Scalar, float>(px[i] * ps[i] + pt[i]);
+                py[i] = activation.Forward<Scalar, float>(px[i] * ps[i] + pt[i]);
         }
     }
 

@@ -25,20 +25,20 @@ public readonly struct Plain : IEpilogue
 
 /// <summary>Forward: y = f(acc + b[column]).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly unsafe struct BiasActivation<TAct>(float* bias) : IEpilogue where TAct : IActivation
+public readonly unsafe struct BiasActivation<TAct>(float* bias, TAct activation) : IEpilogue where TAct : struct, IActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
-        => TAct.Forward<TS, TV>(TS.Add(accumulator, TS.Load(bias + column)));
+        => activation.Forward<TS, TV>(TS.Add(accumulator, TS.Load(bias + column)));
 }
 
 /// <summary>Backward: dz = acc ⊙ f′, with f′ read from the saved output y[row, column] of the layer below.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowStride) : IEpilogue where TAct : IActivation
+public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowStride, TAct activation) : IEpilogue where TAct : struct, IActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
-        => TAct.Backward<TS, TV>(accumulator, TS.Load(output + row * rowStride + column));
+        => activation.Backward<TS, TV>(accumulator, TS.Load(output + row * rowStride + column));
 }

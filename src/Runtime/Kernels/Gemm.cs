@@ -30,13 +30,18 @@ namespace Functional.Kernels;
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe class Gemm
 {
-    /// <summary>Forward of a dense layer: y[B, out] = f(x[B, in] · W[in, out] + b).</summary>
+    /// <summary>Forward of a dense layer: y[B, out] = f(x[B, in] · W[in, out] + b), for an activation without parameters.</summary>
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
-        where TAct : IActivation
+        where TAct : struct, IFixedActivation
+        => Forward(x, weights, bias, y, batch, inputs, outputs, default(TAct));
+
+    /// <summary>Forward of a dense layer: y[B, out] = f(x[B, in] · W[in, out] + b), f = <paramref name="activation"/> with its run-time parameter.</summary>
+    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs, TAct activation)
+        where TAct : struct, IActivation
     {
         Require(x, batch * inputs, "x"); Require(weights, inputs * outputs, "W"); Require(bias, outputs, "b"); Require(y, batch * outputs, "y");
         fixed (float* px = x, pw = weights, pb = bias, py = y)
-            Forward<TAct>(px, pw, pb, py, batch, inputs, outputs);
+            Forward(px, pw, pb, py, batch, inputs, outputs, activation);
     }
 
     /// <summary>Weight gradient: dW[in, out] = xᵀ · dz, with x [B, in] and dz [B, out]. Overwrites dW.</summary>
@@ -110,12 +115,17 @@ public static unsafe class Gemm
     /// read as Wᵀ where it lies: the product's packing transposes it block by block.
     /// </summary>
     public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, ReadOnlySpan<float> below, Span<float> dx, int batch, int inputs, int outputs)
-        where TAct : IActivation
+        where TAct : struct, IFixedActivation
+        => InputGradient(dz, weights, below, dx, batch, inputs, outputs, default(TAct));
+
+    /// <summary>The input gradient with the lower layer's <paramref name="activation"/> (and its run-time parameter) fused: dx = (dz · Wᵀ) ⊙ f′(y_below).</summary>
+    public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, ReadOnlySpan<float> below, Span<float> dx, int batch, int inputs, int outputs, TAct activation)
+        where TAct : struct, IActivation
     {
         Require(dz, batch * outputs, "dz"); Require(weights, inputs * outputs, "W");
         Require(below, batch * inputs, "y_below"); Require(dx, batch * inputs, "dx");
         fixed (float* pdz = dz, pw = weights, pbelow = below, pdx = dx)
-            InputGradient<TAct>(pdz, pw, pbelow, pdx, batch, inputs, outputs);
+            InputGradient(pdz, pw, pbelow, pdx, batch, inputs, outputs, activation);
     }
 
     /// <summary>
@@ -150,10 +160,15 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Pointer form of <see cref="Forward{TAct}(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>; the caller guarantees the sizes.</summary>
+    /// <summary>Pointer form of <see cref="Forward{TAct}(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, TAct)"/>; the caller guarantees the sizes.</summary>
     public static void Forward<TAct>(float* x, float* weights, float* bias, float* y, int batch, int inputs, int outputs)
-        where TAct : IActivation
-        => Multiply(x, inputs, 1, weights, outputs, y, outputs, batch, inputs, outputs, new BiasActivation<TAct>(bias));
+        where TAct : struct, IFixedActivation
+        => Forward(x, weights, bias, y, batch, inputs, outputs, default(TAct));
+
+    /// <summary>Pointer form of the forward with a run-time <paramref name="activation"/>; the caller guarantees the sizes.</summary>
+    public static void Forward<TAct>(float* x, float* weights, float* bias, float* y, int batch, int inputs, int outputs, TAct activation)
+        where TAct : struct, IActivation
+        => Multiply(x, inputs, 1, weights, outputs, y, outputs, batch, inputs, outputs, new BiasActivation<TAct>(bias, activation));
 
     /// <summary>
     /// Pointer form of the weight gradient; the caller guarantees the sizes. xᵀ's rows are x's columns: read in place,
@@ -220,21 +235,26 @@ public static unsafe class Gemm
     /// dz's instead: each element of W is then used once or twice, so packing it would cost more than the product.
     /// </summary>
     public static void InputGradient<TAct>(float* dz, float* weights, float* below, float* dx, int batch, int inputs, int outputs)
-        where TAct : IActivation
+        where TAct : struct, IFixedActivation
+        => InputGradient(dz, weights, below, dx, batch, inputs, outputs, default(TAct));
+
+    /// <summary>Pointer form of the input gradient with a run-time <paramref name="activation"/>; the caller guarantees the sizes.</summary>
+    public static void InputGradient<TAct>(float* dz, float* weights, float* below, float* dx, int batch, int inputs, int outputs, TAct activation)
+        where TAct : struct, IActivation
     {
         if (batch <= GemmKernel.DirectRows)
         {
             switch (Cpu.Current)
             {
-                case Isa.Vector512: RowDots<Simd512, Vector512<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
-                case Isa.Vector256: RowDots<Simd256, Vector256<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
-                case Isa.Vector128: RowDots<Simd128, Vector128<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
-                default: RowDots<Scalar, float, TAct>(dz, weights, below, dx, batch, inputs, outputs); break;
+                case Isa.Vector512: RowDots<Simd512, Vector512<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs, activation); break;
+                case Isa.Vector256: RowDots<Simd256, Vector256<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs, activation); break;
+                case Isa.Vector128: RowDots<Simd128, Vector128<float>, TAct>(dz, weights, below, dx, batch, inputs, outputs, activation); break;
+                default: RowDots<Scalar, float, TAct>(dz, weights, below, dx, batch, inputs, outputs, activation); break;
             }
             return;
         }
         var p = new GemmKernel.Operands(dz, outputs, 1, weights, 1, dx, inputs, batch, Math.Max(outputs, 0), inputs, bCol: outputs);
-        Multiply(p, new ActivationGradient<TAct>(below, inputs), new NothingMore(), Split.Columns);
+        Multiply(p, new ActivationGradient<TAct>(below, inputs, activation), new NothingMore(), Split.Columns);
     }
 
     /// <summary>Refuses a buffer too small for the shapes, before any pointer is formed.</summary>
@@ -282,8 +302,8 @@ public static unsafe class Gemm
     /// row read once, front to back. The lanes are added up in a fixed order, then the tail; the same for any thread count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowDots<TS, TV, TAct>(float* dz, float* weights, float* below, float* dx, int batch, int inputs, int outputs)
-        where TS : ISimd<TV> where TV : struct where TAct : IActivation
+    private static void RowDots<TS, TV, TAct>(float* dz, float* weights, float* below, float* dx, int batch, int inputs, int outputs, TAct activation)
+        where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
         int w = TS.Count, vectorEnd = outputs / w * w;
         float* lanes = stackalloc float[4 * 16];
@@ -303,7 +323,7 @@ public static unsafe class Gemm
                 }
                 TS.Store(lanes, s0); TS.Store(lanes + 16, s1); TS.Store(lanes + 32, s2); TS.Store(lanes + 48, s3);
                 for (int r = 0; r < 4; r++)
-                    Finish<TAct>(lanes + 16 * r, w, weights + (nint)(i + r) * outputs, g, vectorEnd, outputs, below, dx, (nint)b * inputs + i + r);
+                    Finish(lanes + 16 * r, w, weights + (nint)(i + r) * outputs, g, vectorEnd, outputs, below, dx, (nint)b * inputs + i + r, activation);
             }
             for (; i < inputs; i++)
             {
@@ -311,20 +331,20 @@ public static unsafe class Gemm
                 TV s0 = TS.Zero;
                 for (int j = 0; j < vectorEnd; j += w) s0 = TS.MultiplyAdd(TS.Load(r0 + j), TS.Load(g + j), s0);
                 TS.Store(lanes, s0);
-                Finish<TAct>(lanes, w, r0, g, vectorEnd, outputs, below, dx, (nint)b * inputs + i);
+                Finish(lanes, w, r0, g, vectorEnd, outputs, below, dx, (nint)b * inputs + i, activation);
             }
         }
     }
 
     /// <summary>One row's dot product: its lanes in order, then the columns past the last whole vector; then f′ and the store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<TAct>(float* lanes, int count, float* row, float* g, int from, int to, float* below, float* dx, nint at)
-        where TAct : IActivation
+    private static void Finish<TAct>(float* lanes, int count, float* row, float* g, int from, int to, float* below, float* dx, nint at, TAct activation)
+        where TAct : struct, IActivation
     {
         float sum = 0f;
         for (int lane = 0; lane < count; lane++) sum += lanes[lane];
         for (int j = from; j < to; j++) sum += row[j] * g[j];
-        dx[at] = TAct.Backward<Scalar, float>(sum, below[at]);
+        dx[at] = activation.Backward<Scalar, float>(sum, below[at]);
     }
 
     /// <summary>sum[n] = Σ_row dz[row, n], four vectors of columns at a time, rows in order.</summary>

@@ -22,14 +22,28 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
     /// <summary>Names, shapes and offsets of the layers in the parameter block (for monitoring and diagnostics).</summary>
     static abstract NetworkLayout Layout { get; }
 
-    /// <summary>Fresh parameters from <paramref name="seed"/>, by the declared initialisation or <paramref name="weights"/> for every layer.</summary>
-    static abstract TSelf Init(int seed, Dsl.Init? weights = null, float smallStd = 0.01f);
+    /// <summary>
+    /// The declaration's run-time hyperparameters (dropout p, batch norm's momentum and ε, leaky slope, ELU α, PReLU's
+    /// initial slope, bias init, SmallRandom's std), range-checked at compile time: what a model has unless a trial sets others.
+    /// </summary>
+    static abstract Hyperparameters Defaults { get; }
+
+    /// <summary>
+    /// Fresh parameters from <paramref name="seed"/>, by the declared initialisation or <paramref name="weights"/> for every
+    /// layer; the model carries <paramref name="hyperparameters"/> (null: <see cref="Defaults"/>), whose bias init, std and
+    /// PReLU initial slope the initialisation reads.
+    /// </summary>
+    static abstract TSelf Init(int seed, Dsl.Init? weights = null, float smallStd = 0.01f, Hyperparameters? hyperparameters = null);
 
     /// <summary>
     /// Wraps a block of <see cref="ParameterCount"/> floats and one of <see cref="BufferCount"/> (null: fresh
-    /// statistics, mean 0 and variance 1); the caller hands over ownership of both. NaN or ∞ in either is refused.
+    /// statistics, mean 0 and variance 1), with <paramref name="hyperparameters"/> (null: <see cref="Defaults"/>); the
+    /// caller hands over ownership of both blocks. NaN or ∞ in either is refused, as are another network's hyperparameters.
     /// </summary>
-    static abstract TSelf FromParameters(float[] parameters, float[]? buffers = null);
+    static abstract TSelf FromParameters(float[] parameters, float[]? buffers = null, Hyperparameters? hyperparameters = null);
+
+    /// <summary>The run-time hyperparameters this model trains with (the fold reads them), infers with, and is saved with.</summary>
+    Hyperparameters Hyperparameters { get; }
 
     /// <summary>The parameter block every layer is a view of.</summary>
     ReadOnlyMemory<float> Parameters { get; }
@@ -56,8 +70,11 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
     /// </summary>
     static abstract BatchResult TrainInPlace(Optimizers.FusedUpdate update, Span<float> buffers, Batch batch, StepOptions options, Span<float> gradient, Workspace workspace);
 
-    /// <summary>Inference forward (running statistics, no dropout): scores [count, ClassCount] for inputs [count, InputCount].</summary>
-    static abstract void Infer(ReadOnlySpan<float> parameters, ReadOnlySpan<float> buffers, ReadOnlySpan<float> inputs, int count, Span<float> scores, Workspace workspace);
+    /// <summary>
+    /// Inference forward (running statistics, no dropout): scores [count, ClassCount] for inputs [count, InputCount], with
+    /// the model's <paramref name="hyperparameters"/> (batch norm's ε, leaky slope, ELU α; null: <see cref="Defaults"/>).
+    /// </summary>
+    static abstract void Infer(ReadOnlySpan<float> parameters, ReadOnlySpan<float> buffers, ReadOnlySpan<float> inputs, int count, Span<float> scores, Workspace workspace, Hyperparameters? hyperparameters = null);
 
     /// <summary>The data loss of precomputed scores (no penalty), and how many were classified correctly.</summary>
     static abstract Kernels.LossResult ScoreLoss(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int count);
@@ -69,8 +86,11 @@ public interface INetwork<TSelf> where TSelf : class, INetwork<TSelf>
     static abstract ReadOnlySpan<float> LayerOutput(Workspace workspace, int layer, int count);
 }
 
-/// <summary>Values a training step takes besides the batch: the L2 strength and the seed of its dropout masks.</summary>
-public readonly record struct StepOptions(float L2 = 0f, long DropoutSeed = 0);
+/// <summary>
+/// Values a training step takes besides the batch: the L2 strength, the seed of its dropout masks, and the model's
+/// run-time hyperparameters (null: the network's <c>Defaults</c>), which the fold takes from the model it trains.
+/// </summary>
+public readonly record struct StepOptions(float L2 = 0f, long DropoutSeed = 0, Hyperparameters? Hyperparameters = null);
 
 /// <summary>What one training batch produced: the mean data loss, the L2 penalty ½λ‖W‖², and correct predictions out of Count.</summary>
 public readonly record struct BatchResult(float DataLoss, float Penalty, int Correct, int Count)
@@ -110,15 +130,18 @@ public sealed record LayerLayout(string Name, DenseLayout Dense)
     [System.Text.Json.Serialization.JsonIgnore]
     public ActivationKind Activation { get; init; }
 
-    /// <summary>The activation's declared constant: leaky ReLU's slope or ELU's α; 0 for the others. Not serialised, like <see cref="Activation"/>.</summary>
+    /// <summary>
+    /// The activation's declared constant: leaky ReLU's slope or ELU's α; 0 for the others. Not serialised, like
+    /// <see cref="Activation"/>. A model's own value, which a trial may have changed, is in its <see cref="Functional.Hyperparameters"/>.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public float ActivationParameter { get; init; }
 
-    /// <summary>Batch norm's ε, or null for a layer without batch norm. Not serialised.</summary>
+    /// <summary>Batch norm's declared ε, or null for a layer without batch norm (a model's own ε is in its hyperparameters). Not serialised.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public float? BatchNormEpsilon { get; init; }
 
-    /// <summary>The dropout probability p, or null for a layer without dropout (inference ignores it either way). Not serialised.</summary>
+    /// <summary>The declared dropout probability p, or null for a layer without dropout (inference ignores it either way). Not serialised.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public float? Dropout { get; init; }
 

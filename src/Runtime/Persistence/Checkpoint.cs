@@ -63,6 +63,7 @@ public static class Checkpoint
                 [OptimizerFloats] = ModelFile.FloatBytes([.. floats]),
                 [ProgressHead] = Encoding.UTF8.GetBytes(run.ToJsonString()),
             },
+            Hyperparameters = state.Model.Hyperparameters,
         };
         return ModelFile.Write(path, contents);
     }
@@ -75,7 +76,7 @@ public static class Checkpoint
     public static Fin<Resumed<TNet>> Load<TNet>(string path, Optimizer optimizer) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return ModelFile.Read(path, TNet.Layout, typeof(TNet).Name).Bind(contents => Restore<TNet>(path, contents, optimizer));
+        return ModelFile.Read(path, TNet.Layout, typeof(TNet).Name, TNet.Defaults).Bind(contents => Restore<TNet>(path, contents, optimizer));
     }
 
     private static Fin<Resumed<TNet>> Restore<TNet>(string path, ModelFile.ModelContents contents, Optimizer optimizer) where TNet : class, INetwork<TNet>
@@ -110,7 +111,7 @@ public static class Checkpoint
             var progress = new TrainingProgress(checked((int)Progress(run, "epoch")), checked((int)Progress(run, "batchesDone")), Progress(run, "step"));
             if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.StepCount < 0)
                 return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.StepCount}) is not a place in a run");
-            var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers), optimizer,
+            var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers, contents.Hyperparameters), optimizer,
                 optimizer.Restore(TNet.Layout, blocks, progress.StepCount), progress.StepCount);
             return new Resumed<TNet>(state, contents.Pipeline, progress, run["configuration"] as JsonObject ?? []);
         }

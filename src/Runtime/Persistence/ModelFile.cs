@@ -19,7 +19,9 @@ namespace Functional.Persistence;
 /// magic    8 bytes   89 'F' 'N' 'M' 0D 0A 1A 0A  (PNG's trick: a file mangled by text-mode transfer fails here)
 /// version  u32 LE    1
 /// sections           tag (4 ASCII bytes), length (u64 LE), payload, repeated:
-///   HEAD   UTF-8 JSON: the network's layout and the pipeline's steps (kinds, settings, where each array lies in PIPE)
+///   HEAD   UTF-8 JSON: the network's layout, its run-time hyperparameters (per layer: dropout p, batch norm's
+///          momentum and ε, leaky slope, ELU α, …; absent in older files, which then mean the declared values) and
+///          the pipeline's steps (kinds, settings, where each array lies in PIPE)
 ///   PARM   float32 LE × ParameterCount
 ///   BUFS   float32 LE × BufferCount (batch-norm running statistics; empty for most networks)
 ///   PIPE   float32 LE: every pipeline array, one after another
@@ -54,7 +56,7 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(pipeline);
         if (pipeline.OutputCount != TNet.InputCount)
             throw new ArgumentException($"the pipeline produces {pipeline.OutputCount} features but {typeof(TNet).Name} takes {TNet.InputCount}", nameof(pipeline));
-        return Write(path, new ModelContents(TNet.Layout, model.Parameters.ToArray(), model.Buffers.ToArray(), pipeline));
+        return Write(path, new ModelContents(TNet.Layout, model.Parameters.ToArray(), model.Buffers.ToArray(), pipeline) { Hyperparameters = model.Hyperparameters });
     }
 
     /// <summary>
@@ -69,8 +71,8 @@ public static class ModelFile
     /// network of another layout (the difference is spelled out).
     /// </summary>
     public static Fin<(TNet Model, FittedPipeline Pipeline)> Load<TNet>(string path) where TNet : class, INetwork<TNet> =>
-        from contents in Read(path, TNet.Layout, typeof(TNet).Name)
-        select (TNet.FromParameters(contents.Parameters, contents.Buffers), contents.Pipeline);
+        from contents in Read(path, TNet.Layout, typeof(TNet).Name, TNet.Defaults)
+        select (TNet.FromParameters(contents.Parameters, contents.Buffers, contents.Hyperparameters), contents.Pipeline);
 
     /// <summary>
     /// Writes <paramref name="contents"/> unless it holds a non-finite number: a diverged model must never replace a
@@ -100,8 +102,8 @@ public static class ModelFile
             ? FinSucc(text) : FinFail<string>(Error.New($"{path}: HEAD names no network"))
         select name;
 
-    internal static Fin<ModelContents> Read(string path, NetworkLayout expected, string typeName) =>
-        ReadAll(path).Bind(bytes => Decode(bytes, path, expected, typeName));
+    internal static Fin<ModelContents> Read(string path, NetworkLayout expected, string typeName, Hyperparameters? declared = null) =>
+        ReadAll(path).Bind(bytes => Decode(bytes, path, expected, typeName, declared));
 
     /// <summary>Where the first non-finite array value of a pipeline description sits, or null.</summary>
     private static string? FirstNonFinite(TransformDescription d, string where)
@@ -152,13 +154,17 @@ public static class ModelFile
         /// before END and read back; a plain model load skips them.
         /// </summary>
         public IReadOnlyDictionary<string, byte[]> Extras { get; init; } = new Dictionary<string, byte[]>();
+
+        /// <summary>The run-time hyperparameters the model trained and infers with; null: the declared ones (and none written).</summary>
+        public Hyperparameters? Hyperparameters { get; init; }
     }
 
     /// <summary>
     /// Decodes a model that must have the layout <paramref name="expected"/> (of the network type called
-    /// <paramref name="typeName"/>); <paramref name="name"/> is what errors call the source.
+    /// <paramref name="typeName"/>); <paramref name="name"/> is what errors call the source. With <paramref name="declared"/>
+    /// (the type's Defaults) the stored hyperparameters are applied to it, checked as a trial's would be.
     /// </summary>
-    internal static Fin<ModelContents> Decode(byte[] bytes, string name, NetworkLayout expected, string typeName)
+    internal static Fin<ModelContents> Decode(byte[] bytes, string name, NetworkLayout expected, string typeName, Hyperparameters? declared = null)
     {
         var sections = ReadSections(bytes, name);
         if (sections.IsFail) return sections.Map(_ => default(ModelContents)!);
@@ -182,7 +188,44 @@ public static class ModelFile
                from width in pipeline.OutputCount == expected.Inputs
                    ? FinSucc(unit)
                    : FinFail<Unit>(Error.New($"{name}: the pipeline produces {pipeline.OutputCount} features but {typeName} takes {expected.Inputs}"))
-               select new ModelContents(expected, p, b, pipeline) { Extras = found.Where(f => char.IsLower(f.Key[0])).ToDictionary() };
+               // Fin holds no null, so "not asked for" is an empty array.
+               from hyperparameters in declared is null ? FinSucc(System.Array.Empty<Hyperparameters>()) : ReadHyperparameters(head["hyperparameters"], declared, name).Map(h => new[] { h })
+               select new ModelContents(expected, p, b, pipeline) { Extras = found.Where(f => char.IsLower(f.Key[0])).ToDictionary(), Hyperparameters = hyperparameters.FirstOrDefault() };
+    }
+
+    /// <summary>
+    /// HEAD's "hyperparameters" (an array of {"layer": name, value name: number, …} in declaration order) applied to
+    /// <paramref name="declared"/>: a missing entry (a file written before run-time hyperparameters) means the declared
+    /// values; an unknown layer or value, or one out of range, is refused naming the layer.
+    /// </summary>
+    private static Fin<Hyperparameters> ReadHyperparameters(JsonNode? stored, Hyperparameters declared, string name)
+    {
+        if (stored is null) return declared;
+        if (stored is not JsonArray layers) return Error.New($"{name}: HEAD's hyperparameters are a JSON {Kind(stored)}, not an array");
+        if (layers.Count != declared.Layers.Count)
+            return Error.New($"{name}: HEAD holds hyperparameters for {layers.Count} layers, {declared.Network.Name} has {declared.Layers.Count}");
+        var result = declared;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            string expectedName = declared[i].Layer;
+            if (layers[i] is not JsonObject layer || Field(layer, "layer") is not JsonValue n || !n.TryGetValue<string>(out var layerName) || layerName != expectedName)
+                return Error.New($"{name}: hyperparameters entry {i + 1} should be layer {expectedName}'s, got {Clip(layers[i]?.ToJsonString() ?? "null")}");
+            foreach (var (key, value) in layer)
+            {
+                if (key == "layer") continue;
+                if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<float>(out var number))
+                    return Error.New($"{name}: {expectedName}'s hyperparameter {Clip(key)} is {Clip(value?.ToJsonString() ?? "null")}, not a number");
+                try
+                {
+                    result = result.With(expectedName, l => l.WithValue(key, number));
+                }
+                catch (ArgumentException e)
+                {
+                    return Error.New($"{name}: {Clip(e.Message, 300)}");
+                }
+            }
+        }
+        return result;
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -251,8 +294,15 @@ public static class ModelFile
             ["format"] = "Functional model",
             ["version"] = Version,
             ["network"] = JsonSerializer.SerializeToNode(contents.Layout, Json),
-            ["pipeline"] = Describe(contents.Pipeline.Describe(), arrays),
         };
+        if (contents.Hyperparameters is { } h)
+            head["hyperparameters"] = new JsonArray([.. h.Layers.Select(l =>
+            {
+                var layer = new JsonObject { ["layer"] = l.Layer };
+                foreach (var (key, value) in l.Values()) layer[key] = value;
+                return (JsonNode)layer;
+            })]);
+        head["pipeline"] = Describe(contents.Pipeline.Describe(), arrays);
         using var output = new MemoryStream();
         output.Write(Magic);
         Span<byte> u32 = stackalloc byte[4];

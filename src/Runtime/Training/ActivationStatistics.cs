@@ -24,7 +24,7 @@ public static class ActivationStatistics
     {
         var workspace = TNet.CreateWorkspace(count);
         // Into the workspace's own scores, which LayerOutput reads for the last layer (a separate array left it all zeros).
-        TNet.Infer(model.Parameters.Span, model.Buffers.Span, inputs, count, workspace.Scores.AsSpan(0, count * TNet.ClassCount), workspace);
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, inputs, count, workspace.Scores.AsSpan(0, count * TNet.ClassCount), workspace, model.Hyperparameters);
         var result = new List<LayerStatistics>();
         for (int layer = 0; layer < TNet.Layout.Layers.Count; layer++)
             result.Add(Summarise(TNet.Layout.Layers[layer].Name, TNet.LayerOutput(workspace, layer, count), TNet.Layout.Layers[layer].Activation));

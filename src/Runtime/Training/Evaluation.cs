@@ -24,7 +24,7 @@ public static class Evaluate
         for (int start = 0; start < data.Count; start += Chunk)
         {
             int n = Math.Min(Chunk, data.Count - start);
-            TNet.Infer(parameters, buffers, data.Features.Slice(start * data.FeatureCount, n * data.FeatureCount), n, scores, workspace);
+            TNet.Infer(parameters, buffers, data.Features.Slice(start * data.FeatureCount, n * data.FeatureCount), n, scores, workspace, model.Hyperparameters);
             var r = TNet.ScoreLoss(scores.AsSpan(0, n * TNet.ClassCount), data.Labels.Slice(start, n), n);
             loss += (double)r.Loss * n;
             correct += r.Correct;
@@ -46,7 +46,7 @@ public static class Evaluate
         if (Finite.IndexOfNonFinite(features) is var bad and >= 0)
             throw new ArgumentException($"feature {bad} is {features[bad]}; {typeof(TNet).Name} predicts from finite features only", nameof(features));
         var scores = new float[TNet.ClassCount];
-        TNet.Infer(model.Parameters.Span, model.Buffers.Span, features, 1, scores, TNet.CreateWorkspace(1));
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, features, 1, scores, TNet.CreateWorkspace(1), model.Hyperparameters);
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(scores);
     }
 

@@ -74,7 +74,7 @@ public static class InitialLossCheck
 
         // The training-mode loss (what the first step would see), on a copy of the buffers so the model stays as it was.
         BatchResult At(float lambda) =>
-            TNet.ComputeGradient(model.Parameters.Span, model.Buffers.ToArray(), batch, new StepOptions(lambda, seed), gradient, workspace);
+            TNet.ComputeGradient(model.Parameters.Span, model.Buffers.ToArray(), batch, new StepOptions(lambda, seed, model.Hyperparameters), gradient, workspace);
 
         double measured = At(0f).DataLoss;
         var table = strengths.Select(lambda => { var r = At(lambda); return new L2Row(lambda, r.DataLoss, r.Penalty); }).ToList();
@@ -111,7 +111,7 @@ public static class InitialLossCheck
     {
         // An inference forward of its own leaves every hidden layer's output in the workspace (a backward may reuse them).
         var workspace = TNet.CreateWorkspace(data.Count);
-        TNet.Infer(model.Parameters.Span, model.Buffers.Span, data.Features, data.Count, new float[data.Count * TNet.ClassCount], workspace);
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, data.Features, data.Count, new float[data.Count * TNet.ClassCount], workspace, model.Hyperparameters);
         var layers = TNet.Layout.Layers;
         var scoring = layers[^1];
         var w = model.Parameters.Span.Slice(scoring.WeightsOffset, scoring.WeightCount);
@@ -135,7 +135,7 @@ public static class InitialLossCheck
     {
         int classes = TNet.ClassCount, n = data.Count;
         var scores = new float[n * classes];
-        TNet.Infer(model.Parameters.Span, model.Buffers.Span, data.Features, n, scores, TNet.CreateWorkspace(n));
+        TNet.Infer(model.Parameters.Span, model.Buffers.Span, data.Features, n, scores, TNet.CreateWorkspace(n), model.Hyperparameters);
         double variance = 0;
         for (int row = 0; row < n; row++)
         {

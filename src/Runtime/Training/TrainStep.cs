@@ -65,7 +65,7 @@ public static class TrainingLoop
                                             $"(labels 0..{batch.Source.ClassCount - 1}); declare the scoring layer with {batch.Source.ClassCount} units", nameof(batches));
             if (batch.Count == 0) continue;
             if (workspace is null || workspace.MaxBatch < batch.Count) workspace = TNet.CreateWorkspace(batch.Count);
-            var options = new StepOptions(step.L2, Kernels.Dropout.Mix(step.Seed, count));
+            var options = new StepOptions(step.L2, Kernels.Dropout.Mix(step.Seed, count), state.Model.Hyperparameters);
             // A statistics step takes the unfused path, which ends bit for bit where the fused one would, so watching
             // training never changes it; it keeps W from before the step and the whole gradient for the figures.
             bool measured = probe is not null && (count + 1) % statisticsEvery == 0;
@@ -92,6 +92,6 @@ public static class TrainingLoop
         }
         if (!Finite.AllFinite(parameters) || !Finite.AllFinite(buffers))
             throw TrainingDivergedException.At<TNet>(count, float.NaN, parameters, buffers, state.Optimizer.CurrentLearningRate(optimizerState));
-        return state with { Model = TNet.FromParameters(parameters, buffers), OptimizerState = optimizerState, StepCount = count };
+        return state with { Model = TNet.FromParameters(parameters, buffers, state.Model.Hyperparameters), OptimizerState = optimizerState, StepCount = count };
     }
 }
