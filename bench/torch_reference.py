@@ -3,8 +3,11 @@
 
 Same work on both sides: Fashion-MNIST held in memory as float32, standardised with one mean/std fitted on
 the 55,000 training images (5,000 held out), He-normal weights for the hidden layers and N(0, 1/fan_in) for
-the scores, zero biases, softmax cross-entropy, SGD lr 0.01 momentum 0.9, a fresh permutation every epoch
-and the last partial batch kept (like Dataset.Batches). Threads are set with torch.set_num_threads.
+the scores, zero biases, softmax cross-entropy, SGD lr 0.01 momentum 0.9 (figures ending in "adam":
+torch.optim.Adam lr 1e-3 with its defaults, as Optimizer.Adam(1e-3f) on Functional's side), a fresh permutation
+every epoch and the last partial batch kept (like Dataset.Batches). Threads are set with torch.set_num_threads.
+The optimizers keep torch's default implementation (foreach and fused left unset); which loop that is, the
+"ready" line says (see loop_of).
 
 With --serve it reads requests "FIGURE THREADS" from stdin and answers each with one JSON line, so the
 comparison can interleave PyTorch and Functional run by run in one session (fair under a noisy machine).
@@ -56,8 +59,41 @@ def network(seed, batch_norm=False):
 
 
 def batch_of(figure):
-    """epoch64 → 64, epoch64bn → 64."""
-    return int(figure[5:].removesuffix("bn"))
+    """epoch64 → 64, epoch64bn → 64, epoch64adam → 64."""
+    return int(figure[5:].removesuffix("bn").removesuffix("adam"))
+
+
+def optimizer_for(figure, params):
+    # Defaults for foreach/fused, as a user would write it; Functional's side picks Adam from the same key.
+    if figure.endswith("adam"):
+        return torch.optim.Adam(params, lr=1e-3)
+    return torch.optim.SGD(params, lr=0.01, momentum=0.9)
+
+
+def loop_of(name, make):
+    """Which of torch.optim's loops an optimizer runs with its defaults ('single_tensor', 'multi_tensor' i.e. foreach,
+    or 'fused'), found by watching one step rather than read from the defaults: 1.13 turns foreach=None into the
+    single-tensor loop, later versions choose by device."""
+    module = sys.modules[type(make([torch.zeros(1, requires_grad=True)])).__module__]
+    names = [n for n in dir(module) if n.startswith("_") and n.endswith("_" + name) and callable(getattr(module, n))]
+    seen, originals = [], {n: getattr(module, n) for n in names}
+
+    def spy(n):
+        def call(*args, **kwargs):
+            seen.append(n.strip("_").removesuffix("_" + name))
+            return originals[n](*args, **kwargs)
+        return call
+
+    for n in names: setattr(module, n, spy(n))
+    try:
+        p = torch.zeros(3, requires_grad=True)
+        opt = make([p])
+        p.sum().backward()
+        opt.step()
+    finally:
+        for n, f in originals.items(): setattr(module, n, f)
+    d = opt.defaults
+    return f"{'+'.join(seen) or 'unknown'} (foreach={d.get('foreach')}, fused={d.get('fused', 'n/a')})"
 
 
 class Bench:
@@ -71,14 +107,14 @@ class Bench:
         # One model and optimizer per figure, trained on across runs (run 2 is epoch 2), warmed up once.
         if figure not in self.models:
             net = network(7, batch_norm=figure.endswith("bn"))
-            opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+            opt = optimizer_for(figure, net.parameters())
             self.models[figure] = (net, opt)
             if figure.startswith("epoch"):
                 self.epoch(net, opt, self.x[:4096], self.y[:4096], batch_of(figure))
             elif figure == "infer1":
                 with torch.no_grad():
                     for _ in range(2000): net(self.x[:1])
-            elif figure == "step1":
+            elif figure.startswith("step1"):
                 for _ in range(500): self.step(net, opt, self.x[:1], self.y[:1])
         return self.models[figure]
 
@@ -108,7 +144,7 @@ class Bench:
                 t = time.perf_counter()
                 for _ in range(n): net(one)
                 return (time.perf_counter() - t) / n
-        if figure == "step1":
+        if figure.startswith("step1"):
             n = 5000
             t = time.perf_counter()
             for i in range(n):
@@ -123,11 +159,13 @@ def main():
     p.add_argument("--serve", action="store_true", help="answer 'FIGURE THREADS' lines from stdin")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--figures", default="epoch64,epoch256,infer1,step1")
+    p.add_argument("--figures", default="epoch64,epoch64adam,epoch256,infer1,step1,step1adam")
     a = p.parse_args()
     bench = Bench()
     if a.serve:
-        print(json.dumps({"ready": True, "torch": torch.__version__, "blas": os.environ.get("LD_LIBRARY_PATH", "")}), flush=True)
+        print(json.dumps({"ready": True, "torch": torch.__version__, "blas": os.environ.get("LD_LIBRARY_PATH", ""),
+                          "sgd": loop_of("sgd", lambda p: optimizer_for("epoch64", p)),
+                          "adam": loop_of("adam", lambda p: optimizer_for("epoch64adam", p))}), flush=True)
         for line in sys.stdin:
             if not line.strip(): continue
             figure, threads = line.split()

@@ -1,6 +1,8 @@
 // `profile [batches] [threads] [rows]`: where one training step's time goes, kernel by kernel (on-CPU µs), and in the step's own order on real data flow;
-// `profile fusion|batchnorm [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain).
+// `profile fusion|batchnorm|monitoring|adam [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain; watched vs not; Adam vs momentum);
+// `profile update`: the optimizer's update pass alone, link by link, at sizes that live in L1, L2 and L3.
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Functional.Data;
 using Functional.Kernels;
 using Functional.Optimizers;
@@ -15,11 +17,12 @@ namespace Functional.Benchmarks;
 public static unsafe class Profile
 {
     /// <summary>The first argument of `profile` that selects two interleaved folds rather than the kernel split.</summary>
-    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring"];
+    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "update"];
 
     /// <summary><paramref name="what"/> is a mode or comma-separated batch sizes; <paramref name="numbers"/> the positional numbers after it (checked by Program).</summary>
     public static int Run(string what, int[] numbers)
     {
+        if (what == "update") return UpdatePasses();
         if (Modes.Contains(what)) return Pairs(what, numbers);
         int threads = numbers.Length > 0 ? numbers[0] : 1;
         datasetRows = numbers.Length > 1 ? numbers[1] : 55_000;
@@ -42,10 +45,7 @@ public static unsafe class Profile
     private static void InContext(int batch)
     {
         const int i1 = 784, o1 = 256, o2 = 128, o3 = 10;
-        var random = new SeededRandom(5);
-        var features = new float[(long)datasetRows * i1];
-        for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextDouble();
-        var data = Dataset.Create("random", features, Enumerable.Range(0, datasetRows).Select(i => i % 10).ToArray(), i1, 10).ThrowIfFail();
+        var data = RandomData(i1);
         var model = BenchMlp.Init(7);
         var p = model.Parameters.ToArray();
         var g = new float[p.Length];
@@ -139,6 +139,11 @@ public static unsafe class Profile
         var velocity = optimizer.Init(BenchMlp.ParameterCount);
         rows.Add(("SGD momentum update", Time(() => optimizer.ApplyInPlace(p, g, velocity))));
         double parts = rows.Sum(r => r.Item2);
+        // Not part of the momentum step's sum: what Adam's separate pass over the same block would cost in its place.
+        var adam = Optimizer.Adam(1e-3f);
+        var moments = adam.Init(BenchMlp.ParameterCount);
+        var pAdam = p.ToArray();
+        double adamPass = Time(() => adam.ApplyInPlace(pAdam, g, moments));
 
         var state = TrainState.Of(BenchMlp.Init(7), optimizer);
         var many = data.Batches(batch, 2).Take(Math.Max(16, 2048 / batch)).ToArray();
@@ -168,6 +173,7 @@ public static unsafe class Profile
         Console.WriteLine($"batch {batch}, {Parallelism.Threads} thread(s): best on-CPU µs of the calling thread (with 2+ threads the parts run partly elsewhere: read the wall clock)");
         foreach (var (name, t) in rows) Console.WriteLine($"  {name,-36} {t * 1e6,9:F1} µs  {t / whole,6:P1}");
         Console.WriteLine($"  {"sum of the parts",-36} {parts * 1e6,9:F1} µs");
+        Console.WriteLine($"  {"(Adam update in place of momentum's)",-36} {adamPass * 1e6,9:F1} µs  {adamPass / whole,6:P1}");
         Console.WriteLine($"  {"whole step (Fold)",-36} {whole * 1e6,9:F1} µs  ({1.0 * 1_007_104 * batch / whole / 1e9:F1} GFLOP/s)");
         Console.WriteLine($"  {"whole step (Fold), wall clock",-36} {wholeWall * 1e6,9:F1} µs  ({1.0 * 1_007_104 * batch / wholeWall / 1e9:F1} GFLOP/s)");
         Console.WriteLine($"  {"whole step, median of 15",-36} {fusedMedian * 1e6,9:F1} µs");
@@ -179,18 +185,18 @@ public static unsafe class Profile
     /// <c>fusion</c> sets the optimizer fused into backward against it as a separate pass (<c>Fuse = false</c>),
     /// <c>batchnorm</c> the batch-norm network against the plain one, <c>monitoring</c> a fold watched as the example's
     /// --plots/--metrics watch it (a RunRecorder, layer statistics every 50 steps) against an unwatched one. Prints the medians of each and of the per-pair
-    /// ratios, so a change is judged under the same background load.
+    /// ratios, so a change is judged under the same background load. <c>adam</c> sets Adam (lr 1e-3) against SGD momentum,
+    /// both fused, on the plain network and Fashion-MNIST.
     /// </summary>
     private static int Pairs(string mode, int[] numbers)
     {
         int batch = numbers.Length > 0 ? numbers[0] : 64;
         Parallelism.Threads = numbers.Length > 1 ? numbers[1] : 1;
         int pairs = numbers.Length > 2 ? numbers[2] : 31;
-        const int inputs = 784;
-        var random = new SeededRandom(5);
-        var features = new float[(long)datasetRows * inputs];
-        for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextDouble();
-        var data = Dataset.Create("random", features, Enumerable.Range(0, datasetRows).Select(i => i % 10).ToArray(), inputs, 10).ThrowIfFail();
+        // Adam on uniform noise with arbitrary labels is a pathological run: most units die, the gradients they pass are 0,
+        // and m decays through the subnormals (measured: 230,000 of the 235,146 m subnormal after 8,000 steps, Adam ÷
+        // momentum 1.37 against 1.14 on Fashion-MNIST); so Adam's pairs train on the real, standardised data, as `compare` does.
+        var data = mode == "adam" ? Comparison.LoadFashionMnist() : RandomData(784);
         // Monitoring's default cadence is a statistics step every 50: folds of 150 steps hold three of them.
         var batches = data.Batches(batch, 2).Take(mode == "monitoring" ? 150 : 32).ToArray();
         var optimizer = Sgd.Momentum(0.01f, 0.9f);
@@ -200,6 +206,7 @@ public static unsafe class Profile
             "fusion" => ("optimizer fused", "optimizer separate", Folds(plain), Folds(plain with { Optimizer = optimizer with { Fuse = false } })),
             "batchnorm" => ("batch norm", "plain", Folds(TrainState.Of(BenchBnMlp.Init(7), optimizer)), Folds(plain)),
             "monitoring" => ("monitored", "unwatched", Folds(plain, () => new Functional.Monitoring.RunRecorder(layerStatisticsEvery: 50, expectedSteps: batches.Length)), Folds(plain)),
+            "adam" => ("Adam", "momentum", Folds(TrainState.Of(BenchMlp.Init(7), Optimizer.Adam(1e-3f))), Folds(plain)),
             _ => throw new ArgumentException($"unknown mode {mode}"),
         };
         var warm = Stopwatch.StartNew();
@@ -240,6 +247,112 @@ public static unsafe class Profile
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>A data set of <see cref="datasetRows"/> rows of uniform [0, 1) features and labels 0–9 in turn.</summary>
+    private static Dataset RandomData(int inputs)
+    {
+        var random = new SeededRandom(5);
+        var features = new float[(long)datasetRows * inputs];
+        for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextDouble();
+        return Dataset.Create("random", features, Enumerable.Range(0, datasetRows).Select(i => i % 10).ToArray(), inputs, 10).ThrowIfFail();
+    }
+
+    /// <summary>
+    /// The optimizer's update over a block on one thread, as the fused step runs it (<see cref="UpdatePass.Step"/>: the
+    /// rule piece by piece, then θ + u), and each link of it alone, in ns per parameter for blocks whose parameters, gradient
+    /// and state fit in L1 (1,024 parameters), in L2 (16,384) or only in L3 (the network's 235,146). A fresh gradient is
+    /// copied into each piece just before the pass reaches it, so it is in L1 as a just-finished row block of the weight
+    /// gradient is in cache, and momentum's velocity does not decay into denormals; the copy alone is the first row and is
+    /// subtracted from the others. The L1 column is what the arithmetic costs (adds, multiplies, Adam's √ and two ÷);
+    /// what the larger blocks add to it is the memory traffic of θ and the state (velocity, or m and v).
+    /// Every pass and size is timed once per round, round after round, and each keeps its best round: a stretch of noise
+    /// (on this shared host the thread's CPU clock also counts time the host took the vCPU away) then spoils a round of
+    /// every row alike instead of all the rounds of one.
+    /// </summary>
+    private static int UpdatePasses()
+    {
+        Parallelism.Threads = 1;
+        int[] sizes = [1024, 16_384, BenchMlp.ParameterCount];
+        var passes = new (string Name, Func<int, Pass> Make)[]
+        {
+            ("copy the gradient in (subtracted below)", _ => new Pass(() => { }, (_, _, _) => { })),
+            ("θ + u", _ => new Pass(() => { }, (_, g, theta) => TensorPrimitives.Add(theta, g, theta))),
+            ("× −lr (scale_by_learning_rate)", n => Link(new ScaleByLearningRate(0.01f), n)),
+            ("trace (momentum's v ← μv + g)", n => Link(new Functional.Optimizers.Trace(0.9f), n)),
+            ("scale_by_adam (m, v, √, 2 ÷)", n => Link(new ScaleByAdam(), n)),
+            ("SGD momentum step (as fused)", n => Step(Sgd.Momentum(0.01f, 0.9f), n)),
+            ("Adam step (as fused)", n => Step(Optimizer.Adam(1e-3f), n)),
+        };
+        var runs = passes.Select(p => sizes.Select(n => new Timed(n, p.Make(n))).ToArray()).ToArray();
+        var warm = Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 1000)
+            foreach (var run in runs.SelectMany(r => r)) run.Call();
+        for (int round = 0; round < 25; round++)
+            foreach (var run in runs.SelectMany(r => r)) run.Round();
+
+        Console.WriteLine("optimizer update pass, 1 thread, best of 25 interleaved rounds on the thread's CPU clock: ns per parameter (µs for 235,146 parameters)");
+        Console.WriteLine($"  {"parameters in the block:",-40}{string.Join("", sizes.Select(n => $"{n,24:N0}"))}");
+        for (int row = 0; row < passes.Length; row++)
+        {
+            var shown = runs[row].Select((run, i) => (run.Best - (row == 0 ? 0 : runs[0][i].Best)) * 1e9).ToArray();
+            Console.WriteLine($"  {passes[row].Name,-40}{string.Join("", shown.Select(v => $"{v,14:F3} ({v * BenchMlp.ParameterCount / 1e3,6:F1})"))}");
+        }
+        return 0;
+
+        // One link alone, piece by piece, as a chain runs its links.
+        static Pass Link(Optimizer link, int n)
+        {
+            var bound = link.Init(n).BindingFor(link);
+            return new Pass(bound.Begin, (at, g, theta) => bound.Transform(at, g, theta));
+        }
+
+        // The whole optimizer as FusedUpdate.Apply and the weight gradient's row blocks run it.
+        static Pass Step(Optimizer optimizer, int n)
+        {
+            var bound = optimizer.Init(n).BindingFor(optimizer);
+            return new Pass(bound.Begin, (at, g, theta) => UpdatePass.Step(bound, at, g, theta));
+        }
+    }
+
+    private delegate void PieceAction(int offset, Span<float> gradient, Span<float> parameters);
+
+    /// <summary>One step of an update pass: <see cref="Begin"/> once, then <see cref="Piece"/> over each piece of the block.</summary>
+    private sealed record Pass(Action Begin, PieceAction Piece);
+
+    /// <summary>A pass over its own block of <see cref="n"/> parameters, with the best seconds per parameter of its rounds so far.</summary>
+    private sealed class Timed(int n, Pass pass)
+    {
+        private readonly float[] source = Gradient(n), g = new float[n], theta = Buffer(n);
+        // Rounds of about 2 million parameters: well above the clock's resolution, short enough to interleave finely.
+        private readonly int calls = Math.Max(1, 2_000_000 / n);
+
+        public double Best { get; private set; } = double.MaxValue;
+
+        private static float[] Gradient(int n)
+        {
+            var values = Buffer(n);
+            for (int i = 0; i < n; i++) values[i] *= 0.1f; // about 1e-3, as in training
+            return values;
+        }
+
+        public void Call()
+        {
+            pass.Begin();
+            for (int at = 0; at < n; at += UpdatePass.Piece)
+            {
+                int m = Math.Min(UpdatePass.Piece, n - at);
+                source.AsSpan(at, m).CopyTo(g.AsSpan(at, m));
+                pass.Piece(at, g.AsSpan(at, m), theta.AsSpan(at, m));
+            }
+        }
+
+        public void Round()
+        {
+            double start = ThreadClock.Now();
+            for (int i = 0; i < calls; i++) Call();
+            Best = Math.Min(Best, (ThreadClock.Now() - start) / calls / n);
+        }
     }
 
     private static float[] Buffer(int n)

@@ -8,15 +8,18 @@ using Functional.Training;
 namespace Functional.Benchmarks;
 
 /// <summary>
-/// Training steps through the real fold (gather, forward, loss, backward, fused optimizer pass) on random data of
-/// Fashion-MNIST's shape, reported per step; and batch-1 inference. The allocation column should read 0 B for
-/// the steps apart from the fold's one-off copies, amortised over the batches of an invocation.
+/// Training steps through the real fold (gather, forward, loss, backward, optimizer) on random data of
+/// Fashion-MNIST's shape, reported per step, with SGD momentum and Adam (both fused into backward) and with a chain
+/// that clips by the global norm before Adam (a separate pass after backward); and batch-1 inference. The allocation
+/// column is the fold's one-off copies (parameters, state, gradient) amortised over the batches of an invocation;
+/// `allocations` counts the steps alone, which allocate 0 B.
 /// </summary>
 [MemoryDiagnoser]
 public class StepBenchmarks
 {
     [Params(1, 64, 256)] public int Batch;
     [Params(1, 2)] public int Threads;
+    [Params("momentum", "adam", "clip+adam")] public string Optimizer = "momentum";
 
     private const int Steps = 64;
     private Batch[] batches = [];
@@ -34,7 +37,13 @@ public class StepBenchmarks
         for (int i = 0; i < features.Length; i++) features[i] = (float)random.NextGaussian();
         data = Dataset.Create("random", features, Enumerable.Range(0, rows).Select(i => i % 10).ToArray(), 784, 10).ThrowIfFail();
         batches = data.Batches(Batch, 1).Take(Steps).ToArray();
-        state = TrainState.Of(BenchMlp.Init(7), Sgd.Momentum(0.01f, 0.9f));
+        state = TrainState.Of(BenchMlp.Init(7), Optimizer switch
+        {
+            "momentum" => Sgd.Momentum(0.01f, 0.9f),
+            "adam" => Optimizers.Optimizer.Adam(1e-3f),
+            "clip+adam" => Optimizers.Optimizer.Chain(new ClipByGlobalNorm(1f), Optimizers.Optimizer.Adam(1e-3f)),
+            _ => throw new ArgumentException($"unknown optimizer {Optimizer}"),
+        });
     }
 
     [Benchmark(OperationsPerInvoke = Steps, Description = "training step (fold)")]
