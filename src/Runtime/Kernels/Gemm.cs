@@ -141,20 +141,29 @@ public static unsafe class Gemm
         const int piece = Optimizers.UpdatePass.Piece;
         float* g = stackalloc float[piece];
         int w = TS.Count;
-        for (int i = 0; i < rows; i++)
+        // Rows of W are contiguous, so as many whole rows as fit in a piece go to the rule in one call: the rule's
+        // per-call work (its links, their dispatch) is paid once per piece, not once per row.
+        int rowsPerPiece = Math.Max(1, piece / cols);
+        for (int i0 = 0; i0 < rows; i0 += rowsPerPiece)
         {
-            TV xi = TS.Broadcast(x[i]);
+            int last = Math.Min(rows, i0 + rowsPerPiece);
             for (int j0 = 0; j0 < cols; j0 += piece)
             {
-                int n = Math.Min(piece, cols - j0);
-                // The vector part ends where the whole row's would, so every column takes the width it takes unfused.
-                int vectorEnd = Math.Min(n, cols / w * w - j0);
-                int j = 0;
-                for (; j + w <= vectorEnd; j += w) TS.Store(g + j, TS.MultiplyAdd(xi, TS.Load(dz + j0 + j), TS.Zero));
-                for (; j < n; j++) g[j] = Scalar.MultiplyAdd(x[i], dz[j0 + j], 0f);
-                var u = new Span<float>(g, n);
-                var theta = new Span<float>(weights + (nint)i * cols + j0, n);
-                rule.Transform(offset + i * cols + j0, u, theta);
+                int n = Math.Min(piece, cols - j0), filled = 0;
+                for (int i = i0; i < last; i++, filled += n)
+                {
+                    TV xi = TS.Broadcast(x[i]);
+                    float* gi = g + filled;
+                    // The vector part ends where the whole row's would, so every column takes the width it takes unfused.
+                    int vectorEnd = Math.Min(n, cols / w * w - j0);
+                    int j = 0;
+                    for (; j + w <= vectorEnd; j += w) TS.Store(gi + j, TS.MultiplyAdd(xi, TS.Load(dz + j0 + j), TS.Zero));
+                    for (; j < n; j++) gi[j] = Scalar.MultiplyAdd(x[i], dz[j0 + j], 0f);
+                }
+                // Whole rows (one piece holds several) or a piece of one long row: either way one contiguous range of θ.
+                var u = new Span<float>(g, filled);
+                var theta = new Span<float>(weights + (nint)i0 * cols + j0, filled);
+                rule.Transform(offset + i0 * cols + j0, u, theta);
                 System.Numerics.Tensors.TensorPrimitives.Add(theta, u, theta);
             }
         }

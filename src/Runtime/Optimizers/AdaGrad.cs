@@ -51,6 +51,7 @@ public sealed record ScaleByAdaGrad : Optimizer
 
     private readonly unsafe struct Body(float* u, float* s, float eps) : Lanes.IBody
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV g = TS.Load(u + i);

@@ -60,6 +60,7 @@ public sealed record ScaleByAdam : Optimizer
 
     private readonly unsafe struct Body(float* u, float* m, float* v, float beta1, float beta2, float rest1, float rest2, float eps, float correction1, float correction2Root) : Lanes.IBody
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV g = TS.Load(u + i);

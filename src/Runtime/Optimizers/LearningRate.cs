@@ -174,6 +174,7 @@ internal static unsafe class Scaling
 
     private readonly struct Body(float* u, float c) : Lanes.IBody
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct => TS.Store(u + i, TS.Multiply(TS.Load(u + i), TS.Broadcast(c)));
     }
 }

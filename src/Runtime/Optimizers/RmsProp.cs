@@ -68,6 +68,7 @@ public sealed record ScaleByRms : Optimizer
 
     private readonly unsafe struct Plain(float* u, float* s, float alpha, float rest, float eps) : Lanes.IBody
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV g = TS.Load(u + i);
@@ -79,6 +80,7 @@ public sealed record ScaleByRms : Optimizer
 
     private readonly unsafe struct Centred(float* u, float* s, float* mean, float alpha, float restOfAlpha, float eps) : Lanes.IBody
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV g = TS.Load(u + i), a = TS.Broadcast(alpha), rest = TS.Broadcast(restOfAlpha);

@@ -69,6 +69,7 @@ public sealed record Trace : Optimizer
 
     private readonly unsafe struct Body(float* u, float* v, float mu, float share, bool nesterov) : Lanes.IBody
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV m = TS.Broadcast(mu), g = TS.Load(u + i);
