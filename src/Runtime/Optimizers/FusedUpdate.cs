@@ -85,7 +85,10 @@ internal static unsafe class UpdatePass
     internal const int Piece = 1024;
 
     /// <summary>θ ← θ + T(u) over one range on the calling thread, piece by piece (u holds the gradient and is overwritten).</summary>
-    public static void Step(BoundTransform rule, int offset, Span<float> updates, Span<float> parameters)
+    public static void Step(BoundTransform rule, int offset, Span<float> updates, Span<float> parameters) => Pieces(rule, offset, updates, parameters, apply: true);
+
+    /// <summary>u ← T(u) over one range, piece by piece, and θ ← θ + u with each piece when <paramref name="apply"/>.</summary>
+    private static void Pieces(BoundTransform rule, int offset, Span<float> updates, Span<float> parameters, bool apply)
     {
         for (int at = 0; at < updates.Length; at += Piece)
         {
@@ -93,7 +96,7 @@ internal static unsafe class UpdatePass
             var u = updates.Slice(at, n);
             var theta = parameters.Slice(at, n);
             rule.Transform(offset + at, u, theta);
-            TensorPrimitives.Add(theta, u, theta);
+            if (apply) TensorPrimitives.Add(theta, u, theta);
         }
     }
 
@@ -132,13 +135,7 @@ internal static unsafe class UpdatePass
             int from = first * 16, to = Math.Min(last * 16, count);
             var updates = new Span<float>(u + from, to - from);
             var parameters = new Span<float>(theta + from, to - from);
-            if (apply) Step(rule, from, updates, parameters);
-            else
-                for (int at = 0; at < updates.Length; at += Piece)
-                {
-                    int n = Math.Min(Piece, updates.Length - at);
-                    rule.Transform(from + at, updates.Slice(at, n), parameters.Slice(at, n));
-                }
+            Pieces(rule, from, updates, parameters, apply);
         }
     }
 }
