@@ -80,18 +80,22 @@ public sealed class FoldTests
         Assert.Equal(optimizerState.Find<VelocityState>()!.Velocity.ToArray(), Velocity(next));
     }
 
-    /// <summary>Counts bytes allocated on this thread between the 10th and the 110th step.</summary>
+    /// <summary>Bytes allocated on this thread by 100 steps after the 10th: the least of three such windows (see <see cref="Functional.Tests.AllocationWindows"/>).</summary>
     private sealed class AllocationProbe : IStepObserver
     {
-        private long atStart;
-        public long Allocated { get; private set; } = -1;
+        public const int Window = 100, Windows = 3, Warmup = 10, StepsNeeded = Warmup + Windows * Window;
+        private readonly Functional.Tests.AllocationWindows windows = new();
+
+        /// <summary>−1 until the first window has closed.</summary>
+        public long Allocated => windows.Least;
 
         public int LayerStatisticsEvery { get; init; }
 
         public Verdict OnStep(in StepReport report)
         {
-            if (report.Step == 10) atStart = GC.GetAllocatedBytesForCurrentThread();
-            if (report.Step == 110) Allocated = GC.GetAllocatedBytesForCurrentThread() - atStart;
+            if (report.Step < Warmup || (report.Step - Warmup) % Window != 0) return Verdict.Continue;
+            if (report.Step > Warmup) windows.Close();
+            windows.Open();
             return Verdict.Continue;
         }
     }
@@ -99,7 +103,7 @@ public sealed class FoldTests
     [Fact]
     public void Steady_state_steps_allocate_nothing()
     {
-        var data = TestData.Random(64 * 120, TinyMlp.InputCount, TinyMlp.ClassCount, seed: 12);
+        var data = TestData.Random(64 * AllocationProbe.StepsNeeded, TinyMlp.InputCount, TinyMlp.ClassCount, seed: 12);
         var probe = new AllocationProbe();
         data.Batches(64, seed: 1).Fold(Start(), TinyMlp.Step.WithL2(1e-3f), probe);
         Assert.Equal(0, probe.Allocated);
@@ -107,7 +111,7 @@ public sealed class FoldTests
 
     private static long AllocatedBySteadySteps<TNet>(Optimizers.Optimizer optimizer) where TNet : class, INetwork<TNet>
     {
-        var data = TestData.Random(64 * 120, TNet.InputCount, TNet.ClassCount, seed: 12);
+        var data = TestData.Random(64 * AllocationProbe.StepsNeeded, TNet.InputCount, TNet.ClassCount, seed: 12);
         var probe = new AllocationProbe();
         data.Batches(64, seed: 1).Fold(TrainState.Of(TNet.Init(1), optimizer), new TrainStep<TNet>(L2: 1e-3f, Seed: 3), probe);
         return probe.Allocated;
@@ -123,7 +127,7 @@ public sealed class FoldTests
         // Every rule, a masked decay, a schedule, a plateau, and a clipped chain (which needs the whole gradient: unfused).
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.Adam(1e-3f, weightDecay: 1e-4f)));
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.AdamW(1e-3f, decayMask: Optimizers.TensorKinds.Weights)
-            .WithSchedule(Optimizers.Schedule.Cosine(1e-3f, 120).WithWarmup(10))));
+            .WithSchedule(Optimizers.Schedule.Cosine(1e-3f, AllocationProbe.StepsNeeded).WithWarmup(10))));
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.RmsProp(1e-3f, momentum: 0.9f, centered: true)));
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Optimizer.AdaGrad(0.01f, lrDecay: 0.01f)));
         Assert.Equal(0, AllocatedBySteadySteps<ReluBnDrop>(Optimizers.Sgd.Nesterov(0.01f)));
@@ -134,7 +138,7 @@ public sealed class FoldTests
     [Fact]
     public void Steps_with_layer_statistics_allocate_nothing_either()
     {
-        var data = TestData.Random(64 * 120, ReluBnDrop.InputCount, ReluBnDrop.ClassCount, seed: 12);
+        var data = TestData.Random(64 * AllocationProbe.StepsNeeded, ReluBnDrop.InputCount, ReluBnDrop.ClassCount, seed: 12);
         var probe = new AllocationProbe { LayerStatisticsEvery = 5 };
         data.Batches(64, seed: 1).Fold(TrainState.Of(ReluBnDrop.Init(1), Optimizers.Sgd.Momentum(0.01f, 0.9f)), new TrainStep<ReluBnDrop>(Seed: 3), probe);
         Assert.Equal(0, probe.Allocated);
