@@ -163,8 +163,7 @@ public static unsafe class Gemm
                 // Whole rows (one piece holds several) or a piece of one long row: either way one contiguous range of θ.
                 var u = new Span<float>(g, filled);
                 var theta = new Span<float>(weights + (nint)i0 * cols + j0, filled);
-                rule.Transform(offset + i0 * cols + j0, u, theta);
-                System.Numerics.Tensors.TensorPrimitives.Add(theta, u, theta);
+                rule.Step(offset + i0 * cols + j0, u, theta);
             }
         }
     }

@@ -48,17 +48,34 @@ public sealed record ScaleByAdam : Optimizer
             correction2Root = (float)Math.Sqrt(1 - Math.Pow(beta2, t));
         }
 
-        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
+        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Run(offset, updates, null, 0f);
+
+        public override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
+        {
+            fixed (float* theta = parameters) Run(offset, updates, theta, scale);
+        }
+
+        private void Run(int offset, Span<float> updates, float* theta, float scale)
         {
             fixed (float* u = updates, m = state.Buffers[0].AsSpan(offset, updates.Length), v = state.Buffers[1].AsSpan(offset, updates.Length))
             {
-                var body = new Body(u, m, v, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root);
-                Lanes.Run(ref body, updates.Length);
+                if (theta != null)
+                {
+                    var body = new Body<Lanes.On>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root, scale);
+                    Lanes.Run(ref body, updates.Length);
+                }
+                else
+                {
+                    var body = new Body<Lanes.Off>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root, scale);
+                    Lanes.Run(ref body, updates.Length);
+                }
             }
         }
     }
 
-    private readonly unsafe struct Body(float* u, float* m, float* v, float beta1, float beta2, float rest1, float rest2, float eps, float correction1, float correction2Root) : Lanes.IBody
+    /// <summary>m, v and the direction d; d goes to u, or with θ set, θ ← θ + d·c instead (the learning rate's step in the same pass).</summary>
+    private readonly unsafe struct Body<TApplied>(float* u, float* m, float* v, float* theta, float beta1, float beta2, float rest1, float rest2, float eps, float correction1, float correction2Root, float c) : Lanes.IBody
+        where TApplied : struct, Lanes.IFlag
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
@@ -69,7 +86,9 @@ public sealed record ScaleByAdam : Optimizer
             TS.Store(m + i, mi);
             TS.Store(v + i, vi);
             TV denominator = TS.Add(TS.Divide(TS.Sqrt(vi), TS.Broadcast(correction2Root)), TS.Broadcast(eps));
-            TS.Store(u + i, TS.Divide(TS.Multiply(mi, TS.Broadcast(correction1)), denominator));
+            TV d = TS.Divide(TS.Multiply(mi, TS.Broadcast(correction1)), denominator);
+            if (TApplied.IsOn) TS.Store(theta + i, TS.Add(TS.Load(theta + i), TS.Multiply(d, TS.Broadcast(c))));
+            else TS.Store(u + i, d);
         }
     }
 }

@@ -70,6 +70,9 @@ public sealed record Chain : Optimizer
 
     private sealed class Bound(ChainState state, BoundTransform[] links) : BoundTransform(links.All(l => l.IsElementwise))
     {
+        // The links that change u: those that leave it as it is (decay at rate 0) only count their steps in Begin.
+        private readonly BoundTransform[] active = [.. links.Where(l => !l.IsIdentity)];
+
         public override void Begin()
         {
             state.Advance();
@@ -79,12 +82,29 @@ public sealed record Chain : Optimizer
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
         {
             if (IsElementwise)
-                foreach (var link in links) link.Transform(offset, updates, parameters);
+                foreach (var link in active) link.Transform(offset, updates, parameters);
             else
                 // A link that needs the whole update: each link over the whole block in turn (elementwise ones over threads).
-                foreach (var link in links)
+                foreach (var link in active)
                     if (link.IsElementwise) UpdatePass.Transform(link, updates, parameters);
                     else link.Transform(0, updates, parameters);
+        }
+
+        public override void Step(int offset, Span<float> updates, Span<float> parameters)
+        {
+            int n = active.Length;
+            if (n == 0)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(parameters, updates, parameters);
+                return;
+            }
+            // The usual chains end with a learning rate: the link before it scales its own output as it adds it to θ,
+            // so the whole step is one pass over the piece (a rule with m and v reads them once, u is never written).
+            bool scaled = n >= 2 && active[n - 1].IsScale;
+            int through = scaled ? n - 2 : n - 1;
+            for (int k = 0; k < through; k++) active[k].Transform(offset, updates, parameters);
+            if (scaled) active[n - 2].StepScaled(offset, updates, parameters, active[n - 1].ScaleFactor);
+            else active[n - 1].Step(offset, updates, parameters);
         }
     }
 }

@@ -27,6 +27,38 @@ internal abstract class BoundTransform(bool isElementwise)
     /// </summary>
     public abstract void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters);
 
+    /// <summary>
+    /// θ ← θ + T(u) in place over [<paramref name="offset"/>, offset + u.Length), u holding the gradient on entry and
+    /// scratch afterwards: <see cref="Transform"/> and then the add, or one pass that makes the same operations in the
+    /// same order (so the same bits) where a transformation can. Elementwise transformations only.
+    /// </summary>
+    public virtual void Step(int offset, Span<float> updates, Span<float> parameters)
+    {
+        Transform(offset, updates, parameters);
+        TensorPrimitives.Add(parameters, updates, parameters);
+    }
+
+    /// <summary>
+    /// θ ← θ + T(u)·<paramref name="scale"/>: the step of this transformation followed by one that only scales (a learning
+    /// rate), as <see cref="Transform"/>, u·scale, then the add would make it — in one pass where this transformation can,
+    /// so its output never makes the round trip through u.
+    /// </summary>
+    public virtual void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
+    {
+        Transform(offset, updates, parameters);
+        Scaling.By(updates, scale);
+        TensorPrimitives.Add(parameters, updates, parameters);
+    }
+
+    /// <summary>True for a transformation that only multiplies u by <see cref="ScaleFactor"/> (a learning rate, a plateau's scale).</summary>
+    public virtual bool IsScale => false;
+
+    /// <summary>The factor a scaling transformation multiplies by this step (after <see cref="Begin"/>).</summary>
+    public virtual float ScaleFactor => throw new InvalidOperationException($"{GetType().Name} is not a scaling");
+
+    /// <summary>True when every step leaves u as it is (weight decay at rate 0): a chain skips it, but counts its steps. Fixed when bound.</summary>
+    public virtual bool IsIdentity => false;
+
     private float[]? scratch;
 
     /// <summary>An owned buffer of <paramref name="length"/> floats for the unfused in-place step, made once.</summary>
@@ -95,8 +127,8 @@ internal static unsafe class UpdatePass
             int n = Math.Min(Piece, updates.Length - at);
             var u = updates.Slice(at, n);
             var theta = parameters.Slice(at, n);
-            rule.Transform(offset + at, u, theta);
-            if (apply) TensorPrimitives.Add(theta, u, theta);
+            if (apply) rule.Step(offset + at, u, theta);
+            else rule.Transform(offset + at, u, theta);
         }
     }
 
@@ -166,6 +198,24 @@ internal readonly unsafe struct FusedRows(BoundTransform rule, int offset, float
 /// </summary>
 internal static unsafe class Lanes
 {
+    /// <summary>A choice a formula makes once for its whole range, as a type (<see cref="On"/> or <see cref="Off"/>), so its loop carries no branch.</summary>
+    public interface IFlag
+    {
+        static abstract bool IsOn { get; }
+    }
+
+    /// <summary>The choice taken.</summary>
+    public readonly struct On : IFlag
+    {
+        public static bool IsOn => true;
+    }
+
+    /// <summary>The choice not taken.</summary>
+    public readonly struct Off : IFlag
+    {
+        public static bool IsOn => false;
+    }
+
     /// <summary>A formula applied to the lanes at element <c>i</c> of its range.</summary>
     public interface IBody
     {
@@ -186,8 +236,11 @@ internal static unsafe class Lanes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<TBody, TS, TV>(ref TBody body, int count) where TBody : struct, IBody where TS : ISimd<TV> where TV : struct
     {
+        // A copy the loop owns: the stores through the body's pointers cannot alias it, so its fields stay in
+        // registers instead of being read again after every store.
+        TBody own = body;
         int i = 0;
-        for (; i + TS.Count <= count; i += TS.Count) body.At<TS, TV>(i);
-        for (; i < count; i++) body.At<Scalar, float>(i);
+        for (; i + TS.Count <= count; i += TS.Count) own.At<TS, TV>(i);
+        for (; i < count; i++) own.At<Scalar, float>(i);
     }
 }

@@ -42,6 +42,12 @@ public sealed record ScaleByLearningRate : Optimizer
         }
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Scaling.By(updates, factor);
+
+        public override void Step(int offset, Span<float> updates, Span<float> parameters) => Scaling.AddScaled(updates, parameters, factor);
+
+        public override bool IsScale => true;
+
+        public override float ScaleFactor => factor;
     }
 }
 
@@ -119,6 +125,12 @@ public sealed record ReduceOnPlateau : Optimizer
         public override void Begin() => state.Advance();
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Scaling.By(updates, state.Scale);
+
+        public override void Step(int offset, Span<float> updates, Span<float> parameters) => Scaling.AddScaled(updates, parameters, state.Scale);
+
+        public override bool IsScale => true;
+
+        public override float ScaleFactor => state.Scale;
     }
 }
 
@@ -172,9 +184,26 @@ internal static unsafe class Scaling
         }
     }
 
+    /// <summary>θ ← θ + u·c in one pass: the same multiply and add as <see cref="By"/> followed by adding u to θ.</summary>
+    public static void AddScaled(Span<float> updates, Span<float> parameters, float factor)
+    {
+        fixed (float* u = updates, theta = parameters)
+        {
+            var body = new AddBody(u, theta, factor);
+            Lanes.Run(ref body, updates.Length);
+        }
+    }
+
     private readonly struct Body(float* u, float c) : Lanes.IBody
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct => TS.Store(u + i, TS.Multiply(TS.Load(u + i), TS.Broadcast(c)));
+    }
+
+    private readonly struct AddBody(float* u, float* theta, float c) : Lanes.IBody
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct =>
+            TS.Store(theta + i, TS.Add(TS.Load(theta + i), TS.Multiply(TS.Load(u + i), TS.Broadcast(c))));
     }
 }

@@ -77,6 +77,8 @@ public sealed record AddDecayedWeights : Optimizer
     {
         public override void Begin() => state.Advance();
 
+        public override bool IsIdentity => decay.Rate == 0f;
+
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
         {
             if (decay.Rate == 0f) return;

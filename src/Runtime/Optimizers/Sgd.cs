@@ -56,27 +56,60 @@ public sealed record Trace : Optimizer
 
         public override void Begin() => first = state.Advance() == 1;
 
-        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
+        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Run(offset, updates, null, 0f);
+
+        public override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
+        {
+            fixed (float* theta = parameters) Run(offset, updates, theta, scale);
+        }
+
+        private void Run(int offset, Span<float> updates, float* theta, float scale)
         {
             fixed (float* u = updates, v = state.Buffers[0].AsSpan(offset, updates.Length))
             {
                 // Undamped (τ = 0, or PyTorch's first step): μ·v + u, which is u itself on the first step (v = 0).
-                var body = new Body(u, v, trace.Decay, first ? 1f : share, trace.Nesterov);
-                Lanes.Run(ref body, updates.Length);
+                float s = first ? 1f : share;
+                // Each choice is a type, so the loop carries no branch for it.
+                if (trace.Nesterov) Damped<Lanes.On>(u, v, theta, s, scale, updates.Length);
+                else Damped<Lanes.Off>(u, v, theta, s, scale, updates.Length);
+            }
+        }
+
+        private void Damped<TNesterov>(float* u, float* v, float* theta, float s, float scale, int count) where TNesterov : struct, Lanes.IFlag
+        {
+            if (s != 1f) Applied<TNesterov, Lanes.On>(u, v, theta, s, scale, count);
+            else Applied<TNesterov, Lanes.Off>(u, v, theta, s, scale, count);
+        }
+
+        private void Applied<TNesterov, TDamped>(float* u, float* v, float* theta, float s, float scale, int count)
+            where TNesterov : struct, Lanes.IFlag where TDamped : struct, Lanes.IFlag
+        {
+            if (theta != null)
+            {
+                var body = new Body<TNesterov, TDamped, Lanes.On>(u, v, theta, trace.Decay, s, scale);
+                Lanes.Run(ref body, count);
+            }
+            else
+            {
+                var body = new Body<TNesterov, TDamped, Lanes.Off>(u, v, theta, trace.Decay, s, scale);
+                Lanes.Run(ref body, count);
             }
         }
     }
 
-    private readonly unsafe struct Body(float* u, float* v, float mu, float share, bool nesterov) : Lanes.IBody
+    /// <summary>v ← μv + s·g (just + g when undamped) and the direction d (v, or g + μv for Nesterov); d goes to u, or θ ← θ + d·c when applied.</summary>
+    private readonly unsafe struct Body<TNesterov, TDamped, TApplied>(float* u, float* v, float* theta, float mu, float share, float c) : Lanes.IBody
+        where TNesterov : struct, Lanes.IFlag where TDamped : struct, Lanes.IFlag where TApplied : struct, Lanes.IFlag
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
         {
             TV m = TS.Broadcast(mu), g = TS.Load(u + i);
-            // g·1 is g exactly, so without dampening this is the plain μ·v + g.
-            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), m), share == 1f ? g : TS.Multiply(g, TS.Broadcast(share)));
+            TV vi = TS.Add(TS.Multiply(TS.Load(v + i), m), TDamped.IsOn ? TS.Multiply(g, TS.Broadcast(share)) : g);
             TS.Store(v + i, vi);
-            TS.Store(u + i, nesterov ? TS.Add(g, TS.Multiply(vi, m)) : vi);
+            TV d = TNesterov.IsOn ? TS.Add(g, TS.Multiply(vi, m)) : vi;
+            if (TApplied.IsOn) TS.Store(theta + i, TS.Add(TS.Load(theta + i), TS.Multiply(d, TS.Broadcast(c))));
+            else TS.Store(u + i, d);
         }
     }
 }

@@ -76,6 +76,58 @@ public sealed class FusedUpdateTests
         Assert.Equal(2, fusedState.StepCount);
     }
 
+    public static TheoryData<Isa, string, int> InPlaceCases()
+    {
+        var data = new TheoryData<Isa, string, int>();
+        foreach (var isa in new[] { Isa.Scalar, Isa.Vector128, Isa.Vector256, Isa.Vector512 })
+            foreach (string rule in Rules.Keys.Concat(Shapes.Keys))
+                foreach (int length in new[] { 1, 7, 1023, 1025, 3001 })
+                    data.Add(isa, rule, length);
+        return data;
+    }
+
+    /// <summary>
+    /// The in-place step (which runs a chain's last rule and its learning rate as one pass over each piece, writing θ and
+    /// never the update) against the pure Update followed by θ + u: three steps, θ and every state block equal to the
+    /// last bit, for every rule and for chains whose last links are not a rule followed by one scale.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(InPlaceCases))]
+    public void The_in_place_step_equals_the_pure_update_added_to_the_parameters(Isa isa, string rule, int length)
+    {
+        var optimizer = Rules.TryGetValue(rule, out var r) ? r : Shapes[rule];
+        float[] inPlace = Fill.Uniform(length, 91), pure = (float[])inPlace.Clone();
+        var inPlaceState = optimizer.Init(length);
+        var pureState = optimizer.Init(length);
+        using (Cpu.Pin(isa))
+            for (int step = 0; step < 3; step++)
+            {
+                float[] g = Fill.Uniform(length, 92 + step);
+                optimizer.ApplyInPlace(inPlace, g, inPlaceState);
+                var (updates, next) = optimizer.Update(g, pureState, pure);
+                pure = Optimizer.Apply(pure, updates);
+                pureState = next;
+            }
+        string where = $"{isa}, {rule}, {length} parameters";
+        Assert.True(inPlace.AsSpan().SequenceEqual(pure), $"{where}: θ differs at {FirstDifference(inPlace, pure)}");
+        foreach (var (name, block) in pureState.Blocks)
+        {
+            float[] a = inPlaceState.Blocks[name].ToArray(), b = block.ToArray();
+            Assert.True(a.AsSpan().SequenceEqual(b), $"{where}: the state's {name} differs at {FirstDifference(a, b)}");
+        }
+    }
+
+    /// <summary>Chains whose in-place step takes the general path, or a scale that is not a learning rate.</summary>
+    private static readonly Dictionary<string, Optimizer> Shapes = new()
+    {
+        ["lone lr"] = new ScaleByLearningRate(0.05f),
+        ["lone trace"] = new Trace(0.9f),
+        ["damped momentum"] = Optimizer.Chain(new Trace(0.9f, dampening: 0.3f), new ScaleByLearningRate(0.05f)),
+        ["momentum, plateau"] = Optimizer.Chain(new Trace(0.9f), new ScaleByLearningRate(0.05f), new ReduceOnPlateau()),
+        ["lr, trace"] = Optimizer.Chain(new ScaleByLearningRate(0.05f), new Trace(0.9f)),
+        ["decay 0, adam, lr"] = Optimizer.Chain(new AddDecayedWeights(0f), new ScaleByAdam(), new ScaleByLearningRate(1e-3f)),
+    };
+
     /// <summary>Every elementwise rule, with the hyperparameters it is usually run with.</summary>
     private static readonly Dictionary<string, Optimizer> Rules = new()
     {
