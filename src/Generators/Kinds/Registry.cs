@@ -19,7 +19,7 @@ internal static class Registry
     public static readonly Stage[] Stages = [new BatchNormStage(), new DropoutStage()];
 
     public static readonly Activation[] Activations =
-        [new Relu(), new Sigmoid(), new Tanh(), new LeakyRelu(), new PRelu(), new Elu(), new Maxout()];
+        [new Relu(), new Sigmoid(), new Tanh(), new LeakyRelu(), new PRelu(), new Elu(), new Maxout(), new Gelu(), new Silu()];
 
     public static readonly Loss[] Losses = [Loss.SoftmaxCrossEntropy, Loss.Hinge];
 

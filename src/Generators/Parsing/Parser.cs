@@ -13,6 +13,7 @@ namespace Functional.Generators.Parsing;
 internal static class Parser
 {
     public const string NetworkAttribute = "Functional.Dsl.NetworkAttribute";
+    private const string DslNamespace = "Functional.Dsl";
     private const string ActivationBase = "Functional.Dsl.ActivationAttribute";
     private const string LossBase = "Functional.Dsl.LossAttribute";
 
@@ -140,10 +141,10 @@ internal static class Parser
             // Each attribute is read by the piece it names; an activation or loss no piece knows is kept by name for FN0013.
             if (Registry.LayerByAttribute(name) is { } kind) kind.Read(attribute, layer);
             else if (Registry.StageByAttribute(name) is { } stage) stage.Read(attribute, layer);
-            else if (DerivesFrom(cls, ActivationBase)) layer.Activations.Add(ReadActivation(ShortName(cls), attribute, position));
+            else if (DerivesFrom(cls, ActivationBase)) layer.Activations.Add(ReadActivation(PieceName(cls), attribute, position));
             else if (DerivesFrom(cls, LossBase))
             {
-                layer.Losses.Add(ShortName(cls));
+                layer.Losses.Add(PieceName(cls));
                 if (layer.LossPosition < 0) layer.LossPosition = position;
             }
         }
@@ -187,7 +188,16 @@ internal static class Parser
         return false;
     }
 
+    /// <summary>
+    /// The name a piece is looked up by: ours by their short name (Functional.Dsl.ReluAttribute → Relu), anyone else's by
+    /// their full one (global::Samples.Swish), so a user's own SwishAttribute is reported as unsupported, never taken for ours.
+    /// </summary>
+    private static string PieceName(INamedTypeSymbol type) =>
+        type.ContainingNamespace?.ToDisplayString() == DslNamespace ? ShortName(type) : WithoutSuffix(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+
     /// <summary>ReluAttribute → Relu.</summary>
-    private static string ShortName(INamedTypeSymbol type) =>
-        type.Name.EndsWith("Attribute", System.StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Attribute".Length) : type.Name;
+    private static string ShortName(INamedTypeSymbol type) => WithoutSuffix(type.Name);
+
+    private static string WithoutSuffix(string name) =>
+        name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
 }
