@@ -40,26 +40,27 @@ internal sealed record NumberArgument(string Attribute, float Default, string Hy
 /// <summary>
 /// One activation: everything the generator knows about it. <see cref="Name"/> is at once the attribute's short name,
 /// the runtime struct in <c>Functional.Kernels</c>, the <c>Functional.ActivationKind</c> member and the method of
-/// <c>Functional.Kernels.Reference</c>. A pointwise activation needs nothing beyond these members; one with passes of
-/// its own (<see cref="Derivative.OwnPass"/>) also writes them.
+/// <c>Functional.Kernels.Reference</c>; <paramref name="label"/> names it in the generated comments. A pointwise
+/// activation is these constructor arguments and nothing more; one with a number, an unusual label or passes of its
+/// own (<see cref="Derivative.OwnPass"/>) overrides what it needs.
 /// </summary>
-internal abstract class Activation
+internal abstract class Activation(string name, string label, Derivative derivative, InitKind defaultInit = InitKind.Xavier, InitAdvice? advice = null)
 {
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>Other attribute names that mean this activation (Keras's <c>swish</c> for SiLU).</summary>
     public virtual string[] Aliases => [];
 
-    public abstract Derivative Derivative { get; }
+    public Derivative Derivative { get; } = derivative;
 
     /// <summary>The activation in prose, for the generated description and comments.</summary>
-    public abstract string Label(ActivationSpec activation);
+    public virtual string Label(ActivationSpec activation) => label;
 
     /// <summary>The weight initialisation a layer gets when it declares none.</summary>
-    public virtual InitKind DefaultInit => InitKind.Xavier;
+    public InitKind DefaultInit { get; } = defaultInit;
 
     /// <summary>Which declared initialisations draw FN0019 for this activation; null: none.</summary>
-    public virtual InitAdvice? Advice => null;
+    public InitAdvice? Advice { get; } = advice;
 
     /// <summary>The activation's number, if it has one.</summary>
     public virtual NumberArgument? Number => null;

@@ -9,12 +9,9 @@ using static Functional.Generators.Emitting.GeneratedMembers;
 
 namespace Functional.Generators.Kinds.Activations;
 
-internal sealed class Maxout : Activation
+internal sealed class Maxout() : Activation("Maxout", "maxout", Derivative.OwnPass, InitKind.He)
 {
-    public override string Name => "Maxout";
-    public override Derivative Derivative => Derivative.OwnPass;
     public override string Label(ActivationSpec activation) => $"maxout of {activation.Pieces} pieces";
-    public override InitKind DefaultInit => InitKind.He;
     public override int Pieces(ActivationSpec activation) => activation.Pieces;
 
     /// <summary>k is the attribute's one constructor argument; a missing or half-typed one reads as 0, which the check refuses.</summary>

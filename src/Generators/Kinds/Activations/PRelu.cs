@@ -8,13 +8,9 @@ using static Functional.Generators.Emitting.GeneratedMembers;
 
 namespace Functional.Generators.Kinds.Activations;
 
-internal sealed class PRelu : Activation
+internal sealed class PRelu() : Activation("PRelu", "PReLU", Derivative.OwnPass, InitKind.He, InitAdvice.HalvesVariance)
 {
-    public override string Name => "PRelu";
-    public override Derivative Derivative => Derivative.OwnPass;
     public override string Label(ActivationSpec activation) => activation.Shared ? "PReLU (one shared learned slope)" : "PReLU (a learned slope per unit)";
-    public override InitKind DefaultInit => InitKind.He;
-    public override InitAdvice? Advice => InitAdvice.HalvesVariance;
     public override int Slopes(ActivationSpec activation, int units) => activation.Shared ? 1 : units;
 
     /// <summary>The slopes start at 0.25 (He et al. 2015, PyTorch's default), a run-time value like the others.</summary>

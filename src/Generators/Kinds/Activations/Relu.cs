@@ -1,13 +1,6 @@
-// ReLU, max(0, z): derivative from the output (y > 0), He init.
+// ReLU, max(0, z): its derivative (1 where y > 0) reads the output; He init, since it passes half its input's variance.
 using Functional.Generators.Model;
 
 namespace Functional.Generators.Kinds.Activations;
 
-internal sealed class Relu : Activation
-{
-    public override string Name => "Relu";
-    public override Derivative Derivative => Derivative.FromOutput;
-    public override string Label(ActivationSpec activation) => "ReLU";
-    public override InitKind DefaultInit => InitKind.He;
-    public override InitAdvice? Advice => InitAdvice.HalvesVariance;
-}
+internal sealed class Relu() : Activation("Relu", "ReLU", Derivative.FromOutput, InitKind.He, InitAdvice.HalvesVariance);

@@ -1,12 +1,4 @@
-// The logistic sigmoid: derivative from the output, y(1 − y); saturating, so Xavier.
-using Functional.Generators.Model;
-
+// The logistic sigmoid: its derivative y(1 − y) reads the output; saturating, so Xavier, and He is advised against.
 namespace Functional.Generators.Kinds.Activations;
 
-internal sealed class Sigmoid : Activation
-{
-    public override string Name => "Sigmoid";
-    public override Derivative Derivative => Derivative.FromOutput;
-    public override string Label(ActivationSpec activation) => "sigmoid";
-    public override InitAdvice? Advice => InitAdvice.Saturating;
-}
+internal sealed class Sigmoid() : Activation("Sigmoid", "sigmoid", Derivative.FromOutput, advice: InitAdvice.Saturating);

@@ -1,12 +1,4 @@
-// tanh: derivative from the output, 1 − y²; saturating, so Xavier.
-using Functional.Generators.Model;
-
+// tanh: its derivative 1 − y² reads the output; saturating, so Xavier, and He is advised against.
 namespace Functional.Generators.Kinds.Activations;
 
-internal sealed class Tanh : Activation
-{
-    public override string Name => "Tanh";
-    public override Derivative Derivative => Derivative.FromOutput;
-    public override string Label(ActivationSpec activation) => "tanh";
-    public override InitAdvice? Advice => InitAdvice.Saturating;
-}
+internal sealed class Tanh() : Activation("Tanh", "tanh", Derivative.FromOutput, advice: InitAdvice.Saturating);

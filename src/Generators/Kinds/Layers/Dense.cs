@@ -1,6 +1,5 @@
 // The dense layer kind: [Dense(units)] on a Dense parameter — its attribute, rules and shape (its code is in Dense.Emit.cs).
 using System.Globalization;
-using System.Linq;
 using Functional.Generators.Checking;
 using Functional.Generators.Model;
 using Functional.Generators.Parsing;
