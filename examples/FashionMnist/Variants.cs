@@ -91,6 +91,30 @@ public sealed partial record FashionMaxoutBn(
     [Dense(128), BatchNorm, Maxout(2), Dropout(0.2f)] Dense Hidden2,
     [Dense(10), SoftmaxCrossEntropy] Dense Scores);
 
+[Network(Inputs = 784)]
+public sealed partial record FashionGelu(
+    [Dense(256), Gelu, Dropout(0.2f)] Dense Hidden1,
+    [Dense(128), Gelu, Dropout(0.2f)] Dense Hidden2,
+    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 784)]
+public sealed partial record FashionGeluBn(
+    [Dense(256), BatchNorm, Gelu, Dropout(0.2f)] Dense Hidden1,
+    [Dense(128), BatchNorm, Gelu, Dropout(0.2f)] Dense Hidden2,
+    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 784)]
+public sealed partial record FashionSilu(
+    [Dense(256), Silu, Dropout(0.2f)] Dense Hidden1,
+    [Dense(128), Silu, Dropout(0.2f)] Dense Hidden2,
+    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 784)]
+public sealed partial record FashionSiluBn(
+    [Dense(256), BatchNorm, Silu, Dropout(0.2f)] Dense Hidden1,
+    [Dense(128), BatchNorm, Silu, Dropout(0.2f)] Dense Hidden2,
+    [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+
 /// <summary>Something to do with one variant's record type (train it, load it, check it): the generic code is written once.</summary>
 internal interface IVariantAction
 {
@@ -100,7 +124,7 @@ internal interface IVariantAction
 /// <summary>The record for each (activation, batch norm, dropout) choice on the command line; with and without dropout share one.</summary>
 internal static class Variants
 {
-    public static readonly string[] Activations = ["relu", "tanh", "sigmoid", "leaky-relu", "prelu", "elu", "maxout"];
+    public static readonly string[] Activations = ["relu", "tanh", "sigmoid", "leaky-relu", "prelu", "elu", "maxout", "gelu", "silu"];
 
     /// <summary>One row of the table: the choice, the record's name, and how to run an action on its type.</summary>
     public sealed record Variant(string Activation, bool BatchNorm, bool Dropout, string Network, Func<IVariantAction, int> Apply)
@@ -138,6 +162,14 @@ internal static class Variants
         new("maxout", false, true, typeof(FashionMaxout).Name, v => v.Run<FashionMaxout>()),
         new("maxout", true, false, typeof(FashionMaxoutBn).Name, v => v.Run<FashionMaxoutBn>()),
         new("maxout", true, true, typeof(FashionMaxoutBn).Name, v => v.Run<FashionMaxoutBn>()),
+        new("gelu", false, false, typeof(FashionGelu).Name, v => v.Run<FashionGelu>()),
+        new("gelu", false, true, typeof(FashionGelu).Name, v => v.Run<FashionGelu>()),
+        new("gelu", true, false, typeof(FashionGeluBn).Name, v => v.Run<FashionGeluBn>()),
+        new("gelu", true, true, typeof(FashionGeluBn).Name, v => v.Run<FashionGeluBn>()),
+        new("silu", false, false, typeof(FashionSilu).Name, v => v.Run<FashionSilu>()),
+        new("silu", false, true, typeof(FashionSilu).Name, v => v.Run<FashionSilu>()),
+        new("silu", true, false, typeof(FashionSiluBn).Name, v => v.Run<FashionSiluBn>()),
+        new("silu", true, true, typeof(FashionSiluBn).Name, v => v.Run<FashionSiluBn>()),
     ];
 
     /// <summary>The variant for a command-line choice; null for an unknown activation.</summary>

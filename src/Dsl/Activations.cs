@@ -60,3 +60,20 @@ public sealed class MaxoutAttribute(int pieces) : ActivationAttribute
     /// <summary>k, the number of linear pieces per unit (at least 2).</summary>
     public int Pieces { get; } = pieces;
 }
+
+/// <summary>
+/// GELU (Hendrycks &amp; Gimpel 2016), PyTorch's exact form: x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal CDF. A
+/// smooth ReLU that lets small negative values through, the default in transformers. Not monotone, so the layer keeps
+/// its pre-activation for the derivative (one more buffer than ReLU); still fused into the product. Pair with He init.
+/// </summary>
+public sealed class GeluAttribute : ActivationAttribute;
+
+/// <summary>
+/// SiLU, x·σ(x) (Elfwing et al. 2017; Ramachandran et al. 2017 call it swish): smooth, non-monotone, unbounded above.
+/// PyTorch's <c>nn.SiLU</c>, Keras's <c>silu</c>/<c>swish</c>. Keeps its pre-activation for the derivative, like GELU;
+/// still fused into the product. Pair with He init.
+/// </summary>
+public sealed class SiluAttribute : ActivationAttribute;
+
+/// <summary>The same activation as <see cref="SiluAttribute"/>, by the name Keras and TensorFlow also use.</summary>
+public sealed class SwishAttribute : ActivationAttribute;

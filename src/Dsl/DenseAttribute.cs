@@ -23,7 +23,7 @@ public sealed class DenseAttribute(int units) : Attribute
 /// <summary>Weight initialisation schemes (fan_in = the layer's inputs, fan_out = its outputs).</summary>
 public enum Init
 {
-    /// <summary>He for the ReLU family (ReLU, leaky ReLU, PReLU, ELU, Maxout), Xavier otherwise.</summary>
+    /// <summary>He for the ReLU family (ReLU, leaky ReLU, PReLU, ELU, Maxout) and its smooth kin (GELU, SiLU), Xavier otherwise.</summary>
     Default = 0,
     /// <summary>Normal, std √(1/fan_in): keeps the variance of tanh/linear layers (the lecture's Xavier form).</summary>
     Xavier = 1,

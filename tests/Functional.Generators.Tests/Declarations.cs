@@ -92,6 +92,35 @@ internal static class Declarations
             [Dense(3), BatchNorm, PRelu, Hinge] Dense Scores);
         """;
 
+    /// <summary>GELU on two fused layers: each keeps its pre-activation z, and the layer above fuses GELU′(z) into its product.</summary>
+    public const string GeluMlp = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace Samples;
+
+        [Network(Inputs = 20)]
+        public sealed partial record GeluMlp(
+            [Dense(16), Gelu] Dense Hidden1,
+            [Dense(8), Gelu] Dense Hidden2,
+            [Dense(4), SoftmaxCrossEntropy] Dense Scores);
+        """;
+
+    /// <summary>SiLU (and its alias Swish) in every staged arrangement: after batch norm, with dropout, and on the scores.</summary>
+    public const string SiluStaged = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace Samples;
+
+        [Network(Inputs = 12)]
+        public sealed partial record SiluStaged(
+            [Dense(10), BatchNorm, Silu] Dense Normed,
+            [Dense(8), Swish, Dropout(0.2f)] Dense Dropped,
+            [Dense(6), Gelu] Dense Smooth,
+            [Dense(3), Silu, Hinge] Dense Scores);
+        """;
+
     public static TheoryData<string, string> All => new()
     {
         { nameof(FashionMlp), FashionMlp },
@@ -100,5 +129,7 @@ internal static class Declarations
         { nameof(NestedXavier), NestedXavier },
         { nameof(StagedLayers), StagedLayers },
         { nameof(StagedScores), StagedScores },
+        { nameof(GeluMlp), GeluMlp },
+        { nameof(SiluStaged), SiluStaged },
     };
 }

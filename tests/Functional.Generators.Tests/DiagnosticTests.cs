@@ -142,11 +142,20 @@ public sealed class DiagnosticTests
         ["FN0013 user-defined activation"] = new("FN0013", """
             [Network(Inputs = 4)]
             public sealed partial record Net(
+                [Dense(8), Mish] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+
+            public sealed class MishAttribute : ActivationAttribute;
+            """, 3, "Hidden", ["Hidden", "Mish", "Relu", "Gelu", "Silu", "Swish"]),
+        // A user's own attribute named like one of ours is still the user's: it has no kernel behind it.
+        ["FN0013 user-defined activation named like a supported one"] = new("FN0013", """
+            [Network(Inputs = 4)]
+            public sealed partial record Net(
                 [Dense(8), Swish] Dense Hidden,
                 [Dense(3), Hinge] Dense Scores);
 
             public sealed class SwishAttribute : ActivationAttribute;
-            """, 3, "Hidden", ["Hidden", "Swish", "Relu"]),
+            """, 3, "Hidden", ["Hidden", "global::Swish", "Silu"]),
         ["FN0013 user-defined loss"] = new("FN0013", """
             [Network(Inputs = 4)]
             public sealed partial record Net(

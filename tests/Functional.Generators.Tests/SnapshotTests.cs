@@ -69,6 +69,23 @@ public sealed class SnapshotTests
         Assert.Contains("→ Scores: dense 5 → 4, linear, then multiclass SVM hinge loss; Xavier init", source);
     }
 
+    [Fact]
+    public void Swish_is_Silu_by_another_name()
+    {
+        static string Declare(string activation) => $$"""
+            using Functional;
+            using Functional.Dsl;
+
+            [Network(Inputs = 5)]
+            public sealed partial record Net(
+                [Dense(4), {{activation}}, Dropout(0.1f)] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """;
+        string silu = GeneratorHarness.Run(Declare("Silu")).SingleSource, swish = GeneratorHarness.Run(Declare("Swish")).SingleSource;
+        Assert.Contains("global::Functional.Kernels.Silu", swish, StringComparison.Ordinal);
+        Assert.True(silu == swish, Snapshot.FirstDifference(silu, swish));
+    }
+
     [Theory]
     [InlineData("de-DE")]
     [InlineData("tr-TR")]

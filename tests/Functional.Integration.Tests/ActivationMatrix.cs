@@ -199,6 +199,63 @@ public sealed partial record MaxoutBnDrop(
     [Dense(5, Init = Init.He), BatchNorm(Momentum = 0.2f, Epsilon = 1e-3f), Maxout(3)] Dense Hidden2,
     [Dense(3), SoftmaxCrossEntropy] Dense Scores);
 
+// GELU and SiLU keep their pre-activation for the derivative: fused (the product stores z, the layer above reads it),
+// staged only for dropout (fused again at p = 0), after batch norm (their own pass from u), and on the scores.
+[Network(Inputs = 6)]
+public sealed partial record Gelu(
+    [Dense(7, Init = Init.He), Gelu] Dense Hidden1,
+    [Dense(5, BiasInit = 0.02f, Init = Init.XavierUniform), Gelu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 6)]
+public sealed partial record GeluDrop(
+    [Dense(7, Init = Init.XavierUniform), Dropout(0.3f), Gelu] Dense Hidden1,
+    [Dense(5, BiasInit = 0.02f, Init = Init.He), Gelu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 6)]
+public sealed partial record GeluBn(
+    [Dense(7, Init = Init.SmallRandom, InitStd = 0.3f), BatchNorm, Gelu] Dense Hidden1,
+    [Dense(5, Init = Init.HeUniform), BatchNorm(Momentum = 0.2f, Epsilon = 1e-3f), Gelu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 6)]
+public sealed partial record GeluBnDrop(
+    [Dense(7, Init = Init.He), BatchNorm, Dropout(0.3f), Gelu] Dense Hidden1,
+    [Dense(5, Init = Init.SmallRandom, InitStd = 0.3f), BatchNorm(Momentum = 0.2f, Epsilon = 1e-3f), Gelu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 6)]
+public sealed partial record Silu(
+    [Dense(7, Init = Init.HeUniform), Silu] Dense Hidden1,
+    [Dense(5, BiasInit = 0.02f, Init = Init.SmallRandom, InitStd = 0.3f), Silu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+/// <summary>Swish is SiLU by Keras's name: the alias compiles to the same code.</summary>
+[Network(Inputs = 6)]
+public sealed partial record SiluDrop(
+    [Dense(7, Init = Init.He), Dropout(0.3f), Swish] Dense Hidden1,
+    [Dense(5, BiasInit = 0.02f, Init = Init.Xavier), Swish] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 6)]
+public sealed partial record SiluBn(
+    [Dense(7, Init = Init.Xavier), BatchNorm, Silu] Dense Hidden1,
+    [Dense(5, Init = Init.He), BatchNorm(Momentum = 0.2f, Epsilon = 1e-3f), Silu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+[Network(Inputs = 6)]
+public sealed partial record SiluBnDrop(
+    [Dense(7, Init = Init.HeUniform), BatchNorm, Dropout(0.3f), Silu] Dense Hidden1,
+    [Dense(5, Init = Init.XavierUniform), BatchNorm(Momentum = 0.2f, Epsilon = 1e-3f), Silu] Dense Hidden2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+/// <summary>A kept-input activation on the scores, whose derivative the step applies from the kept z outside any product.</summary>
+[Network(Inputs = 6)]
+public sealed partial record GeluScores(
+    [Dense(7), Silu] Dense Hidden,
+    [Dense(3), Gelu, Hinge] Dense Scores);
+
 /// <summary>Batch norm and a learned activation on the loss layer itself: the scores are staged too.</summary>
 [Network(Inputs = 6)]
 public sealed partial record StagedScores(
@@ -242,6 +299,15 @@ internal static class ActivationMatrix
         new GradientCheckTests.Case<MaxoutDrop>(),
         new GradientCheckTests.Case<MaxoutBn>(),
         new GradientCheckTests.Case<MaxoutBnDrop>(),
+        new GradientCheckTests.Case<Gelu>(),
+        new GradientCheckTests.Case<GeluDrop>(),
+        new GradientCheckTests.Case<GeluBn>(),
+        new GradientCheckTests.Case<GeluBnDrop>(),
+        new GradientCheckTests.Case<Silu>(),
+        new GradientCheckTests.Case<SiluDrop>(),
+        new GradientCheckTests.Case<SiluBn>(),
+        new GradientCheckTests.Case<SiluBnDrop>(),
+        new GradientCheckTests.Case<GeluScores>(),
         new GradientCheckTests.Case<StagedScores>(),
     ];
 
@@ -301,6 +367,15 @@ internal static class ActivationMatrix
         .. Both<MaxoutDrop>(),
         .. Both<MaxoutBn>(),
         .. Both<MaxoutBnDrop>(),
+        .. Both<Gelu>(),
+        .. Both<GeluDrop>(),
+        .. Both<GeluBn>(),
+        .. Both<GeluBnDrop>(),
+        .. Both<Silu>(),
+        .. Both<SiluDrop>(),
+        .. Both<SiluBn>(),
+        .. Both<SiluBnDrop>(),
+        .. Both<GeluScores>(),
         .. Both<StagedScores>(),
     ];
 }

@@ -23,7 +23,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         { "--batch -5", "error: --batch must be a positive whole number, got -5" },
         { "--l2 -0.1", "error: --l2 must be a finite number ≥ 0, got -0.1" },
         { "--early-stop -1", "error: --early-stop must be 0 (off) or a number of epochs, got -1" },
-        { "--activation swish", "error: Argument 'swish' not recognized. Must be one of:" },
+        { "--activation mish", "error: Argument 'mish' not recognized. Must be one of:" },
         { "--resume", "error: --resume needs --checkpoint DIR" },
         { "--optimizer adamx", "error: --optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, got adamx" },
         { "--optimizer adam --beta1 1", "error: --beta1 must be in [0, 1), got 1" },

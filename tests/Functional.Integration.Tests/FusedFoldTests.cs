@@ -52,4 +52,11 @@ public sealed class FusedFoldTests
         SameWithAndWithoutFusion<MaxoutDrop>(Of(momentum), batch, l2);
         SameWithAndWithoutFusion<HingeNet>(Of(momentum), batch, l2);
     }
+
+    [Theory, MemberData(nameof(Settings))]
+    public void Kept_pre_activations(int batch, float l2, bool momentum)
+    {
+        SameWithAndWithoutFusion<GeluDrop>(Of(momentum), batch, l2);
+        SameWithAndWithoutFusion<SiluBn>(Of(momentum), Math.Max(batch, 2), l2);
+    }
 }

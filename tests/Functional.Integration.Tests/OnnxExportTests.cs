@@ -24,6 +24,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         typeof(Relu), typeof(ReluBn), typeof(ReluBnDrop), typeof(Leaky), typeof(LeakyBn), typeof(LeakyDrop),
         typeof(PRelu), typeof(PReluBn), typeof(PReluShared), typeof(PReluSharedBnDrop),
         typeof(Elu), typeof(EluBn), typeof(EluDrop), typeof(Maxout), typeof(MaxoutBn), typeof(MaxoutBnDrop),
+        typeof(Gelu), typeof(GeluBnDrop), typeof(Silu), typeof(SiluBn), typeof(GeluScores),
         typeof(StagedScores), typeof(HingeNet), typeof(ReluScores), typeof(AwkwardMlp), typeof(SoftmaxRegression),
     ];
 

@@ -1,9 +1,10 @@
 // Judges a parsed network spec: every rule a declaration must satisfy, each failure one catalog diagnostic.
 using System.Collections.Generic;
 using System.Linq;
-using Functional.Generators.Emitting;
-using Functional.Generators.Model;
 using System.Globalization;
+using Functional.Generators.Emitting;
+using Functional.Generators.Kinds;
+using Functional.Generators.Model;
 using Microsoft.CodeAnalysis;
 
 namespace Functional.Generators.Checking;
@@ -14,8 +15,7 @@ internal static class Checker
     public static EquatableArray<DiagnosticInfo> Check(NetworkSpec spec)
     {
         var found = new List<DiagnosticInfo>();
-        void Report(DiagnosticDescriptor d, LocationInfo? at, params string[] args) =>
-            found.Add(new DiagnosticInfo(d.Id, at ?? spec.Location, args.ToEquatableArray()));
+        Report Report = (d, at, args) => found.Add(new DiagnosticInfo(d.Id, at ?? spec.Location, args.ToEquatableArray()));
 
         if (spec.Shape != TypeShape.RecordClass)
         {
@@ -37,31 +37,39 @@ internal static class Checker
             return found.ToEquatableArray();
         }
 
+        // Names are checked against what the emitter would declare for this declaration, finished or not.
+        var shape = new NetworkShape(spec);
+        var members = GeneratedMembers.Of(shape);
+        var reserved = new HashSet<string>(members.Where(m => m.Layer is null && m.Scope == MemberScope.Record).Select(m => m.Name));
+        var input = shape.Input;
         foreach (var layer in spec.Layers)
         {
-            if (Reserved.Contains(layer.Name))
-                Report(Diagnostics.ReservedName, layer.Location, layer.Name, spec.Name, string.Join(", ", Reserved.OrderBy(n => n, System.StringComparer.Ordinal)));
-            if (!layer.IsDenseType || !layer.HasDenseAttribute)
+            if (reserved.Contains(layer.Name))
+                Report(Diagnostics.ReservedName, layer.Location, layer.Name, spec.Name, string.Join(", ", reserved.OrderBy(n => n, System.StringComparer.Ordinal)));
+            var kind = Registry.LayerNamed(layer.Kind);
+            if (kind is null || layer.TypeName != kind.ParameterType)
             {
-                string missing = layer.HasDenseAttribute ? "" : ", without [Dense]";
+                string missing = kind is null ? ", without [Dense]" : "";
                 Report(Diagnostics.NotALayer, layer.Location, layer.Name, spec.Name, layer.TypeName, missing);
                 continue;
             }
-            if (layer.Units is int units && units <= 0)
-                Report(Diagnostics.NonPositiveWidth, layer.Location, $"Layer '{layer.Name}'", units.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            foreach (var activation in layer.Activations.Where(a => !Catalog.Activations.Contains(a.Kind)))
-                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Catalog.Activations));
-            CheckLayerConstants(layer, Report);
+            kind.Check(layer, input, Report);
+            input = kind.OutputShape(layer, input);
+            foreach (var activation in layer.Activations.Where(a => Registry.ActivationNamed(a.Kind) is null))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Registry.ActivationNames));
+            foreach (var activation in layer.Activations) Registry.ActivationNamed(activation.Kind)?.Check(layer, activation, Report);
+            foreach (var stage in Registry.Stages) stage.Check(layer, Report);
+            CheckInitAdvice(layer, Report);
             foreach (var e in layer.UndefinedEnums)
                 Report(Diagnostics.UndefinedEnumValue, layer.Location, layer.Name, e.Attribute, e.Argument, e.Value, e.EnumName, string.Join(", ", e.Defined));
-            foreach (var loss in layer.Losses.Where(l => !Catalog.Losses.Contains(l)))
-                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Catalog.Losses));
+            foreach (var loss in layer.Losses.Where(l => Registry.LossNamed(l) is null))
+                Report(Diagnostics.Unsupported, layer.Location, layer.Name, "loss", loss, string.Join(", ", Registry.Losses.Select(l => l.Name)));
             if (layer.Activations.Length > 1)
                 Report(Diagnostics.TwoActivations, layer.Location, layer.Name, layer.Activations.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(", ", layer.Activations.Select(a => a.Kind)));
         }
 
-        CheckGeneratedNames(spec, Report);
-        CheckUserMembers(spec, Report);
+        CheckGeneratedNames(spec, members, Report);
+        CheckUserMembers(spec, members, Report);
 
         long size = ParameterCount(spec);
         if (size > MaxArrayLength)
@@ -81,8 +89,6 @@ internal static class Checker
         {
             foreach (var late in layer.Activations.Where(a => a.Position > layer.LossPosition))
                 Report(Diagnostics.ActivationAfterLoss, layer.Location, layer.Name, late.Kind, layer.Loss!);
-            if (layer.Dropout is not null)
-                Report(Diagnostics.DropoutOnLossLayer, layer.Location, layer.Name);
         }
         if (lossCount > 0 && last.Losses.Length > 0 && last.Units is int classes && classes is > 0 and < 2)
             Report(Diagnostics.TooFewClasses, last.Location, last.Name, classes.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -90,15 +96,12 @@ internal static class Checker
         return found.ToEquatableArray();
     }
 
-    /// <summary>Members the generator adds to every network record (the emitter's own list); a layer (a property) of the same name would clash.</summary>
-    private static readonly HashSet<string> Reserved = [.. GeneratedMembers.NetworkNames];
-
     /// <summary>
     /// Each generated per-layer name (<c>HiddenWeights</c>, <c>HiddenOutput</c>, …) must be free in its scope: not a layer,
     /// not a network-wide member, not another layer's generated name, not the name of its enclosing type, and in the
     /// Workspace not a member it inherits. Network-wide members against layers are FN0025's.
     /// </summary>
-    private static void CheckGeneratedNames(NetworkSpec spec, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    private static void CheckGeneratedNames(NetworkSpec spec, IReadOnlyList<GeneratedMember> members, Report report)
     {
         var taken = new Dictionary<(MemberScope, string), string>
         {
@@ -108,7 +111,7 @@ internal static class Checker
         foreach (var name in GeneratedMembers.WorkspaceBase) taken[(MemberScope.Workspace, name)] = "a member the Workspace inherits from Functional.Workspace";
         foreach (var layer in spec.Layers) taken[(MemberScope.Record, layer.Name)] = $"the layer '{layer.Name}'";
         var locations = spec.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First().Location);
-        foreach (var member in GeneratedMembers.Of(new NetworkShape(spec)))
+        foreach (var member in members)
         {
             var key = (member.Scope, member.Name);
             // A layer with a network-wide name is FN0025's; the record's own name is not.
@@ -124,10 +127,10 @@ internal static class Checker
     }
 
     /// <summary>A member the user wrote in the record must not have a name the generator declares there (a layer's own name is the user's to reuse).</summary>
-    private static void CheckUserMembers(NetworkSpec spec, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    private static void CheckUserMembers(NetworkSpec spec, IReadOnlyList<GeneratedMember> members, Report report)
     {
         if (spec.UserMembers.Length == 0) return;
-        var generated = GeneratedMembers.Of(new NetworkShape(spec))
+        var generated = members
             .Where(m => m.Scope == MemberScope.Record && !spec.Layers.Any(l => l.Name == m.Name))
             .GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.First());
         foreach (var user in spec.UserMembers)
@@ -138,53 +141,26 @@ internal static class Checker
     /// <summary>The largest float[] .NET allocates.</summary>
     private const long MaxArrayLength = 0x7FFFFFC7;
 
-    /// <summary>The parameter count in 64-bit arithmetic (the emitter's layout, counted), so absurd widths are reported rather than overflowing.</summary>
+    /// <summary>The parameter count in 64-bit arithmetic, each layer's counted by its kind, so absurd widths are reported rather than overflowing.</summary>
     private static long ParameterCount(NetworkSpec spec)
     {
-        long total = 0, fanIn = spec.Inputs ?? 0;
+        long total = 0;
+        var input = TensorShape.Flat(spec.Inputs ?? 0);
         foreach (var layer in spec.Layers)
         {
-            long units = layer.Units ?? 0;
-            long width = units * (layer.Activation?.Kind == "Maxout" ? System.Math.Max(1, layer.Activation.Pieces) : 1);
-            total += fanIn * width + (layer.BatchNorm is null ? width : 2 * width);
-            if (layer.Activation?.Kind == "PRelu") total += layer.Activation.Shared ? 1 : units;
-            fanIn = units;
+            if (Registry.LayerNamed(layer.Kind) is not { } kind) continue;
+            total += kind.ParameterCount(layer, input);
+            input = kind.OutputShape(layer, input);
         }
         return total;
     }
 
-    /// <summary>The rules on a layer's declared constants: activation parameters, dropout, batch norm, init.</summary>
-    private static void CheckLayerConstants(LayerSpec layer, System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    /// <summary>FN0019: a declared initialisation the layer's activation's piece advises against.</summary>
+    private static void CheckInitAdvice(LayerSpec layer, Report report)
     {
-        string F(float value) => value.ToString("R", CultureInfo.InvariantCulture);
-        foreach (var a in layer.Activations)
-        {
-            if (a.Kind == "Maxout" && a.Pieces < 2) report(Diagnostics.MaxoutPieces, layer.Location, [layer.Name, a.Pieces.ToString(CultureInfo.InvariantCulture)]);
-            if (a.Kind == "Elu" && !(a.Number > 0) ) report(Diagnostics.EluAlpha, layer.Location, [layer.Name, F(a.Number)]);
-            if (a.Kind == "LeakyRelu" && !(a.Number >= 0 && a.Number < 1)) report(Diagnostics.LeakySlope, layer.Location, [layer.Name, F(a.Number)]);
-        }
-        if (layer.Dropout is float p && !(p >= 0 && p < 1)) report(Diagnostics.DropoutRange, layer.Location, [layer.Name, F(p)]);
-        if (layer.BatchNorm is { } bn)
-        {
-            if (layer.Units == 1) report(Diagnostics.BatchNormWidthOne, layer.Location, [layer.Name, "1"]);
-            if (!(bn.Momentum > 0 && bn.Momentum <= 1)) report(Diagnostics.BadConstant, layer.Location, [layer.Name, "BatchNorm Momentum", F(bn.Momentum), "in (0, 1]"]);
-            if (!(bn.Epsilon > 0) || float.IsInfinity(bn.Epsilon)) report(Diagnostics.BadConstant, layer.Location, [layer.Name, "BatchNorm Epsilon", F(bn.Epsilon), "a positive number"]);
-        }
-        if (layer.Init == InitKind.SmallRandom && (!(layer.InitStd > 0) || float.IsInfinity(layer.InitStd)))
-            report(Diagnostics.BadConstant, layer.Location, [layer.Name, "InitStd", F(layer.InitStd), "a positive number"]);
-        if (float.IsNaN(layer.BiasInit) || float.IsInfinity(layer.BiasInit))
-            report(Diagnostics.BadConstant, layer.Location, [layer.Name, "BiasInit", F(layer.BiasInit), "a finite number"]);
-
-        if (layer.Init == InitKind.Zeros)
-            report(Diagnostics.ZerosInit, layer.Location, [layer.Name]);
-        string? kind = layer.Activation?.Kind;
-        bool saturating = kind is "Sigmoid" or "Tanh";
-        if (saturating && layer.Init is InitKind.He or InitKind.HeUniform)
-            report(Diagnostics.InitMismatch, layer.Location, [layer.Name, layer.Init.ToString(), kind!,
-                "He's doubled variance pushes a saturating unit into its flat tails, where gradients vanish; use Xavier"]);
-        if (kind is "Relu" or "LeakyRelu" or "PRelu" && layer.Init is InitKind.Xavier or InitKind.XavierUniform && layer.BatchNorm is null)
-            report(Diagnostics.InitMismatch, layer.Location, [layer.Name, layer.Init.ToString(), kind!,
-                "ReLU zeroes half its input, so Xavier halves the activations' variance at every layer and deep networks fade to zero; use He"]);
+        if (layer.Activation is not { } activation || Registry.ActivationNamed(activation.Kind)?.Advice is not { } advice) return;
+        if (advice.Unsuited.Contains(layer.Init) && (advice.EvenWithBatchNorm || layer.BatchNorm is null))
+            report(Diagnostics.InitMismatch, layer.Location, layer.Name, layer.Init.ToString(), activation.Kind, advice.Why);
     }
 
     private static string ShapeWord(TypeShape shape) => shape switch

@@ -1,6 +1,7 @@
 // The catalog of every diagnostic the generator reports: one ID, one message that says what to change, one doc page.
 using System.Collections.Generic;
 using System.Linq;
+using Functional.Generators.Model;
 using Microsoft.CodeAnalysis;
 
 namespace Functional.Generators.Checking;
@@ -140,3 +141,6 @@ internal static class Diagnostics
         DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue, GeneratedNameTaken, UserMemberTaken,
     }.ToDictionary(d => d.Id);
 }
+
+/// <summary>How a rule reports a failure: the catalog entry, where (null: the declaration), and the message's arguments.</summary>
+internal delegate void Report(DiagnosticDescriptor descriptor, LocationInfo? at, params string[] arguments);

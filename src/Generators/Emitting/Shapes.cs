@@ -1,6 +1,8 @@
-// The derived shape of a valid network: each layer's widths, block offsets, buffers and how its code is staged.
+// The derived shape of a network: each layer's piece, tensor shapes, block offsets, and how its code is staged.
 using System.Collections.Generic;
-using System.Globalization;
+using Functional.Generators.Kinds;
+using Functional.Generators.Kinds.Activations;
+using Functional.Generators.Kinds.Layers;
 using Functional.Generators.Model;
 
 namespace Functional.Generators.Emitting;
@@ -12,44 +14,56 @@ internal sealed class NetworkShape
     {
         Spec = spec;
         // Missing widths count as 0, so the checker can ask an unfinished declaration which names it would generate.
-        Inputs = spec.Inputs ?? 0;
-        int fanIn = Inputs, parameters = 0, buffers = 0;
+        Input = TensorShape.Flat(spec.Inputs ?? 0);
+        var shape = Input;
+        int parameters = 0, buffers = 0;
         for (int i = 0; i < spec.Layers.Length; i++)
         {
-            var layer = new LayerShape(spec.Layers[i], i, fanIn, i == spec.Layers.Length - 1, ref parameters, ref buffers);
+            var layer = new LayerShape(spec.Layers[i], i, shape, i == spec.Layers.Length - 1, ref parameters, ref buffers);
             Layers.Add(layer);
-            fanIn = layer.Outputs;
+            shape = layer.Output;
         }
         ParameterCount = parameters;
         BufferCount = buffers;
+        // An unfinished declaration without a (known) loss is only shaped to list the names it would generate, which no
+        // loss changes: it reads as the first.
+        Loss = Registry.LossNamed(Layers.Count == 0 ? null : Last.Spec.Loss) ?? Registry.Losses[0];
     }
 
     public NetworkSpec Spec { get; }
     public string Name => Spec.Name;
-    public int Inputs { get; }
+    public TensorShape Input { get; }
+    /// <summary>Input values per sample.</summary>
+    public int Inputs => Input.Size;
     public int ParameterCount { get; }
     public int BufferCount { get; }
     public List<LayerShape> Layers { get; } = [];
     public LayerShape Last => Layers[Layers.Count - 1];
     public int Classes => Last.Outputs;
-    public string Loss => Last.Spec.Loss!;
+    public Loss Loss { get; }
 }
 
 /// <summary>
-/// One layer. "Fused" layers (a pointwise activation, no batch norm, no dropout) run as one product with the
-/// bias and activation in its epilogue, and their derivative rides in the epilogue of the product above.
-/// Every other layer is "staged": product, then separate passes for batch norm, PReLU/Maxout and dropout.
+/// One layer: its kind, shapes and offsets, and how its activation, batch norm and dropout are arranged around its
+/// product. "Fused" layers (a pointwise activation, no batch norm, no dropout) run as one product with the bias and
+/// activation in its store, and their derivative rides in the store of the product above. Every other layer is
+/// "staged": product, then separate passes for batch norm, the activation and dropout.
 /// </summary>
 internal sealed class LayerShape
 {
-    public LayerShape(LayerSpec spec, int index, int inputs, bool isLast, ref int parameterOffset, ref int bufferOffset)
+    public LayerShape(LayerSpec spec, int index, TensorShape input, bool isLast, ref int parameterOffset, ref int bufferOffset)
     {
         Spec = spec;
         Index = index;
-        Inputs = inputs;
         IsLast = isLast;
-        Outputs = spec.Units ?? 0;
-        Pieces = spec.Activation?.Kind == "Maxout" ? spec.Activation.Pieces : 1;
+        // A parameter without a layer attribute (the checker's names of an unfinished declaration) reads as the first kind.
+        Kind = Registry.LayerNamed(spec.Kind) ?? Registry.Layers[0];
+        // An activation no piece knows (FN0013) reads as none, for the same reason.
+        Activation = Registry.ActivationNamed(spec.Activation?.Kind);
+        Input = input;
+        Output = Kind.OutputShape(spec, input);
+        Pieces = Activation?.Pieces(spec.Activation!) ?? 1;
+        SlopeCount = Activation?.Slopes(spec.Activation!, Outputs) ?? 0;
         WeightsOffset = parameterOffset;
         parameterOffset += Inputs * Width;
         if (HasBias) { BiasOffset = parameterOffset; parameterOffset += Width; }
@@ -60,15 +74,19 @@ internal sealed class LayerShape
             RunningMeanOffset = bufferOffset; bufferOffset += Width;
             RunningVarianceOffset = bufferOffset; bufferOffset += Width;
         }
-        if (IsPRelu) { SlopeOffset = parameterOffset; parameterOffset += SlopeCount; }
+        if (HasSlopes) { SlopeOffset = parameterOffset; parameterOffset += SlopeCount; }
     }
 
     public LayerSpec Spec { get; }
+    public LayerKind Kind { get; }
     public int Index { get; }
     public string Name => Spec.Name;
-    public int Inputs { get; }
-    /// <summary>Units: the layer's output width.</summary>
-    public int Outputs { get; }
+    public TensorShape Input { get; }
+    public TensorShape Output { get; }
+    /// <summary>Input values per sample (a dense layer's fan-in: the input flattened).</summary>
+    public int Inputs => Input.Size;
+    /// <summary>Output values per sample: a dense layer's units.</summary>
+    public int Outputs => Output.Size;
     /// <summary>Maxout's k, else 1.</summary>
     public int Pieces { get; }
     /// <summary>The product's output width: units × pieces.</summary>
@@ -76,12 +94,18 @@ internal sealed class LayerShape
     public bool IsFirst => Index == 0;
     public bool IsLast { get; }
 
-    public ActivationSpec? Activation => Spec.Activation;
+    /// <summary>The activation's piece; null for a linear layer.</summary>
+    public Activation? Activation { get; }
+    public ActivationSpec? ActivationSpec => Activation is null ? null : Spec.Activation;
+    public string ActivationLabel => Activation?.Label(Spec.Activation!) ?? "linear";
     public BatchNormSpec? BatchNorm => Spec.BatchNorm;
     public float? Dropout => Spec.Dropout;
-    public bool IsPRelu => Activation?.Kind == "PRelu";
-    public bool IsMaxout => Activation?.Kind == "Maxout";
-    public bool IsPointwise => Catalog.IsPointwise(Activation?.Kind);
+    /// <summary>A pointwise activation (or none): its forward can ride in a product's or batch norm's store.</summary>
+    public bool IsPointwise => Activation is null || Activation.Derivative != Derivative.OwnPass;
+    /// <summary>An activation whose derivative reads its input z (GELU, SiLU), which the layer therefore keeps.</summary>
+    public bool KeepsInput => Activation?.Derivative == Derivative.FromInput;
+    /// <summary>An activation with passes of its own after the product (PReLU, Maxout).</summary>
+    public bool HasOwnPass => Activation?.Derivative == Derivative.OwnPass;
     public bool IsFused => IsPointwise && BatchNorm is null && Dropout is null;
     /// <summary>
     /// Staged only for its dropout: with p = 0 at run time it runs as a fused layer (the product writes y, the layer
@@ -89,14 +113,21 @@ internal sealed class LayerShape
     /// </summary>
     public bool IsDropoutOnly => IsPointwise && BatchNorm is null && Dropout is not null;
     /// <summary>Whether the activation has a run-time parameter (leaky ReLU's slope, ELU's α) its kernels take as a value.</summary>
-    public bool HasActivationParameter => Activation?.Kind is "LeakyRelu" or "Elu";
+    public bool HasActivationParameter => Activation?.Number is not null;
     /// <summary>Batch norm's β replaces the bias, which would only be subtracted out again.</summary>
     public bool HasBias => BatchNorm is null;
-    /// <summary>The raw product must be kept when something other than a pointwise activation reads it.</summary>
-    public bool NeedsZ => BatchNorm is not null || IsPRelu || IsMaxout;
-    /// <summary>PReLU and Maxout read the batch-normalised value, so it needs its own buffer.</summary>
-    public bool NeedsSeparateU => BatchNorm is not null && (IsPRelu || IsMaxout);
-    public int SlopeCount => IsPRelu ? (Activation!.Shared ? 1 : Outputs) : 0;
+    /// <summary>The product's store applies the activation (and adds the bias): no batch norm between them, and pointwise.</summary>
+    public bool ActivationInProduct => IsPointwise && BatchNorm is null;
+    /// <summary>
+    /// The product z is kept: when batch norm or an own-pass activation reads it, or when the activation's derivative
+    /// needs its input.
+    /// </summary>
+    public bool NeedsZ => !ActivationInProduct || KeepsInput;
+    /// <summary>The batch-normalised value needs its own buffer when the activation after it reads it again (own pass, or derivative from the input).</summary>
+    public bool NeedsSeparateU => BatchNorm is not null && (HasOwnPass || KeepsInput);
+    /// <summary>Learned slopes of the activation in the parameter block (PReLU's).</summary>
+    public bool HasSlopes => SlopeCount > 0;
+    public int SlopeCount { get; }
 
     public int WeightsOffset { get; }
     public int BiasOffset { get; } = -1;
@@ -107,36 +138,17 @@ internal sealed class LayerShape
     public int RunningVarianceOffset { get; } = -1;
 
     /// <summary>The declared init, or the activation's natural one.</summary>
-    public InitKind Init => Spec.Init != InitKind.Default ? Spec.Init : Catalog.IsReluFamily(Activation?.Kind) ? InitKind.He : InitKind.Xavier;
+    public InitKind Init => Spec.Init != InitKind.Default ? Spec.Init : Activation?.DefaultInit ?? InitKind.Xavier;
 
-    /// <summary>The runtime activation struct the kernels are instantiated with (Identity for staged PReLU/Maxout).</summary>
-    public string ActivationType => Activation?.Kind switch
-    {
-        null or "PRelu" or "Maxout" => "global::Functional.Kernels.Identity",
-        var kind => $"global::Functional.Kernels.{kind}",
-    };
+    /// <summary>The runtime activation struct pointwise kernels are instantiated with (Identity for none, or one with passes of its own).</summary>
+    public string ActivationType => IsPointwise && Activation is not null ? Activation.KernelType : $"{Code.Kernels}.Identity";
 
     /// <summary>
     /// The activation as a value built from the layer's run-time hyperparameters <paramref name="h"/> (an expression of type
     /// LayerHyperparameters), or null when it has no parameter and the kernel's type argument says it all.
     /// </summary>
-    public string? ActivationValue(string h) => Activation?.Kind switch
-    {
-        "LeakyRelu" => $"new global::Functional.Kernels.LeakyRelu({h}.LeakySlope)",
-        "Elu" => $"new global::Functional.Kernels.Elu({h}.EluAlpha)",
-        _ => null,
-    };
+    public string? ActivationValue(string h) => IsPointwise ? Activation?.Value(h) : null;
 
     /// <summary>The layer's property as a C# identifier (a keyword such as 'class' needs its @).</summary>
     public string Identifier => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(Name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + Name : Name;
-
-    /// <summary>The C# expression constructing this layer's DenseLayout.</summary>
-    public string DenseLayout
-    {
-        get
-        {
-            string n(int v) => v.ToString(CultureInfo.InvariantCulture);
-            return $"new global::Functional.DenseLayout({n(Inputs)}, {n(Outputs)}, {n(Pieces)}, {n(WeightsOffset)}, {n(BiasOffset)}, {n(GammaOffset)}, {n(BetaOffset)}, {n(SlopeOffset)}, {n(SlopeCount)}, {n(RunningMeanOffset)}, {n(RunningVarianceOffset)})";
-        }
-    }
 }

@@ -1,5 +1,6 @@
-// A small indenting text writer for generated source: one place that decides indentation and line endings.
+// A small indenting text writer for generated source: one place that decides indentation and line endings, and records what is declared.
 using System;
+using System.Collections.Generic;
 using System.Text;
 
 namespace Functional.Generators.Emitting;
@@ -7,7 +8,23 @@ namespace Functional.Generators.Emitting;
 internal sealed class SourceWriter
 {
     private readonly StringBuilder text = new();
+    private readonly List<GeneratedMember> declared = [];
     private int depth;
+
+    /// <summary>The members declared so far, in order, each once (overloads share one record).</summary>
+    public IReadOnlyList<GeneratedMember> Declared => declared;
+
+    /// <summary>Records a network-wide member of the record being declared and returns its name, to be written.</summary>
+    public string Declare(string name, string what) => Record(new GeneratedMember(name, MemberScope.Record, null, what));
+
+    /// <summary>Records a member of <paramref name="layer"/> being declared and returns its name, to be written.</summary>
+    public string Declare(LayerMember member, LayerShape layer) => Record(GeneratedMembers.For(member, layer));
+
+    private string Record(GeneratedMember member)
+    {
+        if (!declared.Contains(member)) declared.Add(member);
+        return member.Name;
+    }
 
     /// <summary>Writes one line at the current indentation ("\n" endings, so output is identical on every OS).</summary>
     public SourceWriter Line(string line = "")

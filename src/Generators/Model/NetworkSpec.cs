@@ -29,12 +29,16 @@ internal enum TypeShape { RecordClass, RecordStruct, Class, Struct, Interface }
 /// <summary>A type the network is nested in; it must be partial for the generated part to join it.</summary>
 internal sealed record ContainingType(string Keyword, string Name, bool IsPartial, LocationInfo Location);
 
-/// <summary>One positional parameter of the record: a layer, or something that was meant to be one.</summary>
+/// <summary>
+/// One positional parameter of the record: a layer, or something that was meant to be one. <see cref="Kind"/> names the
+/// layer kind whose attribute was written (<c>"Dense"</c>; null when none was), <see cref="Units"/> is what that kind
+/// produces per position (a dense layer's outputs); the rest are the activation, loss, batch norm and dropout written
+/// beside it. Shapes are not here: they are inferred (<see cref="TensorShape"/>) from the network's input onwards.
+/// </summary>
 internal sealed record LayerSpec(
     string Name,
     string TypeName,
-    bool IsDenseType,
-    bool HasDenseAttribute,
+    string? Kind,
     int? Units,
     InitKind Init,
     float InitStd,
@@ -53,8 +57,9 @@ internal sealed record LayerSpec(
 }
 
 /// <summary>
-/// An activation as declared: its kind (Relu, LeakyRelu, …), its number (leaky slope, ELU α), Maxout's k,
-/// PReLU's sharing, and where it stood among the parameter's attributes (to catch one written after the loss).
+/// An activation as declared: its name as written (Relu, LeakyRelu, Swish, …), its number (leaky slope, ELU α),
+/// Maxout's k, PReLU's sharing, and where it stood among the parameter's attributes (to catch one written after the
+/// loss). What the name means is the business of its piece in <c>Kinds/Activations</c>.
 /// </summary>
 internal sealed record ActivationSpec(string Kind, float Number, int Pieces, bool Shared, int Position);
 

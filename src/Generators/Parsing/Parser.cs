@@ -1,7 +1,8 @@
-// Reads a [Network] declaration into a NetworkSpec: what was written, not yet judged; never throws on half-typed code.
+// Reads a [Network] declaration into a NetworkSpec: what was written, not yet judged; never throws on half-typed code. Each layer attribute is read by its piece.
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using Functional.Generators.Kinds;
 using Functional.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -12,12 +13,9 @@ namespace Functional.Generators.Parsing;
 internal static class Parser
 {
     public const string NetworkAttribute = "Functional.Dsl.NetworkAttribute";
-    private const string DenseAttribute = "Functional.Dsl.DenseAttribute";
+    private const string DslNamespace = "Functional.Dsl";
     private const string ActivationBase = "Functional.Dsl.ActivationAttribute";
     private const string LossBase = "Functional.Dsl.LossAttribute";
-    private const string BatchNormAttribute = "Functional.Dsl.BatchNormAttribute";
-    private const string DropoutAttribute = "Functional.Dsl.DropoutAttribute";
-    private const string DenseType = "Functional.Dense";
 
     /// <summary>The spec of the declaration, or null when this is a second [Network] on another part of the same partial type.</summary>
     public static NetworkSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
@@ -131,78 +129,33 @@ internal static class Parser
 
     private static LayerSpec ReadLayer(IParameterSymbol parameter)
     {
-        int? units = null;
-        bool hasDense = false;
-        var init = InitKind.Default;
-        float initStd = 0.01f, biasInit = 0f;
-        var activations = new List<ActivationSpec>();
-        var losses = new List<string>();
-        int lossPosition = -1, position = 0;
-        BatchNormSpec? batchNorm = null;
-        float? dropout = null;
-        var undefinedEnums = new List<UndefinedEnumArgument>();
+        var layer = new LayerBuilder();
+        int position = 0;
         foreach (var attribute in parameter.GetAttributes())
         {
             position++;
             var cls = attribute.AttributeClass;
             if (cls is null || cls.TypeKind == TypeKind.Error) continue;
             string name = cls.ToDisplayString();
-            undefinedEnums.AddRange(UndefinedEnums(attribute, ShortName(cls)));
-            if (name == DenseAttribute)
-            {
-                hasDense = true;
-                if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int u) units = u;
-                foreach (var named in attribute.NamedArguments)
-                {
-                    if (named.Key == "Init" && named.Value.Value is int i && System.Enum.IsDefined(typeof(InitKind), i)) init = (InitKind)i;
-                    if (named.Key == "InitStd" && named.Value.Value is float std) initStd = std;
-                    if (named.Key == "BiasInit" && named.Value.Value is float bias) biasInit = bias;
-                }
-            }
-            else if (name == BatchNormAttribute)
-            {
-                float momentum = 0.1f, epsilon = 1e-5f;
-                foreach (var named in attribute.NamedArguments)
-                {
-                    if (named.Key == "Momentum" && named.Value.Value is float m) momentum = m;
-                    if (named.Key == "Epsilon" && named.Value.Value is float e) epsilon = e;
-                }
-                batchNorm = new BatchNormSpec(momentum, epsilon);
-            }
-            else if (name == DropoutAttribute)
-            {
-                if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is float p) dropout = p;
-            }
-            else if (DerivesFrom(cls, ActivationBase)) activations.Add(ReadActivation(ShortName(cls), attribute, position));
+            layer.UndefinedEnums.AddRange(UndefinedEnums(attribute, ShortName(cls)));
+            // Each attribute is read by the piece it names; an activation or loss no piece knows is kept by name for FN0013.
+            if (Registry.LayerByAttribute(name) is { } kind) kind.Read(attribute, layer);
+            else if (Registry.StageByAttribute(name) is { } stage) stage.Read(attribute, layer);
+            else if (DerivesFrom(cls, ActivationBase)) layer.Activations.Add(ReadActivation(PieceName(cls), attribute, position));
             else if (DerivesFrom(cls, LossBase))
             {
-                losses.Add(ShortName(cls));
-                if (lossPosition < 0) lossPosition = position;
+                layer.Losses.Add(PieceName(cls));
+                if (layer.LossPosition < 0) layer.LossPosition = position;
             }
         }
         var location = LocationInfo.From(parameter.Locations.FirstOrDefault())
             ?? new LocationInfo("", default, default);
-        return new LayerSpec(
-            Name: parameter.Name,
-            TypeName: parameter.Type.ToDisplayString(),
-            IsDenseType: parameter.Type.ToDisplayString() == DenseType,
-            HasDenseAttribute: hasDense,
-            Units: units,
-            Init: init,
-            InitStd: initStd,
-            BiasInit: biasInit,
-            Activations: activations.ToEquatableArray(),
-            Losses: losses.ToEquatableArray(),
-            LossPosition: lossPosition,
-            BatchNorm: batchNorm,
-            Dropout: dropout,
-            Location: location,
-            UndefinedEnums: undefinedEnums.ToEquatableArray());
+        return layer.Build(parameter.Name, parameter.Type.ToDisplayString(), location);
     }
 
     /// <summary>
     /// Every enum-typed argument of <paramref name="attribute"/> (positional or named) whose value is no member of its
-    /// enum. Readers below keep the default for such a value, so without this it would be replaced silently.
+    /// enum. The pieces reading the arguments keep the default for such a value, so without this it would be replaced silently.
     /// </summary>
     private static IEnumerable<UndefinedEnumArgument> UndefinedEnums(AttributeData attribute, string attributeName)
     {
@@ -224,21 +177,9 @@ internal static class Parser
         }
     }
 
-    /// <summary>An activation with its declared constants; absent or half-typed arguments keep the attribute's defaults.</summary>
-    private static ActivationSpec ReadActivation(string kind, AttributeData attribute, int position)
-    {
-        float number = kind switch { "LeakyRelu" => 0.01f, "Elu" => 1f, _ => 0f };
-        int pieces = 1;
-        bool shared = false;
-        if (kind == "Maxout")
-            pieces = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int k ? k : 0;
-        foreach (var named in attribute.NamedArguments)
-        {
-            if ((named.Key == "Slope" || named.Key == "Alpha") && named.Value.Value is float f) number = f;
-            if (named.Key == "Shared" && named.Value.Value is bool b) shared = b;
-        }
-        return new ActivationSpec(kind, number, pieces, shared, position);
-    }
+    /// <summary>An activation as its piece reads it; one no piece knows keeps only its name and position.</summary>
+    private static ActivationSpec ReadActivation(string name, AttributeData attribute, int position) =>
+        Registry.ActivationNamed(name)?.Read(name, attribute, position) ?? new ActivationSpec(name, 0f, Pieces: 1, Shared: false, position);
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)
     {
@@ -247,7 +188,16 @@ internal static class Parser
         return false;
     }
 
+    /// <summary>
+    /// The name a piece is looked up by: ours by their short name (Functional.Dsl.ReluAttribute → Relu), anyone else's by
+    /// their full one (global::Samples.Swish), so a user's own SwishAttribute is reported as unsupported, never taken for ours.
+    /// </summary>
+    private static string PieceName(INamedTypeSymbol type) =>
+        type.ContainingNamespace?.ToDisplayString() == DslNamespace ? ShortName(type) : WithoutSuffix(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+
     /// <summary>ReluAttribute → Relu.</summary>
-    private static string ShortName(INamedTypeSymbol type) =>
-        type.Name.EndsWith("Attribute", System.StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Attribute".Length) : type.Name;
+    private static string ShortName(INamedTypeSymbol type) => WithoutSuffix(type.Name);
+
+    private static string WithoutSuffix(string name) =>
+        name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
 }

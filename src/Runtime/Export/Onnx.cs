@@ -8,7 +8,8 @@ namespace Functional.Export;
 /// <summary>
 /// ONNX export (opset 13, IR version 8) of any declared network, in inference form: dense layers as Gemm (W is stored
 /// [in, out], which is Gemm's B without a transpose), batch norm as BatchNormalization with the running statistics,
-/// every activation as its ONNX operator (Maxout as Reshape + ReduceMax over each unit's k adjacent columns), dropout
+/// every activation as its ONNX operator (Maxout as Reshape + ReduceMax over each unit's k adjacent columns; GELU from
+/// Erf, which opset 13 lacks as one operator; SiLU as z·Sigmoid(z)), dropout
 /// left out (inverted dropout is the identity at inference). A softmax cross-entropy network ends in Softmax and
 /// outputs <c>probabilities</c>; a hinge network outputs its raw <c>scores</c>, since the multiclass SVM defines no
 /// probabilities. With a fitted pipeline the graph starts with it (centering as Sub, scaling as Div, PCA and the
@@ -119,6 +120,10 @@ public static class Onnx
                 ActivationKind.Elu => Op("Elu", $"{n}.y", [z], FloatAttribute("alpha", h.EluAlpha)),
                 // One slope per unit broadcasts along the rows; a shared slope is a one-element tensor.
                 ActivationKind.PRelu => Op("PRelu", $"{n}.y", [z, Tensor($"{n}.slope", parameters.AsSpan(d.SlopeOffset, d.SlopeCount), d.SlopeCount)]),
+                // Opset 13 has no Gelu (it came in 20): ½z·(1 + erf(z/√2)) from Mul, Erf and Add, as PyTorch exports it.
+                ActivationKind.Gelu => Op("Mul", $"{n}.y", [Op("Mul", $"{n}.half_z", [z, Scalar($"{n}.half", 0.5f)]),
+                    Op("Add", $"{n}.one_plus_erf", [Op("Erf", $"{n}.erf", [Op("Mul", $"{n}.u", [z, Scalar($"{n}.inv_sqrt2", 0.70710678f)])]), Scalar($"{n}.one", 1f)])]),
+                ActivationKind.Silu => Op("Mul", $"{n}.y", [z, Op("Sigmoid", $"{n}.sigmoid", [z])]),
                 // Unit j's pieces are columns j·k … j·k + k − 1 (Kernels.Maxout), so [N, units·k] → [N, units, k] → max over k.
                 ActivationKind.Maxout => Op("ReduceMax", $"{n}.y",
                     [Op("Reshape", $"{n}.pieces", [z, Shape($"{n}.pieces_shape", -1, d.Outputs, d.Pieces)])],
@@ -126,6 +131,9 @@ public static class Onnx
                 var other => throw new NotSupportedException($"{n}: no ONNX export for activation {other}"),
             };
         }
+
+        /// <summary>A constant scalar (a tensor without dimensions), broadcast by the elementwise operators.</summary>
+        private string Scalar(string name, float value) => Tensor(name, [value]);
 
         private string Shape(string name, params long[] dims)
         {

@@ -33,7 +33,25 @@ public readonly unsafe struct BiasActivation<TAct>(float* bias, TAct activation)
         => activation.Forward<TS, TV>(TS.Add(accumulator, TS.Load(bias + column)));
 }
 
-/// <summary>Backward: dz = acc ⊙ f′, with f′ read from the saved output y[row, column] of the layer below.</summary>
+/// <summary>
+/// Forward keeping the pre-activation, for an activation whose derivative reads it (GELU, SiLU): z = acc + b[column] is
+/// stored at input[row, column] and y = f(z) returned for the product's own store. The product calls an epilogue only on
+/// whole vectors of valid columns (ragged edges go one lane at a time), so this store never reaches past z.
+/// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public readonly unsafe struct BiasActivationKeepingInput<TAct>(float* bias, float* input, nint rowStride, TAct activation) : IEpilogue where TAct : struct, IActivation
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
+    {
+        TV z = TS.Add(accumulator, TS.Load(bias + column));
+        TS.Store(input + row * rowStride + column, z);
+        return activation.Forward<TS, TV>(z);
+    }
+}
+
+/// <summary>Backward: dz = acc ⊙ f′, with f′ read from the saved value s[row, column] of the layer below (its output y; its input z for GELU and SiLU).</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowStride, TAct activation) : IEpilogue where TAct : struct, IActivation
 {

@@ -44,6 +44,24 @@ public static unsafe class Gemm
             Forward(px, pw, pb, py, batch, inputs, outputs, activation);
     }
 
+    /// <summary>
+    /// Forward of a dense layer that also keeps its pre-activation: z[B, out] = x·W + b and y = f(z), both written by the
+    /// product's store, for an activation without parameters whose derivative reads z (GELU, SiLU).
+    /// </summary>
+    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> z, Span<float> y, int batch, int inputs, int outputs)
+        where TAct : struct, IFixedActivation
+        => Forward(x, weights, bias, z, y, batch, inputs, outputs, default(TAct));
+
+    /// <summary>The forward keeping z = x·W + b beside y = f(z), f = <paramref name="activation"/> with its run-time parameter.</summary>
+    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> z, Span<float> y, int batch, int inputs, int outputs, TAct activation)
+        where TAct : struct, IActivation
+    {
+        Require(x, batch * inputs, "x"); Require(weights, inputs * outputs, "W"); Require(bias, outputs, "b");
+        Require(z, batch * outputs, "z"); Require(y, batch * outputs, "y");
+        fixed (float* px = x, pw = weights, pb = bias, pz = z, py = y)
+            Multiply(px, inputs, 1, pw, outputs, py, outputs, batch, inputs, outputs, new BiasActivationKeepingInput<TAct>(pb, pz, outputs, activation));
+    }
+
     /// <summary>Weight gradient: dW[in, out] = xᵀ · dz, with x [B, in] and dz [B, out]. Overwrites dW.</summary>
     public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dWeights, int batch, int inputs, int outputs)
     {

@@ -62,6 +62,11 @@ public static class Reference
     /// <summary>y = z for z &gt; 0, else α(eᶻ − 1).</summary>
     public static double Elu(double z, double alpha) => z > 0 ? z : alpha * (Math.Exp(z) - 1);
 
+    /// <summary>y = z·Φ(z) = ½z·erfc(−z/√2) (GELU's exact form; the erfc is MathNet's, accurate to double precision).</summary>
+    public static double Gelu(double z) => 0.5 * z * MathNet.Numerics.SpecialFunctions.Erfc(-z / Math.Sqrt(2));
+    /// <summary>y = z·σ(z) = z/(1 + e^−z) (SiLU, swish).</summary>
+    public static double Silu(double z) => z / (1 + Math.Exp(-z));
+
     /// <summary>Elementwise f over a copy.</summary>
     public static double[] Map(double[] x, Func<double, double> f) => Array.ConvertAll(x, v => f(v));
 

@@ -118,6 +118,10 @@ public enum ActivationKind
     Elu,
     /// <summary>Maxout: the maximum over each unit's pieces.</summary>
     Maxout,
+    /// <summary>GELU: z·Φ(z), Φ the standard normal CDF (the exact, erf form).</summary>
+    Gelu,
+    /// <summary>SiLU (swish): z·σ(z).</summary>
+    Silu,
 }
 
 /// <summary>One layer's name and its place in the parameter and buffer blocks.</summary>
