@@ -156,6 +156,8 @@ public static unsafe class Gemm
     private static void RankOneUpdate<TS, TV>(float* x, float* dz, float* weights, int rows, int cols, Optimizers.BoundTransform rule, int offset)
         where TS : ISimd<TV> where TV : struct
     {
+        // The usual rules (SGD, momentum, Adam with their learning rate) form each g inside their own loop.
+        if (rule.StepOuter(offset, x, dz, rows, cols, weights)) return;
         const int piece = Optimizers.UpdatePass.Piece;
         float* g = stackalloc float[piece];
         int w = TS.Count;

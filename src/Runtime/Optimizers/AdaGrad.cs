@@ -44,7 +44,7 @@ public sealed record ScaleByAdaGrad : Optimizer
             fixed (float* u = updates, s = state.Buffers[0].AsSpan(offset, updates.Length))
             {
                 var body = new Body(u, s, adagrad.Eps);
-                Lanes.Run(ref body, updates.Length);
+                Lanes.Run(ref body, u, updates.Length);
             }
         }
     }
@@ -52,9 +52,8 @@ public sealed record ScaleByAdaGrad : Optimizer
     private readonly unsafe struct Body(float* u, float* s, float eps) : Lanes.IBody
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct
         {
-            TV g = TS.Load(u + i);
             TV si = TS.Add(TS.Load(s + i), TS.Multiply(g, g));
             TS.Store(s + i, si);
             TS.Store(u + i, TS.Divide(g, TS.Add(TS.Sqrt(si), TS.Broadcast(eps))));

@@ -48,26 +48,36 @@ public sealed record ScaleByAdam : Optimizer
             correction2Root = (float)Math.Sqrt(1 - Math.Pow(beta2, t));
         }
 
-        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Run(offset, updates, null, 0f);
+        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
+        {
+            fixed (float* u = updates) Run(offset, Lanes.Gradient.In(u, updates.Length), u, null, 0f, updates.Length);
+        }
 
         public override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
         {
-            fixed (float* theta = parameters) Run(offset, updates, theta, scale);
+            fixed (float* u = updates, theta = parameters) Run(offset, Lanes.Gradient.In(u, updates.Length), u, theta, scale, updates.Length);
         }
 
-        private void Run(int offset, Span<float> updates, float* theta, float scale)
+        public override bool StepScaledOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters, float scale)
         {
-            fixed (float* u = updates, m = state.Buffers[0].AsSpan(offset, updates.Length), v = state.Buffers[1].AsSpan(offset, updates.Length))
+            Run(offset, Lanes.Gradient.Outer(x, dz, rows, cols), null, parameters, scale, rows * cols);
+            return true;
+        }
+
+        /// <summary>Over <paramref name="count"/> elements at <paramref name="offset"/>: the direction to u, or with θ, θ ← θ + d·scale.</summary>
+        private void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count)
+        {
+            fixed (float* m = state.Buffers[0].AsSpan(offset, count), v = state.Buffers[1].AsSpan(offset, count))
             {
                 if (theta != null)
                 {
                     var body = new Body<Lanes.On>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root, scale);
-                    Lanes.Run(ref body, updates.Length);
+                    g.Run(ref body);
                 }
                 else
                 {
                     var body = new Body<Lanes.Off>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root, scale);
-                    Lanes.Run(ref body, updates.Length);
+                    g.Run(ref body);
                 }
             }
         }
@@ -78,9 +88,8 @@ public sealed record ScaleByAdam : Optimizer
         where TApplied : struct, Lanes.IFlag
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct
         {
-            TV g = TS.Load(u + i);
             TV mi = TS.Add(TS.Multiply(TS.Load(m + i), TS.Broadcast(beta1)), TS.Multiply(g, TS.Broadcast(rest1)));
             TV vi = TS.Add(TS.Multiply(TS.Load(v + i), TS.Broadcast(beta2)), TS.Multiply(TS.Multiply(g, TS.Broadcast(rest2)), g));
             TS.Store(m + i, mi);

@@ -106,6 +106,10 @@ public sealed record Chain : Optimizer
             if (scaled) active[n - 2].StepScaled(offset, updates, parameters, active[n - 1].ScaleFactor);
             else active[n - 1].Step(offset, updates, parameters);
         }
+
+        public override unsafe bool StepOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters) =>
+            active.Length == 1 ? active[0].StepOuter(offset, x, dz, rows, cols, parameters)
+            : active.Length == 2 && active[1].IsScale && active[0].StepScaledOuter(offset, x, dz, rows, cols, parameters, active[1].ScaleFactor);
     }
 }
 

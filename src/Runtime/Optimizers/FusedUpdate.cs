@@ -13,7 +13,7 @@ namespace Functional.Optimizers;
 /// of the parameter block, as often as the caller cuts it. An elementwise transformation treats each element alone, so
 /// disjoint ranges may run on different threads at once, in any order and cut, with the same result bit for bit.
 /// </summary>
-internal abstract class BoundTransform(bool isElementwise)
+internal abstract unsafe class BoundTransform(bool isElementwise)
 {
     /// <summary>False for a transformation that needs the whole update at once (<see cref="ClipByGlobalNorm"/>): it cannot be fused.</summary>
     public bool IsElementwise { get; } = isElementwise;
@@ -49,6 +49,17 @@ internal abstract class BoundTransform(bool isElementwise)
         Scaling.By(updates, scale);
         TensorPrimitives.Add(parameters, updates, parameters);
     }
+
+    /// <summary>
+    /// θ ← θ + T(g) for a batch-1 weight gradient g = x ⊗ dz (<paramref name="rows"/> × <paramref name="cols"/>, row-major,
+    /// at <paramref name="offset"/>), each g formed in this transformation's own loop so that it never reaches memory;
+    /// the same bits as forming g (<see cref="Lanes.RunOuter{TBody}"/>'s FMA chain) and then <see cref="Step"/>. False,
+    /// with nothing done, when this transformation cannot: the caller then forms g itself.
+    /// </summary>
+    public virtual bool StepOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters) => false;
+
+    /// <summary><see cref="StepOuter"/> followed by a scale, as <see cref="StepScaled"/> is <see cref="Step"/>'s; false when this transformation cannot.</summary>
+    public virtual bool StepScaledOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters, float scale) => false;
 
     /// <summary>True for a transformation that only multiplies u by <see cref="ScaleFactor"/> (a learning rate, a plateau's scale).</summary>
     public virtual bool IsScale => false;
@@ -216,31 +227,89 @@ internal static unsafe class Lanes
         public static bool IsOn => false;
     }
 
-    /// <summary>A formula applied to the lanes at element <c>i</c> of its range.</summary>
+    /// <summary>A formula applied to the lanes at element <c>i</c> of its range, given the gradient (or incoming update) g there.</summary>
     public interface IBody
     {
-        void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct;
+        void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct;
     }
 
-    public static void Run<TBody>(ref TBody body, int count) where TBody : struct, IBody
+    /// <summary>Where a formula's g comes from: a block u in memory, or a batch-1 weight gradient x ⊗ dz formed as it goes.</summary>
+    public readonly struct Gradient
+    {
+        private readonly float* u, x, dz;
+        private readonly int rows, cols;
+
+        private Gradient(float* u, float* x, float* dz, int rows, int cols)
+        {
+            this.u = u;
+            this.x = x;
+            this.dz = dz;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        /// <summary>g = u[i] for i in [0, count).</summary>
+        public static Gradient In(float* u, int count) => new(u, null, null, 1, count);
+
+        /// <summary>g = x[r]·dz[c] at i = r·cols + c (see <see cref="RunOuter{TBody}"/>).</summary>
+        public static Gradient Outer(float* x, float* dz, int rows, int cols) => new(null, x, dz, rows, cols);
+
+        public void Run<TBody>(ref TBody body) where TBody : struct, IBody
+        {
+            if (x == null) Lanes.Run(ref body, u, cols);
+            else RunOuter(ref body, x, dz, rows, cols);
+        }
+    }
+
+    /// <summary>The formula over [0, count) with g = u[i].</summary>
+    public static void Run<TBody>(ref TBody body, float* u, int count) where TBody : struct, IBody
     {
         switch (Cpu.Current)
         {
-            case Isa.Vector512: Run<TBody, Simd512, System.Runtime.Intrinsics.Vector512<float>>(ref body, count); break;
-            case Isa.Vector256: Run<TBody, Simd256, System.Runtime.Intrinsics.Vector256<float>>(ref body, count); break;
-            case Isa.Vector128: Run<TBody, Simd128, System.Runtime.Intrinsics.Vector128<float>>(ref body, count); break;
-            default: Run<TBody, Scalar, float>(ref body, count); break;
+            case Isa.Vector512: Run<TBody, Simd512, System.Runtime.Intrinsics.Vector512<float>>(ref body, u, count); break;
+            case Isa.Vector256: Run<TBody, Simd256, System.Runtime.Intrinsics.Vector256<float>>(ref body, u, count); break;
+            case Isa.Vector128: Run<TBody, Simd128, System.Runtime.Intrinsics.Vector128<float>>(ref body, u, count); break;
+            default: Run<TBody, Scalar, float>(ref body, u, count); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TBody, TS, TV>(ref TBody body, int count) where TBody : struct, IBody where TS : ISimd<TV> where TV : struct
+    private static void Run<TBody, TS, TV>(ref TBody body, float* u, int count) where TBody : struct, IBody where TS : ISimd<TV> where TV : struct
     {
         // A copy the loop owns: the stores through the body's pointers cannot alias it, so its fields stay in
         // registers instead of being read again after every store.
         TBody own = body;
         int i = 0;
-        for (; i + TS.Count <= count; i += TS.Count) own.At<TS, TV>(i);
-        for (; i < count; i++) own.At<Scalar, float>(i);
+        for (; i + TS.Count <= count; i += TS.Count) own.At<TS, TV>(i, TS.Load(u + i));
+        for (; i < count; i++) own.At<Scalar, float>(i, u[i]);
+    }
+
+    /// <summary>
+    /// The formula over a batch-1 weight gradient g = x ⊗ dz, rows × cols, with each g the streaming product's FMA chain
+    /// x·dz + 0 (the last cols mod w columns of each row at one lane), exactly as <see cref="Gemm.WeightGradient(float*, float*, float*, int, int, int)"/> writes it.
+    /// </summary>
+    public static void RunOuter<TBody>(ref TBody body, float* x, float* dz, int rows, int cols) where TBody : struct, IBody
+    {
+        switch (Cpu.Current)
+        {
+            case Isa.Vector512: RunOuter<TBody, Simd512, System.Runtime.Intrinsics.Vector512<float>>(ref body, x, dz, rows, cols); break;
+            case Isa.Vector256: RunOuter<TBody, Simd256, System.Runtime.Intrinsics.Vector256<float>>(ref body, x, dz, rows, cols); break;
+            case Isa.Vector128: RunOuter<TBody, Simd128, System.Runtime.Intrinsics.Vector128<float>>(ref body, x, dz, rows, cols); break;
+            default: RunOuter<TBody, Scalar, float>(ref body, x, dz, rows, cols); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunOuter<TBody, TS, TV>(ref TBody body, float* x, float* dz, int rows, int cols) where TBody : struct, IBody where TS : ISimd<TV> where TV : struct
+    {
+        TBody own = body;
+        int vectorEnd = cols / TS.Count * TS.Count;
+        for (int r = 0, at = 0; r < rows; r++, at += cols)
+        {
+            TV xr = TS.Broadcast(x[r]);
+            int j = 0;
+            for (; j < vectorEnd; j += TS.Count) own.At<TS, TV>(at + j, TS.MultiplyAdd(xr, TS.Load(dz + j), TS.Zero));
+            for (; j < cols; j++) own.At<Scalar, float>(at + j, Scalar.MultiplyAdd(x[r], dz[j], 0f));
+        }
     }
 }

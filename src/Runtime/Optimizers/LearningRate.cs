@@ -45,6 +45,12 @@ public sealed record ScaleByLearningRate : Optimizer
 
         public override void Step(int offset, Span<float> updates, Span<float> parameters) => Scaling.AddScaled(updates, parameters, factor);
 
+        public override unsafe bool StepOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters)
+        {
+            Scaling.AddScaledOuter(x, dz, rows, cols, parameters, factor);
+            return true;
+        }
+
         public override bool IsScale => true;
 
         public override float ScaleFactor => factor;
@@ -180,7 +186,7 @@ internal static unsafe class Scaling
         fixed (float* u = updates)
         {
             var body = new Body(u, factor);
-            Lanes.Run(ref body, updates.Length);
+            Lanes.Run(ref body, u, updates.Length);
         }
     }
 
@@ -189,21 +195,28 @@ internal static unsafe class Scaling
     {
         fixed (float* u = updates, theta = parameters)
         {
-            var body = new AddBody(u, theta, factor);
-            Lanes.Run(ref body, updates.Length);
+            var body = new AddBody(theta, factor);
+            Lanes.Run(ref body, u, updates.Length);
         }
+    }
+
+    /// <summary>θ ← θ + g·c for g = x ⊗ dz formed lane by lane (<see cref="Lanes.RunOuter{TBody}"/>).</summary>
+    public static void AddScaledOuter(float* x, float* dz, int rows, int cols, float* theta, float factor)
+    {
+        var body = new AddBody(theta, factor);
+        Lanes.RunOuter(ref body, x, dz, rows, cols);
     }
 
     private readonly struct Body(float* u, float c) : Lanes.IBody
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct => TS.Store(u + i, TS.Multiply(TS.Load(u + i), TS.Broadcast(c)));
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct => TS.Store(u + i, TS.Multiply(g, TS.Broadcast(c)));
     }
 
-    private readonly struct AddBody(float* u, float* theta, float c) : Lanes.IBody
+    private readonly struct AddBody(float* theta, float c) : Lanes.IBody
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct =>
-            TS.Store(theta + i, TS.Add(TS.Load(theta + i), TS.Multiply(TS.Load(u + i), TS.Broadcast(c))));
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct =>
+            TS.Store(theta + i, TS.Add(TS.Load(theta + i), TS.Multiply(g, TS.Broadcast(c))));
     }
 }

@@ -55,12 +55,12 @@ public sealed record ScaleByRms : Optimizer
                     fixed (float* mean = state.Buffers[1].AsSpan(offset, updates.Length))
                     {
                         var centered = new Centred(u, s, mean, rms.Alpha, rest, rms.Eps);
-                        Lanes.Run(ref centered, updates.Length);
+                        Lanes.Run(ref centered, u, updates.Length);
                     }
                 else
                 {
                     var plain = new Plain(u, s, rms.Alpha, rest, rms.Eps);
-                    Lanes.Run(ref plain, updates.Length);
+                    Lanes.Run(ref plain, u, updates.Length);
                 }
             }
         }
@@ -69,9 +69,8 @@ public sealed record ScaleByRms : Optimizer
     private readonly unsafe struct Plain(float* u, float* s, float alpha, float rest, float eps) : Lanes.IBody
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct
         {
-            TV g = TS.Load(u + i);
             TV si = TS.Add(TS.Multiply(TS.Load(s + i), TS.Broadcast(alpha)), TS.Multiply(TS.Multiply(g, TS.Broadcast(rest)), g));
             TS.Store(s + i, si);
             TS.Store(u + i, TS.Divide(g, TS.Add(TS.Sqrt(si), TS.Broadcast(eps))));
@@ -81,9 +80,9 @@ public sealed record ScaleByRms : Optimizer
     private readonly unsafe struct Centred(float* u, float* s, float* mean, float alpha, float restOfAlpha, float eps) : Lanes.IBody
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct
         {
-            TV g = TS.Load(u + i), a = TS.Broadcast(alpha), rest = TS.Broadcast(restOfAlpha);
+            TV a = TS.Broadcast(alpha), rest = TS.Broadcast(restOfAlpha);
             TV si = TS.Add(TS.Multiply(TS.Load(s + i), a), TS.Multiply(TS.Multiply(g, rest), g));
             TV mi = TS.Add(TS.Multiply(TS.Load(mean + i), a), TS.Multiply(g, rest));
             TS.Store(s + i, si);

@@ -56,43 +56,53 @@ public sealed record Trace : Optimizer
 
         public override void Begin() => first = state.Advance() == 1;
 
-        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Run(offset, updates, null, 0f);
+        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
+        {
+            fixed (float* u = updates) Run(offset, Lanes.Gradient.In(u, updates.Length), u, null, 0f, updates.Length);
+        }
 
         public override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
         {
-            fixed (float* theta = parameters) Run(offset, updates, theta, scale);
+            fixed (float* u = updates, theta = parameters) Run(offset, Lanes.Gradient.In(u, updates.Length), u, theta, scale, updates.Length);
         }
 
-        private void Run(int offset, Span<float> updates, float* theta, float scale)
+        public override bool StepScaledOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters, float scale)
         {
-            fixed (float* u = updates, v = state.Buffers[0].AsSpan(offset, updates.Length))
+            Run(offset, Lanes.Gradient.Outer(x, dz, rows, cols), null, parameters, scale, rows * cols);
+            return true;
+        }
+
+        /// <summary>Over <paramref name="count"/> elements at <paramref name="offset"/>: the direction to u, or with θ, θ ← θ + d·scale.</summary>
+        private void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count)
+        {
+            fixed (float* v = state.Buffers[0].AsSpan(offset, count))
             {
                 // Undamped (τ = 0, or PyTorch's first step): μ·v + u, which is u itself on the first step (v = 0).
                 float s = first ? 1f : share;
                 // Each choice is a type, so the loop carries no branch for it.
-                if (trace.Nesterov) Damped<Lanes.On>(u, v, theta, s, scale, updates.Length);
-                else Damped<Lanes.Off>(u, v, theta, s, scale, updates.Length);
+                if (trace.Nesterov) Damped<Lanes.On>(g, u, v, theta, s, scale);
+                else Damped<Lanes.Off>(g, u, v, theta, s, scale);
             }
         }
 
-        private void Damped<TNesterov>(float* u, float* v, float* theta, float s, float scale, int count) where TNesterov : struct, Lanes.IFlag
+        private void Damped<TNesterov>(Lanes.Gradient g, float* u, float* v, float* theta, float s, float scale) where TNesterov : struct, Lanes.IFlag
         {
-            if (s != 1f) Applied<TNesterov, Lanes.On>(u, v, theta, s, scale, count);
-            else Applied<TNesterov, Lanes.Off>(u, v, theta, s, scale, count);
+            if (s != 1f) Applied<TNesterov, Lanes.On>(g, u, v, theta, s, scale);
+            else Applied<TNesterov, Lanes.Off>(g, u, v, theta, s, scale);
         }
 
-        private void Applied<TNesterov, TDamped>(float* u, float* v, float* theta, float s, float scale, int count)
+        private void Applied<TNesterov, TDamped>(Lanes.Gradient g, float* u, float* v, float* theta, float s, float scale)
             where TNesterov : struct, Lanes.IFlag where TDamped : struct, Lanes.IFlag
         {
             if (theta != null)
             {
                 var body = new Body<TNesterov, TDamped, Lanes.On>(u, v, theta, trace.Decay, s, scale);
-                Lanes.Run(ref body, count);
+                g.Run(ref body);
             }
             else
             {
                 var body = new Body<TNesterov, TDamped, Lanes.Off>(u, v, theta, trace.Decay, s, scale);
-                Lanes.Run(ref body, count);
+                g.Run(ref body);
             }
         }
     }
@@ -102,9 +112,9 @@ public sealed record Trace : Optimizer
         where TNesterov : struct, Lanes.IFlag where TDamped : struct, Lanes.IFlag where TApplied : struct, Lanes.IFlag
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void At<TS, TV>(int i) where TS : ISimd<TV> where TV : struct
+        public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct
         {
-            TV m = TS.Broadcast(mu), g = TS.Load(u + i);
+            TV m = TS.Broadcast(mu);
             TV vi = TS.Add(TS.Multiply(TS.Load(v + i), m), TDamped.IsOn ? TS.Multiply(g, TS.Broadcast(share)) : g);
             TS.Store(v + i, vi);
             TV d = TNesterov.IsOn ? TS.Add(g, TS.Multiply(vi, m)) : vi;

@@ -134,6 +134,7 @@ public sealed class FusedUpdateTests
         ["sgd"] = Sgd.Plain(0.05f),
         ["momentum"] = Sgd.Momentum(0.05f, 0.9f),
         ["nesterov"] = Sgd.Nesterov(0.05f, 0.9f, weightDecay: 1e-3f),
+        ["damped nesterov"] = Optimizer.Chain(new Trace(0.9f, nesterov: true, dampening: 0.3f), new ScaleByLearningRate(0.05f)),
         ["adagrad"] = Optimizer.AdaGrad(0.05f, lrDecay: 0.01f),
         ["rmsprop"] = Optimizer.RmsProp(0.01f, momentum: 0.9f, centered: true),
         ["adam"] = Optimizer.Adam(1e-3f, weightDecay: 1e-4f),
