@@ -38,14 +38,16 @@ public sealed record ScaleByAdam : Optimizer
     {
         // The decimals β₁ and β₂ were written as (see Check.Decimal), converted once: the conversion allocates.
         private readonly double beta1 = Check.Decimal(adam.Beta1), beta2 = Check.Decimal(adam.Beta2);
-        private float correction1, correction2Root;
+        // c₁ = √(1 − β₂ᵗ) / (1 − β₁ᵗ) and ε·√(1 − β₂ᵗ): the bias corrections with the root moved to the numerator.
+        private float correction1, epsScaled;
 
         public override void Begin()
         {
             long t = state.Advance();
             // In double, as PyTorch computes them in Python floats; the step then uses them as float32.
-            correction1 = (float)(1 / (1 - Math.Pow(beta1, t)));
-            correction2Root = (float)Math.Sqrt(1 - Math.Pow(beta2, t));
+            double root2 = Math.Sqrt(1 - Math.Pow(beta2, t));
+            correction1 = (float)(root2 / (1 - Math.Pow(beta1, t)));
+            epsScaled = (float)(adam.Eps * root2);
         }
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
@@ -71,12 +73,12 @@ public sealed record ScaleByAdam : Optimizer
             {
                 if (theta != null)
                 {
-                    var body = new Body<Lanes.On>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root, scale);
+                    var body = new Body<Lanes.On>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), epsScaled, correction1, scale);
                     g.Run(ref body);
                 }
                 else
                 {
-                    var body = new Body<Lanes.Off>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), adam.Eps, correction1, correction2Root, scale);
+                    var body = new Body<Lanes.Off>(u, m, v, theta, adam.Beta1, adam.Beta2, (float)(1 - beta1), (float)(1 - beta2), epsScaled, correction1, scale);
                     g.Run(ref body);
                 }
             }
@@ -84,7 +86,7 @@ public sealed record ScaleByAdam : Optimizer
     }
 
     /// <summary>m, v and the direction d; d goes to u, or with θ set, θ ← θ + d·c instead (the learning rate's step in the same pass).</summary>
-    private readonly unsafe struct Body<TApplied>(float* u, float* m, float* v, float* theta, float beta1, float beta2, float rest1, float rest2, float eps, float correction1, float correction2Root, float c) : Lanes.IBody
+    private readonly unsafe struct Body<TApplied>(float* u, float* m, float* v, float* theta, float beta1, float beta2, float rest1, float rest2, float eps, float correction1, float c) : Lanes.IBody
         where TApplied : struct, Lanes.IFlag
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -94,8 +96,8 @@ public sealed record ScaleByAdam : Optimizer
             TV vi = TS.Add(TS.Multiply(TS.Load(v + i), TS.Broadcast(beta2)), TS.Multiply(TS.Multiply(g, TS.Broadcast(rest2)), g));
             TS.Store(m + i, mi);
             TS.Store(v + i, vi);
-            TV denominator = TS.Add(TS.Divide(TS.Sqrt(vi), TS.Broadcast(correction2Root)), TS.Broadcast(eps));
-            TV d = TS.Divide(TS.Multiply(mi, TS.Broadcast(correction1)), denominator);
+            // (m·c₁) / (√v / c₂ʳ + ε) with numerator and denominator times c₂ʳ: one division instead of two.
+            TV d = TS.Divide(TS.Multiply(mi, TS.Broadcast(correction1)), TS.Add(TS.Sqrt(vi), TS.Broadcast(eps)));
             if (TApplied.IsOn) TS.Store(theta + i, TS.Add(TS.Load(theta + i), TS.Multiply(d, TS.Broadcast(c))));
             else TS.Store(u + i, d);
         }
