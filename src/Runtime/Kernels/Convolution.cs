@@ -71,6 +71,10 @@ public readonly record struct Conv2dShape
     public int WeightCount => Filters * PatchSize;
     /// <summary>Multiply-adds × 2 of the forward over the whole batch (the weight and input gradients cost the same each).</summary>
     public long ForwardFlops => 2L * Batch * Filters * OutputPixels * PatchSize;
+    /// <summary>H + 2P: rows of the zero-padded image that im2col reads.</summary>
+    internal int PaddedHeight => Height + 2 * Padding;
+    /// <summary>W + 2P: columns of the zero-padded image.</summary>
+    internal int PaddedWidth => Width + 2 * Padding;
     /// <summary>A 1×1 kernel, stride 1, no padding: the im2col matrix is the image itself, so no copy is made.</summary>
     public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && Stride == 1 && Padding == 0;
 
@@ -268,7 +272,7 @@ public static unsafe class Convolution
                 float* b = image;
                 if (!s.IsPointwise)
                 {
-                    Im2Col<TS, TV>(image, s, col, 0, patch);
+                    Im2Col<TS, TV>(Pad<TS, TV>(image, s, 0, s.Channels), s, col, 0, patch);
                     b = col;
                 }
                 var p = new GemmKernel.Operands(weights, patch, 1, b, pixels, y + (nint)n * s.OutputSize, pixels, s.Filters, patch, pixels);
@@ -280,46 +284,55 @@ public static unsafe class Convolution
     private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape)
         where TS : ISimd<TV> where TV : struct
     {
-        // Chunks own panels of dW's columns. With one output pixel B is a single row, which the product may take on a
-        // path whose last columns depend on where a chunk ends; the product then splits itself instead.
-        int panel = 2 * TS.Count, units = (shape.PatchSize + panel - 1) / panel;
-        int chunks = shape.OutputPixels == 1 ? 1 : Parallelism.ChunksFor(shape.ForwardFlops, units);
-        var job = new WeightGradientJob<TS, TV>(x, dz, dWeights, dBias, shape, units, panel);
-        Launch(ref job, chunks);
+        // Chunks own blocks of whole six-row tiles of dWᵀ (the remainder joins the last block), so no chunk has the
+        // one or two rows that the product would take on its direct path, whose last columns are summed differently.
+        int units = Math.Max(1, shape.PatchSize / GemmKernel.Rows);
+        float* transposed = Scratch.Transposed(shape.WeightCount);
+        var job = new WeightGradientJob<TS, TV>(x, dz, transposed, dBias, shape, units);
+        Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, units));
+        // dWᵀ [C·KH·KW, F] → dW [F, C·KH·KW]: a copy of the weights' size, once per call.
+        int patch = shape.PatchSize, filters = shape.Filters;
+        for (int j = 0; j < patch; j++)
+            for (int f = 0; f < filters; f++)
+                dWeights[(nint)f * patch + j] = transposed[(nint)j * filters + f];
     }
 
     /// <summary>
-    /// One chunk: columns [j0, j1) of dW (rows j0 … j1 − 1 of every image's im2col matrix) and a share of db's filters,
-    /// each summed over the images in order: the first image's product is stored, the others' added in the store.
+    /// One chunk: rows [j0, j1) of dWᵀ = Σ_n col_n · dz_nᵀ (rows j0 … j1 − 1 of every image's im2col matrix, read in
+    /// place as A; dz_n, the small operand, read transposed and packed) and a share of db's filters, each summed over
+    /// the images in order: the first image's product is stored, the others' added in the store. This orientation
+    /// leaves the large matrix unpacked: with dW as C (F rows) the product would pack every col_n, transposed, per image.
     /// </summary>
-    private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, Conv2dShape s, int units, int panel) : IParallelJob
+    private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* transposed, float* dBias, Conv2dShape s, int units) : IParallelJob
         where TS : ISimd<TV> where TV : struct
     {
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(units, chunk, chunks);
             var (f0, f1) = Parallelism.Range(s.Filters, chunk, chunks);
-            int patch = s.PatchSize, pixels = s.OutputPixels;
-            int j0 = first * panel, j1 = Math.Min(last * panel, patch);
+            int patch = s.PatchSize, pixels = s.OutputPixels, kernelArea = s.KernelHeight * s.KernelWidth;
+            int j0 = first * GemmKernel.Rows, j1 = last == units ? patch : last * GemmKernel.Rows;
             float* col = j0 >= j1 || s.IsPointwise ? null : Scratch.Columns((nint)(j1 - j0) * pixels);
-            float* c = dWeights + j0;
+            float* c = transposed + (nint)j0 * s.Filters;
             for (int n = 0; n < s.Batch; n++)
             {
                 float* g = dz + (nint)n * s.OutputSize;
                 if (j0 < j1)
                 {
                     float* image = x + (nint)n * s.InputSize;
-                    float* b;
-                    if (s.IsPointwise) b = image + (nint)j0 * pixels;
+                    float* a;
+                    if (s.IsPointwise) a = image + (nint)j0 * pixels;
                     else
                     {
-                        Im2Col<TS, TV>(image, s, col, j0, j1);
-                        b = col;
+                        // Only the channels these rows read are padded.
+                        float* padded = Pad<TS, TV>(image, s, j0 / kernelArea, (j1 - 1) / kernelArea + 1);
+                        Im2Col<TS, TV>(padded, s, col, j0, j1);
+                        a = col;
                     }
-                    // B[k = pixel, j = patch row] = col[j·pixels + k]: col read transposed, which the packing transposes.
-                    var p = new GemmKernel.Operands(g, pixels, 1, b, 1, c, patch, s.Filters, pixels, j1 - j0, bCol: pixels);
+                    // A = col rows [j0, j1) (a pixel per k); B[k = pixel, n = filter] = dz_n[filter·pixels + pixel].
+                    var p = new GemmKernel.Operands(a, pixels, 1, g, 1, c, s.Filters, j1 - j0, pixels, s.Filters, bCol: pixels);
                     if (n == 0) GemmKernel.Run<TS, TV, Plain>(p, default);
-                    else GemmKernel.Run<TS, TV, Accumulate>(p, new Accumulate(c, patch));
+                    else GemmKernel.Run<TS, TV, Accumulate>(p, new Accumulate(c, s.Filters));
                 }
                 if (dBias != null)
                     for (int f = f0; f < f1; f++)
@@ -363,8 +376,7 @@ public static unsafe class Convolution
                 }
                 var p = new GemmKernel.Operands(weights, 1, patch, g, pixels, dcol, pixels, patch, s.Filters, pixels);
                 GemmKernel.Run<TS, TV, Plain>(p, default);
-                Col2Im<TS, TV>(dcol, s, image);
-                if (typeof(TAct) != typeof(Identity)) ApplyDerivative<TS, TV, TAct>(image, saved, s.InputSize, activation);
+                Col2Im<TS, TV, TAct>(dcol, s, image, saved, activation);
             }
         }
     }
@@ -377,99 +389,134 @@ public static unsafe class Convolution
     }
 
     /// <summary>
-    /// Rows [first, last) of one image's im2col matrix into <paramref name="col"/>, row after row of OH·OW floats: row
-    /// (c, kh, kw) holds x[c, oh·S − P + kh, ow·S − P + kw] at column oh·OW + ow, and 0 where that falls in the padding.
+    /// Channels [c0, c1) of image x with P zeros around each plane, (H + 2P) × (W + 2P), in this thread's scratch; x
+    /// itself when P = 0. Reading the padded plane, im2col needs no bounds: each output row of a row of col is one
+    /// run of the plane, copied without a branch. A channel outside [c0, c1) is left as it was.
     /// </summary>
-    internal static void Im2Col<TS, TV>(float* x, in Conv2dShape s, float* col, int first, int last)
+    internal static float* Pad<TS, TV>(float* x, in Conv2dShape s, int c0, int c1) where TS : ISimd<TV> where TV : struct
+    {
+        if (s.Padding == 0) return x;
+        int height = s.Height, width = s.Width, pw = s.PaddedWidth, ph = s.PaddedHeight, pad = s.Padding;
+        nint plane = (nint)ph * pw;
+        float* padded = Scratch.Padded(s.Channels * plane);
+        for (int c = c0; c < c1; c++)
+        {
+            float* target = padded + c * plane, source = x + (nint)c * height * width;
+            new Span<float>(target, pad * pw + pad).Clear();
+            for (int h = 0; h < height; h++)
+            {
+                float* row = target + (nint)(h + pad) * pw + pad;
+                Copy<TS, TV>(source + (nint)h * width, row, width);
+                // The right padding of this row and the left of the next are contiguous.
+                new Span<float>(row + width, 2 * pad).Clear();
+            }
+            new Span<float>(target + (nint)(height + pad) * pw + pad, pad * pw - pad).Clear();
+        }
+        return padded;
+    }
+
+    /// <summary>
+    /// Rows [first, last) of one image's im2col matrix into <paramref name="col"/>, row after row of OH·OW floats:
+    /// row (c, kh, kw) holds x[c, oh·S − P + kh, ow·S − P + kw] at column oh·OW + ow, 0 where that falls in the
+    /// padding; read from the image as <see cref="Pad{TS, TV}"/> left it, at (oh·S + kh, ow·S + kw).
+    /// </summary>
+    internal static void Im2Col<TS, TV>(float* padded, in Conv2dShape s, float* col, int first, int last)
         where TS : ISimd<TV> where TV : struct
     {
-        int height = s.Height, width = s.Width, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride;
+        int pw = s.PaddedWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride;
+        nint plane = (nint)s.PaddedHeight * pw, rowStep = (nint)stride * pw;
         int kernelArea = s.KernelHeight * s.KernelWidth;
         for (int r = first; r < last; r++, col += (nint)outHeight * outWidth)
         {
             int c = r / kernelArea, kh = r % kernelArea / s.KernelWidth, kw = r % s.KernelWidth;
-            int shift = kw - s.Padding;
-            var (lo, hi) = Inside(shift, stride, width, outWidth);
-            float* plane = x + (nint)c * height * width;
-            for (int oh = 0; oh < outHeight; oh++)
-            {
-                float* target = col + (nint)oh * outWidth;
-                int h = oh * stride - s.Padding + kh;
-                if ((uint)h >= (uint)height)
-                {
-                    new Span<float>(target, outWidth).Clear();
-                    continue;
-                }
-                float* source = plane + (nint)h * width + shift;
-                for (int ow = 0; ow < lo; ow++) target[ow] = 0f;
-                if (stride == 1) Copy<TS, TV>(source + lo, target + lo, hi - lo);
-                else for (int ow = lo; ow < hi; ow++) target[ow] = source[(nint)ow * stride];
-                for (int ow = Math.Max(hi, lo); ow < outWidth; ow++) target[ow] = 0f;
-            }
+            float* source = padded + c * plane + (nint)kh * pw + kw;
+            float* target = col;
+            if (stride == 1)
+                for (int oh = 0; oh < outHeight; oh++, source += rowStep, target += outWidth) Copy<TS, TV>(source, target, outWidth);
+            else
+                for (int oh = 0; oh < outHeight; oh++, source += rowStep, target += outWidth)
+                    for (int ow = 0; ow < outWidth; ow++) target[ow] = source[(nint)ow * stride];
         }
     }
 
     /// <summary>
-    /// dx[c, h, w] = Σ over the windows that cover it of dcol[(c, kh, kw), (oh, ow)]: dx zeroed, then each row of dcol
-    /// added where im2col took it from. Each element takes its shares in row order, at every width.
+    /// dx[c, h, w] = f′(below) · Σ over the windows that cover it of dcol[(c, kh, kw), (oh, ow)]: each row of dcol is
+    /// added where im2col took it from, into a zeroed padded image (so no bounds are checked), whose inside then goes
+    /// to dx through the derivative. Every element takes its shares in row order, at every width.
     /// </summary>
-    internal static void Col2Im<TS, TV>(float* dcol, in Conv2dShape s, float* dx)
-        where TS : ISimd<TV> where TV : struct
+    internal static void Col2Im<TS, TV, TAct>(float* dcol, in Conv2dShape s, float* dx, float* below, TAct activation)
+        where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
-        int height = s.Height, width = s.Width, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride;
+        int pw = s.PaddedWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride, pad = s.Padding;
+        nint plane = (nint)s.PaddedHeight * pw, rowStep = (nint)stride * pw;
         int kernelArea = s.KernelHeight * s.KernelWidth;
-        new Span<float>(dx, s.InputSize).Clear();
-        for (int r = 0; r < s.PatchSize; r++, dcol += (nint)outHeight * outWidth)
+        float* sums = pad == 0 ? dx : Scratch.Padded(s.Channels * plane);
+        new Span<float>(sums, (int)(s.Channels * plane)).Clear();
+        for (int r = 0; r < s.PatchSize; r++)
         {
             int c = r / kernelArea, kh = r % kernelArea / s.KernelWidth, kw = r % s.KernelWidth;
-            int shift = kw - s.Padding;
-            var (lo, hi) = Inside(shift, stride, width, outWidth);
-            if (lo >= hi) continue;
-            float* plane = dx + (nint)c * height * width;
-            for (int oh = 0; oh < outHeight; oh++)
-            {
-                int h = oh * stride - s.Padding + kh;
-                if ((uint)h >= (uint)height) continue;
-                float* source = dcol + (nint)oh * outWidth;
-                float* target = plane + (nint)h * width + shift;
-                if (stride == 1) AddTo<TS, TV>(source + lo, target + lo, hi - lo);
-                else for (int ow = lo; ow < hi; ow++) target[(nint)ow * stride] += source[ow];
-            }
+            float* target = sums + c * plane + (nint)kh * pw + kw;
+            float* source = dcol + (nint)r * outHeight * outWidth;
+            if (stride == 1)
+                for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth) AddTo<TS, TV>(source, target, outWidth);
+            else
+                for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth)
+                    for (int ow = 0; ow < outWidth; ow++) target[(nint)ow * stride] += source[ow];
         }
+        if (pad == 0)
+        {
+            if (typeof(TAct) != typeof(Identity)) ApplyDerivative<TS, TV, TAct>(dx, dx, below, s.InputSize, activation);
+            return;
+        }
+        int height = s.Height, width = s.Width;
+        for (int c = 0; c < s.Channels; c++)
+            for (int h = 0; h < height; h++)
+            {
+                nint at = ((nint)c * height + h) * width;
+                ApplyDerivative<TS, TV, TAct>(sums + c * plane + (nint)(h + pad) * pw + pad, dx + at, below + at, width, activation);
+            }
     }
 
-    /// <summary>The output columns [lo, hi) whose input column ow·S + shift lies inside [0, width).</summary>
-    private static (int Lo, int Hi) Inside(int shift, int stride, int width, int outWidth)
-    {
-        int lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-        int last = width - 1 - shift; // the largest ow·S allowed
-        int hi = last < 0 ? 0 : Math.Min(outWidth, last / stride + 1);
-        return (Math.Min(lo, outWidth), hi);
-    }
-
+    /// <summary>
+    /// target[0 … count) = source[0 … count): whole vectors, the last one overlapping the one before (rewriting the
+    /// same values) rather than a tail of single floats; a run shorter than a vector goes by four or one.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy<TS, TV>(float* source, float* target, int count) where TS : ISimd<TV> where TV : struct
     {
-        int w = TS.Count, i = 0;
-        for (; i + w <= count; i += w) TS.Store(target + i, TS.Load(source + i));
-        for (; i < count; i++) target[i] = source[i];
+        int w = TS.Count;
+        if (count >= w)
+        {
+            for (int i = 0; i + w < count; i += w) TS.Store(target + i, TS.Load(source + i));
+            TS.Store(target + count - w, TS.Load(source + count - w));
+        }
+        else if (count >= 4 && w > 4)
+        {
+            for (int i = 0; i + 4 < count; i += 4) Vector128.Store(Vector128.Load(source + i), target + i);
+            Vector128.Store(Vector128.Load(source + count - 4), target + count - 4);
+        }
+        else
+            for (int i = 0; i < count; i++) target[i] = source[i];
     }
 
+    /// <summary>target[i] += source[i] for i &lt; count: whole vectors, then fours, then singles (an overlap would add twice).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo<TS, TV>(float* source, float* target, int count) where TS : ISimd<TV> where TV : struct
     {
         int w = TS.Count, i = 0;
         for (; i + w <= count; i += w) TS.Store(target + i, TS.Add(TS.Load(target + i), TS.Load(source + i)));
+        if (w > 4)
+            for (; i + 4 <= count; i += 4) Vector128.Store(Vector128.Load(target + i) + Vector128.Load(source + i), target + i);
         for (; i < count; i++) target[i] += source[i];
     }
 
-    /// <summary>dx ← f′ applied to dx from the saved outputs, over <paramref name="count"/> floats.</summary>
-    private static void ApplyDerivative<TS, TV, TAct>(float* dx, float* below, int count, TAct activation)
+    /// <summary>dx = f′ applied to the summed gradient from the saved outputs, over <paramref name="count"/> floats (sums may be dx).</summary>
+    private static void ApplyDerivative<TS, TV, TAct>(float* sums, float* dx, float* below, int count, TAct activation)
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
         int w = TS.Count, i = 0;
-        for (; i + w <= count; i += w) TS.Store(dx + i, activation.Backward<TS, TV>(TS.Load(dx + i), TS.Load(below + i)));
-        for (; i < count; i++) dx[i] = activation.Backward<Scalar, float>(dx[i], below[i]);
+        for (; i + w <= count; i += w) TS.Store(dx + i, activation.Backward<TS, TV>(TS.Load(sums + i), TS.Load(below + i)));
+        for (; i < count; i++) dx[i] = activation.Backward<Scalar, float>(sums[i], below[i]);
     }
 
     /// <summary>Σ of <paramref name="count"/> floats: four vector accumulators, added in a fixed order, then the tail.</summary>
@@ -497,15 +544,24 @@ public static unsafe class Convolution
         if (span.Length < needed) throw new ArgumentException($"{name} holds {span.Length} floats, the shape needs {needed}", name);
     }
 
-    /// <summary>Per-thread im2col scratch on the pinned heap, 64-byte aligned, grown to the largest layer seen and then reused.</summary>
+    /// <summary>
+    /// Scratch on the pinned heap, 64-byte aligned, grown to the largest layer seen and then reused: per thread, an
+    /// image's im2col matrix (or its input gradient's) and a padded image; per calling thread, the weight gradient's dWᵀ.
+    /// </summary>
     private static class Scratch
     {
         [ThreadStatic] private static float[]? columns;
+        [ThreadStatic] private static float[]? padded;
+        [ThreadStatic] private static float[]? transposed;
 
-        public static float* Columns(nint floats)
+        public static float* Columns(nint floats) => Grown(ref columns, floats);
+        public static float* Padded(nint floats) => Grown(ref padded, floats);
+        public static float* Transposed(nint floats) => Grown(ref transposed, floats);
+
+        private static float* Grown(ref float[]? buffer, nint floats)
         {
-            if (columns is null || columns.Length < floats + 16) columns = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
-            float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(columns));
+            if (buffer is null || buffer.Length < floats + 16) buffer = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
+            float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
             return (float*)(((nint)start + 63) & ~(nint)63);
         }
     }
