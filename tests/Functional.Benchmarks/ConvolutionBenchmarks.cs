@@ -87,8 +87,56 @@ public static unsafe class ConvolutionRates
             }
         }
         finally { Parallelism.Threads = saved; }
+        Lowerings(runs);
         Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
+    }
+
+    /// <summary>
+    /// The forward lowered by im2col and implicitly, interleaved call by call on one thread (so load on the host moves
+    /// both alike): medians of each and of the per-pair ratio.
+    /// </summary>
+    private static void Lowerings(int runs)
+    {
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = 1;
+        try
+        {
+            Console.WriteLine("forward lowering, one thread, on-CPU, interleaved pairs (implicit / im2col < 1: implicit is faster):");
+            foreach (var s in new[] { CnnLayers.Conv1(), CnnLayers.Conv2(), CnnLayers.Conv2(1) })
+            {
+                float[] x = CnnLayers.Buffer(s.Batch * s.InputSize, 1), w = CnnLayers.Buffer(s.WeightCount, 2), b = CnnLayers.Buffer(s.Filters, 3);
+                float[] y = new float[s.Batch * s.OutputSize];
+                fixed (float* px = x, pw = w, pb = b, py = y)
+                {
+                    float* cx = px, cw = pw, cb = pb, cy = py;
+                    var shape = s;
+                    Action lowered = () => Convolution.Forward(cx, cw, cb, cy, shape, default(Relu), Convolution.Lowering.Im2Col);
+                    Action implicitly = () => Convolution.Forward(cx, cw, cb, cy, shape, default(Relu), Convolution.Lowering.Implicit);
+                    for (int i = 0; i < 10; i++) { lowered(); implicitly(); }
+                    int pairs = 4 * runs, repeats = s.Batch == 1 ? 50 : 3;
+                    var (a, c, ratio) = (new double[pairs], new double[pairs], new double[pairs]);
+                    for (int i = 0; i < pairs; i++)
+                    {
+                        a[i] = Once(lowered, repeats);
+                        c[i] = Once(implicitly, repeats);
+                        ratio[i] = c[i] / a[i];
+                    }
+                    Array.Sort(a); Array.Sort(c); Array.Sort(ratio);
+                    double im2col = a[pairs / 2], implicitGemm = c[pairs / 2];
+                    Console.WriteLine($"  {s.Batch}×{s.Channels}×{s.Height}×{s.Width} ∗ {s.Filters}×{s.KernelHeight}×{s.KernelWidth}: im2col {im2col * 1e6,7:F0} µs ({s.ForwardFlops / im2col / 1e9:F1} GFLOP/s), " +
+                        $"implicit {implicitGemm * 1e6,7:F0} µs ({s.ForwardFlops / implicitGemm / 1e9:F1} GFLOP/s); ratio median {ratio[pairs / 2]:F3} (quartiles {ratio[pairs / 4]:F3}–{ratio[3 * pairs / 4]:F3}, {pairs} pairs)");
+                }
+            }
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    private static double Once(Action pass, int repeats)
+    {
+        double start = ThreadClock.Now();
+        for (int i = 0; i < repeats; i++) pass();
+        return (ThreadClock.Now() - start) / repeats;
     }
 
     private static Pass[] Passes()
@@ -119,17 +167,17 @@ public static unsafe class ConvolutionRates
             new("pool2 max forward", 0, () => MaxPool2d.Forward(y2, p2, i2, pool2)),
             new("pool2 max backward ⊙ ReLU′", 0, () => MaxPool2d.Backward<Relu>(p2, i2, y2, dp2, pool2)),
             new("conv2 forward, batch 1", one.ForwardFlops, () => Convolution.Forward<Relu>(p1.AsSpan(0, one.InputSize), w2, b2, y2one, one)),
-            new("conv2 im2col alone, 64 images (no FLOPs)", 0, () =>
+            new("conv2 pad + im2col alone, 64 images (no FLOPs)", 0, () =>
             {
                 fixed (float* px = p1, pc = col)
                     for (int n = 0; n < conv2.Batch; n++)
-                        Convolution.Im2Col<Simd256, Vector256<float>>(px + n * conv2.InputSize, conv2, pc, 0, conv2.PatchSize);
+                        Convolution.Im2Col<Simd256, Vector256<float>>(Convolution.Pad<Simd256, Vector256<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
             }),
-            new("conv2 col2im alone, 64 images (no FLOPs)", 0, () =>
+            new("conv2 col2im ⊙ ReLU′ alone, 64 images (no FLOPs)", 0, () =>
             {
-                fixed (float* pdx = dx2, pc = col)
+                fixed (float* pdx = dx2, pc = col, pbelow = p1)
                     for (int n = 0; n < conv2.Batch; n++)
-                        Convolution.Col2Im<Simd256, Vector256<float>>(pc, conv2, pdx + n * conv2.InputSize);
+                        Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
             }),
         ];
     }

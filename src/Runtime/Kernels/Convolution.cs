@@ -239,22 +239,138 @@ public static unsafe class Convolution
     }
 
     /// <summary>The width is chosen here, on the calling thread: <see cref="Cpu.Pin"/> is per thread, and the workers must run the caller's width.</summary>
-    private static void ForwardAt<TE>(float* x, float* weights, float* y, in Conv2dShape shape, TE epilogue) where TE : struct, IEpilogue
+    private static void ForwardAt<TE>(float* x, float* weights, float* y, in Conv2dShape shape, TE epilogue, Lowering lowering = ForwardLowering) where TE : struct, IEpilogue
     {
         switch (Cpu.Current)
         {
-            case Isa.Vector512: Forward<Simd512, Vector512<float>, TE>(x, weights, y, shape, epilogue); break;
-            case Isa.Vector256: Forward<Simd256, Vector256<float>, TE>(x, weights, y, shape, epilogue); break;
-            case Isa.Vector128: Forward<Simd128, Vector128<float>, TE>(x, weights, y, shape, epilogue); break;
-            default: Forward<Scalar, float, TE>(x, weights, y, shape, epilogue); break;
+            case Isa.Vector512: Forward<Simd512, Vector512<float>, TE>(x, weights, y, shape, epilogue, lowering); break;
+            case Isa.Vector256: Forward<Simd256, Vector256<float>, TE>(x, weights, y, shape, epilogue, lowering); break;
+            case Isa.Vector128: Forward<Simd128, Vector128<float>, TE>(x, weights, y, shape, epilogue, lowering); break;
+            default: Forward<Scalar, float, TE>(x, weights, y, shape, epilogue, lowering); break;
         }
     }
 
-    private static void Forward<TS, TV, TE>(float* x, float* weights, float* y, in Conv2dShape shape, TE epilogue)
+    /// <summary>How the forward lowers an image onto the product; <see cref="Forward{TAct}(float*, float*, float*, float*, in Conv2dShape, TAct)"/> takes <see cref="ForwardLowering"/>.</summary>
+    internal enum Lowering
+    {
+        /// <summary>Write the image's im2col matrix, then run the product, which packs it into panels.</summary>
+        Im2Col,
+        /// <summary>Pack the product's panels straight from the padded image: no im2col matrix.</summary>
+        Implicit,
+    }
+
+    /// <summary>The lowering the public forward uses (docs/performance.md has the measurements that chose it).</summary>
+    internal const Lowering ForwardLowering = Lowering.Im2Col;
+
+    /// <summary>The forward with a chosen <paramref name="lowering"/>, for the benchmarks and tests that compare them.</summary>
+    internal static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation, Lowering lowering)
+        where TAct : struct, IActivation
+    {
+        shape.RequireMade();
+        if (bias == null) ForwardAt(x, weights, y, shape, new Activated<TAct>(activation), lowering);
+        else ForwardAt(x, weights, y, shape, new RowBiasActivation<TAct>(bias, activation), lowering);
+    }
+
+    private static void Forward<TS, TV, TE>(float* x, float* weights, float* y, in Conv2dShape shape, TE epilogue, Lowering lowering)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
-        var job = new ForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
-        Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, shape.Batch));
+        int chunks = Parallelism.ChunksFor(shape.ForwardFlops, shape.Batch);
+        // A pointwise layer's im2col matrix is the image itself: nothing to lower either way.
+        if (lowering == Lowering.Implicit && !shape.IsPointwise)
+        {
+            var job = new ImplicitForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
+            Launch(ref job, chunks);
+        }
+        else
+        {
+            var job = new ForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
+            Launch(ref job, chunks);
+        }
+    }
+
+    /// <summary>
+    /// One chunk of images, lowered implicitly: the product's loop nest (<see cref="GemmKernel"/>'s column blocks, k
+    /// blocks and tiles, with the same k order, so the same bits as the im2col path) with each block of B packed
+    /// straight from the padded image. A block's output pixels are cut into pieces that are contiguous in the image
+    /// (one output row, within one panel); every row of the patch then copies the same pieces from its own offset.
+    /// </summary>
+    private readonly struct ImplicitForwardJob<TS, TV, TE>(float* x, float* weights, float* y, Conv2dShape s, TE epilogue) : IParallelJob
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        public void Run(int chunk, int chunks)
+        {
+            var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
+            int patch = s.PatchSize, pixels = s.OutputPixels, panel = 2 * TS.Count, kc0 = GemmKernel.KcFor(patch, panel);
+            float* packed = Scratch.Packing(GemmKernel.KBlock * GemmKernel.NBlock);
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
+            // At most one piece per pixel of a block, plus the zeros after its last pixel.
+            int* pieces = stackalloc int[3 * (GemmKernel.NBlock + 1)];
+            for (int n = first; n < last; n++)
+            {
+                float* padded = Pad<TS, TV>(x + (nint)n * s.InputSize, s, 0, s.Channels);
+                var p = new GemmKernel.Operands(weights, patch, 1, null, 0, y + (nint)n * s.OutputSize, pixels, s.Filters, patch, pixels);
+                for (int jc = 0; jc < pixels; jc += GemmKernel.NBlock)
+                {
+                    int nc = Math.Min(GemmKernel.NBlock, pixels - jc);
+                    int count = Pieces(s, jc, nc, panel, pieces);
+                    for (int pc = 0; pc < patch; pc += kc0)
+                    {
+                        int kc = Math.Min(kc0, patch - pc);
+                        PackImage(padded, s, pc, kc, nc, panel, pieces, count, packed);
+                        bool accumulate = pc > 0, finish = pc + kc >= patch;
+                        for (int ic = 0; ic < s.Filters; ic += GemmKernel.MBlock)
+                        {
+                            int mEnd = Math.Min(ic + GemmKernel.MBlock, s.Filters);
+                            for (int jr = 0; jr < nc; jr += panel)
+                                GemmKernel.Tiles<TS, TV, TE>(p, epilogue, GemmKernel.InPlace(p, pc), packed + (nint)(jr / panel) * kc * panel, kc,
+                                    accumulate, finish, ic, mEnd, jc + jr, Math.Min(panel, nc - jr), tile);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The pieces of output pixels [jc, jc + nc) as (position in the block, length, offset in the padded plane),
+        /// cut where an output row or a panel ends; then one piece of zeros, negative offset, to the last panel's end.
+        /// </summary>
+        private static int Pieces(in Conv2dShape s, int jc, int nc, int panel, int* pieces)
+        {
+            int count = 0, outWidth = s.OutputWidth, pw = s.PaddedWidth, stride = s.Stride;
+            for (int j = 0; j < nc;)
+            {
+                int pixel = jc + j, oh = pixel / outWidth, ow = pixel % outWidth;
+                // With a stride, neighbouring pixels are not neighbours in the image: one pixel per piece.
+                int length = stride == 1 ? Math.Min(Math.Min(outWidth - ow, nc - j), panel - j % panel) : 1;
+                pieces[3 * count] = j; pieces[3 * count + 1] = length; pieces[3 * count + 2] = oh * stride * pw + ow * stride;
+                count++;
+                j += length;
+            }
+            int end = (nc + panel - 1) / panel * panel;
+            if (end > nc) { pieces[3 * count] = nc; pieces[3 * count + 1] = end - nc; pieces[3 * count + 2] = -1; count++; }
+            return count;
+        }
+
+        /// <summary>Patch rows [pc, pc + kc) of the block into the product's panels: kc × 2w floats each, panel after panel.</summary>
+        private static void PackImage(float* padded, in Conv2dShape s, int pc, int kc, int nc, int panel, int* pieces, int count, float* packed)
+        {
+            int kernelArea = s.KernelHeight * s.KernelWidth, pw = s.PaddedWidth;
+            nint plane = (nint)s.PaddedHeight * pw, panelSize = (nint)kc * panel;
+            for (int k = 0; k < kc; k++)
+            {
+                int r = pc + k, c = r / kernelArea, kh = r % kernelArea / s.KernelWidth, kw = r % s.KernelWidth;
+                float* source = padded + c * plane + (nint)kh * pw + kw;
+                float* row = packed + (nint)k * panel;
+                for (int i = 0; i < count; i++)
+                {
+                    int j = pieces[3 * i], length = pieces[3 * i + 1], offset = pieces[3 * i + 2];
+                    float* target = row + j / panel * panelSize + j % panel;
+                    if (offset < 0) new Span<float>(target, length).Clear();
+                    else if (length == 1) *target = source[offset];
+                    else Copy<TS, TV>(source + offset, target, length);
+                }
+            }
+        }
     }
 
     /// <summary>One chunk of images: im2col of each into this thread's scratch, then y_n = epilogue(W · col_n).</summary>
@@ -553,10 +669,12 @@ public static unsafe class Convolution
         [ThreadStatic] private static float[]? columns;
         [ThreadStatic] private static float[]? padded;
         [ThreadStatic] private static float[]? transposed;
+        [ThreadStatic] private static float[]? packing;
 
         public static float* Columns(nint floats) => Grown(ref columns, floats);
         public static float* Padded(nint floats) => Grown(ref padded, floats);
         public static float* Transposed(nint floats) => Grown(ref transposed, floats);
+        public static float* Packing(nint floats) => Grown(ref packing, floats);
 
         private static float* Grown(ref float[]? buffer, nint floats)
         {

@@ -110,6 +110,22 @@ public sealed unsafe class ConvolutionTests(ITestOutputHelper output)
         Assert.Equal(x, gx.ToArray()); Assert.Equal(w, gw.ToArray());
     }
 
+    /// <summary>The implicit lowering (panels packed straight from the image), which the benchmarks compare with im2col.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Implicit_forward_is_the_same_convolution(int index, Isa isa)
+    {
+        var s = Shapes[index];
+        var (x, w, b) = Data.For(s, seed: 2);
+        var expected = Reference.Conv2d(Reference.Widen(x), Parameters(w, b), 0, s.WeightCount, s, Reference.Relu);
+        var absolute = Reference.Conv2d(Abs(x), [.. Abs(w), .. Abs(b)], 0, s.WeightCount, s, Reference.Identity);
+        Guarded gx = new(x), gw = new(w), gb = new(b), gy = new(s.Batch * s.OutputSize);
+        gy.Span.Fill(float.NaN);
+        using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, gy.Pointer, s, default(Relu), Convolution.Lowering.Implicit);
+        Check("Forward<Relu>, implicit", s, isa, gy.Span, expected, Bound(absolute, s.PatchSize));
+        gy.AssertGuardsIntact("y");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Forward_without_a_bias_and_with_a_parameterised_activation(int index, Isa isa)
