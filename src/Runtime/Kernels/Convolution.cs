@@ -297,6 +297,7 @@ public static unsafe class Convolution
     private readonly struct ImplicitForwardJob<TS, TV, TE>(float* x, float* weights, float* y, Conv2dShape s, TE epilogue) : IParallelJob
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
@@ -304,7 +305,8 @@ public static unsafe class Convolution
             float* packed = Scratch.Packing(GemmKernel.KBlock * GemmKernel.NBlock);
             float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
             // At most one piece per pixel of a block, plus the zeros after its last pixel.
-            int* pieces = stackalloc int[3 * (GemmKernel.NBlock + 1)];
+            // And, after them, each piece's place in the packed block.
+            int* pieces = stackalloc int[6 * (GemmKernel.NBlock + 1)];
             for (int n = first; n < last; n++)
             {
                 float* padded = Pad<TS, TV>(x + (nint)n * s.InputSize, s, 0, s.Channels);
@@ -316,7 +318,9 @@ public static unsafe class Convolution
                     for (int pc = 0; pc < patch; pc += kc0)
                     {
                         int kc = Math.Min(kc0, patch - pc);
-                        PackImage(padded, s, pc, kc, nc, panel, pieces, count, packed);
+                        // Where each piece starts in the panels of this k block (panel j / 2w, lane j mod 2w).
+                        for (int i = 0; i < count; i++) pieces[3 * i + 3 * (GemmKernel.NBlock + 1)] = pieces[3 * i] / panel * kc * panel + pieces[3 * i] % panel;
+                        PackImage(padded, s, pc, kc, panel, pieces, count, packed);
                         bool accumulate = pc > 0, finish = pc + kc >= patch;
                         for (int ic = 0; ic < s.Filters; ic += GemmKernel.MBlock)
                         {
@@ -352,10 +356,12 @@ public static unsafe class Convolution
         }
 
         /// <summary>Patch rows [pc, pc + kc) of the block into the product's panels: kc × 2w floats each, panel after panel.</summary>
-        private static void PackImage(float* padded, in Conv2dShape s, int pc, int kc, int nc, int panel, int* pieces, int count, float* packed)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void PackImage(float* padded, in Conv2dShape s, int pc, int kc, int panel, int* pieces, int count, float* packed)
         {
             int kernelArea = s.KernelHeight * s.KernelWidth, pw = s.PaddedWidth;
-            nint plane = (nint)s.PaddedHeight * pw, panelSize = (nint)kc * panel;
+            nint plane = (nint)s.PaddedHeight * pw;
+            int* places = pieces + 3 * (GemmKernel.NBlock + 1);
             for (int k = 0; k < kc; k++)
             {
                 int r = pc + k, c = r / kernelArea, kh = r % kernelArea / s.KernelWidth, kw = r % s.KernelWidth;
@@ -363,8 +369,8 @@ public static unsafe class Convolution
                 float* row = packed + (nint)k * panel;
                 for (int i = 0; i < count; i++)
                 {
-                    int j = pieces[3 * i], length = pieces[3 * i + 1], offset = pieces[3 * i + 2];
-                    float* target = row + j / panel * panelSize + j % panel;
+                    int length = pieces[3 * i + 1], offset = pieces[3 * i + 2];
+                    float* target = row + places[3 * i];
                     if (offset < 0) new Span<float>(target, length).Clear();
                     else if (length == 1) *target = source[offset];
                     else Copy<TS, TV>(source + offset, target, length);
@@ -377,6 +383,7 @@ public static unsafe class Convolution
     private readonly struct ForwardJob<TS, TV, TE>(float* x, float* weights, float* y, Conv2dShape s, TE epilogue) : IParallelJob
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
@@ -397,6 +404,7 @@ public static unsafe class Convolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape)
         where TS : ISimd<TV> where TV : struct
     {
@@ -422,6 +430,7 @@ public static unsafe class Convolution
     private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* transposed, float* dBias, Conv2dShape s, int units) : IParallelJob
         where TS : ISimd<TV> where TV : struct
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(units, chunk, chunks);
@@ -474,6 +483,7 @@ public static unsafe class Convolution
     private readonly struct InputGradientJob<TS, TV, TAct>(float* dz, float* weights, float* below, float* dx, Conv2dShape s, TAct activation) : IParallelJob
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
@@ -509,6 +519,7 @@ public static unsafe class Convolution
     /// itself when P = 0. Reading the padded plane, im2col needs no bounds: each output row of a row of col is one
     /// run of the plane, copied without a branch. A channel outside [c0, c1) is left as it was.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float* Pad<TS, TV>(float* x, in Conv2dShape s, int c0, int c1) where TS : ISimd<TV> where TV : struct
     {
         if (s.Padding == 0) return x;
@@ -536,6 +547,7 @@ public static unsafe class Convolution
     /// row (c, kh, kw) holds x[c, oh·S − P + kh, ow·S − P + kw] at column oh·OW + ow, 0 where that falls in the
     /// padding; read from the image as <see cref="Pad{TS, TV}"/> left it, at (oh·S + kh, ow·S + kw).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Im2Col<TS, TV>(float* padded, in Conv2dShape s, float* col, int first, int last)
         where TS : ISimd<TV> where TV : struct
     {
@@ -557,34 +569,42 @@ public static unsafe class Convolution
 
     /// <summary>
     /// dx[c, h, w] = f′(below) · Σ over the windows that cover it of dcol[(c, kh, kw), (oh, ow)]: each row of dcol is
-    /// added where im2col took it from, into a zeroed padded image (so no bounds are checked), whose inside then goes
-    /// to dx through the derivative. Every element takes its shares in row order, at every width.
+    /// added where im2col took it from, into a zeroed padded image in scratch (so no bounds are checked), whose inside
+    /// then goes to dx through the derivative. Every element takes its shares in the same order (kw, then kh) at every width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Col2Im<TS, TV, TAct>(float* dcol, in Conv2dShape s, float* dx, float* below, TAct activation)
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
         int pw = s.PaddedWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride, pad = s.Padding;
         nint plane = (nint)s.PaddedHeight * pw, rowStep = (nint)stride * pw;
         int kernelArea = s.KernelHeight * s.KernelWidth;
-        float* sums = pad == 0 ? dx : Scratch.Padded(s.Channels * plane);
+        // Always this thread's scratch, even without padding: the adds' last vector reaches past a run, which in dx
+        // could be the next image's floats, written meanwhile by another thread.
+        float* sums = Scratch.Padded(s.Channels * plane);
         new Span<float>(sums, (int)(s.Channels * plane)).Clear();
-        for (int r = 0; r < s.PatchSize; r++)
-        {
-            int c = r / kernelArea, kh = r % kernelArea / s.KernelWidth, kw = r % s.KernelWidth;
-            float* target = sums + c * plane + (nint)kh * pw + kw;
-            float* source = dcol + (nint)r * outHeight * outWidth;
-            if (stride == 1)
-                for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth) AddTo<TS, TV>(source, target, outWidth);
-            else
-                for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth)
-                    for (int ow = 0; ow < outWidth; ow++) target[(nint)ow * stride] += source[ow];
-        }
+        // kw outermost: runs a float apart overlap, and a load that straddles two recent stores waits for them to
+        // retire (store forwarding fails). Runs with the same kw start at the same column, so their loads meet earlier
+        // stores of the same place and size, which forward. Each element still takes its shares in one fixed order.
+        for (int kw = 0; kw < s.KernelWidth; kw++)
+            for (int c = 0; c < s.Channels; c++)
+                for (int kh = 0; kh < s.KernelHeight; kh++)
+                {
+                    int r = c * kernelArea + kh * s.KernelWidth + kw;
+                    float* target = sums + c * plane + (nint)kh * pw + kw;
+                    float* source = dcol + (nint)r * outHeight * outWidth;
+                    if (stride == 1)
+                        for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth) AddTo<TS, TV>(source, target, outWidth);
+                    else
+                        for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth)
+                            for (int ow = 0; ow < outWidth; ow++) target[(nint)ow * stride] += source[ow];
+                }
+        int height = s.Height, width = s.Width;
         if (pad == 0)
         {
-            if (typeof(TAct) != typeof(Identity)) ApplyDerivative<TS, TV, TAct>(dx, dx, below, s.InputSize, activation);
+            ApplyDerivative<TS, TV, TAct>(sums, dx, below, s.InputSize, activation);
             return;
         }
-        int height = s.Height, width = s.Width;
         for (int c = 0; c < s.Channels; c++)
             for (int h = 0; h < height; h++)
             {
@@ -615,18 +635,46 @@ public static unsafe class Convolution
             for (int i = 0; i < count; i++) target[i] = source[i];
     }
 
-    /// <summary>target[i] += source[i] for i &lt; count: whole vectors, then fours, then singles (an overlap would add twice).</summary>
+    /// <summary>
+    /// target[i] += source[i] for i &lt; count, in whole vectors: the last one reaches past count, its lanes there adding
+    /// −0 (x + −0 = x for every x, −0 included), so it reads up to a vector past both runs and rewrites the target's
+    /// floats there unchanged; the scratch it runs in has that much slack. Two measured pitfalls shaped this: a tail of
+    /// single floats made col2im three times slower than im2col, and a last vector overlapping the one before (ending
+    /// exactly at count) was slower still, its load straddling the store just made (store forwarding fails).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo<TS, TV>(float* source, float* target, int count) where TS : ISimd<TV> where TV : struct
     {
         int w = TS.Count, i = 0;
         for (; i + w <= count; i += w) TS.Store(target + i, TS.Add(TS.Load(target + i), TS.Load(source + i)));
-        if (w > 4)
-            for (; i + 4 <= count; i += 4) Vector128.Store(Vector128.Load(target + i) + Vector128.Load(source + i), target + i);
-        for (; i < count; i++) target[i] += source[i];
+        if (i == count) return;
+        // Keep lanes [0, count − i).
+        TV keep = TS.Load(TailMask + MaskMiddle - (count - i));
+        TS.Store(target + i, TS.Add(TS.Load(target + i), TS.SelectPositive(keep, TS.Load(source + i), TS.Broadcast(-0f))));
     }
 
+    /// <summary>Floats a vector may reach past the end of a run (<see cref="AddTo{TS, TV}"/>): the widest vector.</summary>
+    internal const int Slack = 16;
+
+    /// <summary>The middle of <see cref="TailMask"/>: 16 floats of +1, then 16 of −1.</summary>
+    private const int MaskMiddle = 16;
+
+    /// <summary>Loaded at MaskMiddle − t, a vector whose first t lanes are positive (kept).</summary>
+    private static readonly float* TailMask = MakeTailMask();
+
+    private static float* MakeTailMask()
+    {
+        var mask = GC.AllocateArray<float>(2 * MaskMiddle, pinned: true);
+        for (int i = 0; i < mask.Length; i++) mask[i] = i < MaskMiddle ? 1f : -1f;
+        TailMaskArray = mask;
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(mask));
+    }
+
+    /// <summary>Keeps the pinned mask reachable for the life of the process.</summary>
+    private static float[]? TailMaskArray;
+
     /// <summary>dx = f′ applied to the summed gradient from the saved outputs, over <paramref name="count"/> floats (sums may be dx).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApplyDerivative<TS, TV, TAct>(float* sums, float* dx, float* below, int count, TAct activation)
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
@@ -636,6 +684,7 @@ public static unsafe class Convolution
     }
 
     /// <summary>Σ of <paramref name="count"/> floats: four vector accumulators, added in a fixed order, then the tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Sum<TS, TV>(float* p, int count) where TS : ISimd<TV> where TV : struct
     {
         int w = TS.Count, i = 0;
@@ -678,7 +727,8 @@ public static unsafe class Convolution
 
         private static float* Grown(ref float[]? buffer, nint floats)
         {
-            if (buffer is null || buffer.Length < floats + 16) buffer = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
+            // 16 floats for the alignment, and the slack a vector may reach past the end of a run.
+            if (buffer is null || buffer.Length < floats + 16 + Slack) buffer = GC.AllocateUninitializedArray<float>((int)floats + 16 + Slack, pinned: true);
             float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
             return (float*)(((nint)start + 63) & ~(nint)63);
         }

@@ -148,6 +148,7 @@ public static unsafe class MaxPool2d
 
     private readonly struct ForwardJob(float* x, float* y, int* indices, Pool2dShape s) : IParallelJob
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch * s.Channels, chunk, chunks);
@@ -164,6 +165,7 @@ public static unsafe class MaxPool2d
     }
 
     /// <summary>One plane, any window: rows of the window in order, each left to right.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Plane(float* x, float* y, int* indices, in Pool2dShape s)
     {
         int width = s.Width;
@@ -191,6 +193,7 @@ public static unsafe class MaxPool2d
     /// One plane with the 2 × 2 window of nearly every CNN: the same scan and the same winner as <see cref="Plane"/>,
     /// unrolled so the four compares need no loop.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Plane2x2(float* x, float* y, int* indices, in Pool2dShape s)
     {
         int width = s.Width;
@@ -219,6 +222,7 @@ public static unsafe class MaxPool2d
     private readonly struct BackwardJob<TAct>(float* dy, int* indices, float* below, float* dx, Pool2dShape s, TAct activation) : IParallelJob
         where TAct : struct, IActivation
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch * s.Channels, chunk, chunks);
@@ -301,6 +305,7 @@ public static unsafe class AvgPool2d
 
     private readonly struct ForwardJob(float* x, float* y, Pool2dShape s) : IParallelJob
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch * s.Channels, chunk, chunks);
@@ -326,6 +331,7 @@ public static unsafe class AvgPool2d
     private readonly struct BackwardJob<TAct>(float* dy, float* below, float* dx, Pool2dShape s, TAct activation) : IParallelJob
         where TAct : struct, IActivation
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
             var (first, last) = Parallelism.Range(s.Batch * s.Channels, chunk, chunks);
