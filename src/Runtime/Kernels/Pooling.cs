@@ -1,6 +1,8 @@
 // Max and average pooling of NCHW images as PyTorch's max_pool2d and avg_pool2d compute them (no padding, floor mode).
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Functional.Kernels;
 
@@ -146,8 +148,11 @@ public static unsafe class MaxPool2d
         Pooling.Launch(ref job, shape);
     }
 
+    /// <summary>The vector path needs AVX2's shuffles and the caller's width at least 256 bits (a pinned narrower width runs the scalar scan).</summary>
     private readonly struct ForwardJob(float* x, float* y, int* indices, Pool2dShape s) : IParallelJob
     {
+        private readonly bool vector = Avx2.IsSupported && Cpu.Current >= Isa.Vector256;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
@@ -158,7 +163,8 @@ public static unsafe class MaxPool2d
                 float* input = x + (nint)p * plane;
                 float* output = y + (nint)p * outPlane;
                 int* where = indices == null ? null : indices + (nint)p * outPlane;
-                if (s.KernelHeight == 2 && s.KernelWidth == 2) Plane2x2(input, output, where, s);
+                if (s.KernelHeight == 2 && s.KernelWidth == 2 && s.StrideHeight == 2 && s.StrideWidth == 2 && vector) Plane2x2Stride2(input, output, where, s);
+                else if (s.KernelHeight == 2 && s.KernelWidth == 2) Plane2x2(input, output, where, s);
                 else Plane(input, output, where, s);
             }
         }
@@ -215,6 +221,165 @@ public static unsafe class MaxPool2d
         }
     }
 
+    /// <summary>
+    /// One plane with the 2 × 2 window and stride 2 of nearly every CNN, eight outputs at a time: the even and odd
+    /// columns of the window's two rows are split apart by shuffles (in an order of their own, put right at the end),
+    /// and the four candidates are taken in the scan's order with the same rule (larger, or NaN), so the values and
+    /// indices are the scalar scan's. The last eight outputs of a row overlap the ones before (recomputed, same values);
+    /// a row of four to seven outputs goes four at a time the same way, a shorter one through the scalar scan.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Plane2x2Stride2(float* x, float* y, int* indices, in Pool2dShape s)
+    {
+        int width = s.Width, outWidth = s.OutputWidth;
+        if (outWidth < 4)
+        {
+            Plane2x2(x, y, indices, s);
+            return;
+        }
+        // Shuffle(a, b, 0b10_00_10_00) takes lanes 0, 2 of each 128-bit half of a, then of b: outputs 0, 1, 4, 5 | 2, 3, 6, 7.
+        var order = Vector256.Create(0, 2, 8, 10, 4, 6, 12, 14);
+        var order4 = Vector128.Create(0, 2, 4, 6);
+        for (int oh = 0; oh < s.OutputHeight; oh++)
+        {
+            float* top = x + (nint)2 * oh * width, bottom = top + width;
+            float* o = y + (nint)oh * outWidth;
+            int* where = indices == null ? null : indices + (nint)oh * outWidth;
+            int rowStart = 2 * oh * width;
+            if (outWidth >= 8)
+                for (int ow = 0; ; ow += 8)
+                {
+                    if (ow > outWidth - 8) ow = outWidth - 8;
+                    Eight(top + 2 * ow, bottom + 2 * ow, Vector256.Create(rowStart + 2 * ow) + order, width, o + ow, where == null ? null : where + ow);
+                    if (ow == outWidth - 8) break;
+                }
+            else
+                for (int ow = 0; ; ow += 4)
+                {
+                    if (ow > outWidth - 4) ow = outWidth - 4;
+                    Four(top + 2 * ow, bottom + 2 * ow, Vector128.Create(rowStart + 2 * ow) + order4, width, o + ow, where == null ? null : where + ow);
+                    if (ow == outWidth - 4) break;
+                }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Eight(float* top, float* bottom, Vector256<int> index, int width, float* y, int* indices)
+    {
+        Vector256<float> t0 = Avx.LoadVector256(top), t1 = Avx.LoadVector256(top + 8), b0 = Avx.LoadVector256(bottom), b1 = Avx.LoadVector256(bottom + 8);
+        Vector256<float> best = Avx.Shuffle(t0, t1, 0b10_00_10_00);
+        Vector256<int> at = index;
+        Take(ref best, ref at, Avx.Shuffle(t0, t1, 0b11_01_11_01), index + Vector256.Create(1));
+        Take(ref best, ref at, Avx.Shuffle(b0, b1, 0b10_00_10_00), index + Vector256.Create(width));
+        Take(ref best, ref at, Avx.Shuffle(b0, b1, 0b11_01_11_01), index + Vector256.Create(width + 1));
+        // 64-bit pieces (0, 1 | 4, 5 | 2, 3 | 6, 7) back in order.
+        Avx.Store(y, Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).AsSingle());
+        if (indices != null) Avx.Store(indices, Avx2.Permute4x64(at.AsInt64(), 0b11_01_10_00).AsInt32());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref Vector256<float> best, ref Vector256<int> at, Vector256<float> candidate, Vector256<int> index)
+    {
+        var wins = Avx.Or(Avx.Compare(candidate, best, FloatComparisonMode.OrderedGreaterThanNonSignaling), Avx.Compare(candidate, candidate, FloatComparisonMode.UnorderedNonSignaling));
+        best = Avx.BlendVariable(best, candidate, wins);
+        at = Avx.BlendVariable(at.AsSingle(), index.AsSingle(), wins).AsInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Four(float* top, float* bottom, Vector128<int> index, int width, float* y, int* indices)
+    {
+        // Within 128 bits the shuffle takes lanes 0, 2 of a then of b: already in order.
+        Vector128<float> t0 = Sse.LoadVector128(top), t1 = Sse.LoadVector128(top + 4), b0 = Sse.LoadVector128(bottom), b1 = Sse.LoadVector128(bottom + 4);
+        Vector128<float> best = Sse.Shuffle(t0, t1, 0b10_00_10_00);
+        Vector128<int> at = index;
+        Take(ref best, ref at, Sse.Shuffle(t0, t1, 0b11_01_11_01), index + Vector128.Create(1));
+        Take(ref best, ref at, Sse.Shuffle(b0, b1, 0b10_00_10_00), index + Vector128.Create(width));
+        Take(ref best, ref at, Sse.Shuffle(b0, b1, 0b11_01_11_01), index + Vector128.Create(width + 1));
+        Sse.Store(y, best);
+        if (indices != null) Sse2.Store(indices, at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref Vector128<float> best, ref Vector128<int> at, Vector128<float> candidate, Vector128<int> index)
+    {
+        var wins = Sse.Or(Sse.CompareGreaterThan(candidate, best), Sse.CompareUnordered(candidate, candidate));
+        best = Sse41.BlendVariable(best, candidate, wins);
+        at = Sse41.BlendVariable(at.AsSingle(), index.AsSingle(), wins).AsInt32();
+    }
+
+    /// <summary>
+    /// One plane's backward for the 2 × 2 window with stride 2, eight (or four) outputs at a time: each of a window's four
+    /// inputs takes the output's gradient where the recorded index names it and 0 elsewhere, f′ applied to the winners
+    /// only (so a NaN below a loser still gives 0, as the scatter does); the two rows of eight windows are then
+    /// interleaved and written whole, which replaces clearing the plane and scattering into it. An index outside its
+    /// window (indices not made by the forward) sends nothing. Rows and the column no window covers are zeroed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Backward2x2Stride2<TAct>(float* dy, int* indices, float* below, float* dx, in Pool2dShape s, TAct activation)
+        where TAct : struct, IActivation
+    {
+        int width = s.Width, outWidth = s.OutputWidth;
+        var order = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var order4 = Vector128.Create(0, 2, 4, 6);
+        for (int oh = 0; oh < s.OutputHeight; oh++)
+        {
+            int rowStart = 2 * oh * width;
+            // Four to seven windows across: four at a time, the same way.
+            for (int ow = 0; outWidth < 8; ow += 4)
+            {
+                if (ow > outWidth - 4) ow = outWidth - 4;
+                Vector128<float> g = Sse.LoadVector128(dy + oh * outWidth + ow);
+                Vector128<int> at = Sse2.LoadVector128(indices + oh * outWidth + ow), first = Vector128.Create(rowStart + 2 * ow) + order4;
+                nint column = rowStart + 2 * ow;
+                Row(g, Vector128.Equals(at, first).AsSingle(), Vector128.Equals(at, first + Vector128.Create(1)).AsSingle(), below + column, dx + column, activation);
+                Row(g, Vector128.Equals(at, first + Vector128.Create(width)).AsSingle(), Vector128.Equals(at, first + Vector128.Create(width + 1)).AsSingle(),
+                    below + column + width, dx + column + width, activation);
+                if (ow == outWidth - 4) break;
+            }
+            for (int ow = 0; outWidth >= 8; ow += 8)
+            {
+                if (ow > outWidth - 8) ow = outWidth - 8;
+                Vector256<float> g = Avx.LoadVector256(dy + oh * outWidth + ow);
+                Vector256<int> at = Avx.LoadVector256(indices + oh * outWidth + ow), first = Vector256.Create(rowStart + 2 * ow) + order;
+                Vector256<float> topLeft = Vector256.Equals(at, first).AsSingle(), topRight = Vector256.Equals(at, first + Vector256.Create(1)).AsSingle();
+                Vector256<float> bottomLeft = Vector256.Equals(at, first + Vector256.Create(width)).AsSingle(), bottomRight = Vector256.Equals(at, first + Vector256.Create(width + 1)).AsSingle();
+                nint column = rowStart + 2 * ow;
+                Row(g, topLeft, topRight, below + column, dx + column, activation);
+                Row(g, bottomLeft, bottomRight, below + column + width, dx + column + width, activation);
+                if (ow == outWidth - 8) break;
+            }
+            if (width > 2 * outWidth)
+            {
+                dx[rowStart + width - 1] = 0f;
+                dx[rowStart + 2 * width - 1] = 0f;
+            }
+        }
+        if (s.Height > 2 * s.OutputHeight) new Span<float>(dx + (nint)(s.Height - 1) * width, width).Clear();
+    }
+
+    /// <summary>Sixteen inputs of one row: lane pairs (left, right) of each window from the gradient and the two masks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<TAct>(Vector256<float> g, Vector256<float> left, Vector256<float> right, float* below, float* dx, TAct activation)
+        where TAct : struct, IActivation
+    {
+        // Unpack interleaves within 128-bit halves: (0, 1 | 4, 5) and (2, 3 | 6, 7); the lane permutes put them in order.
+        Vector256<float> lo = Avx.UnpackLow(g, g), hi = Avx.UnpackHigh(g, g);
+        Vector256<float> maskLo = Avx.UnpackLow(left, right), maskHi = Avx.UnpackHigh(left, right);
+        Vector256<float> g0 = Avx.Permute2x128(lo, hi, 0x20), g1 = Avx.Permute2x128(lo, hi, 0x31);
+        Vector256<float> m0 = Avx.Permute2x128(maskLo, maskHi, 0x20), m1 = Avx.Permute2x128(maskLo, maskHi, 0x31);
+        Avx.Store(dx, Avx.And(m0, activation.Backward<Simd256, Vector256<float>>(g0, Avx.LoadVector256(below))));
+        Avx.Store(dx + 8, Avx.And(m1, activation.Backward<Simd256, Vector256<float>>(g1, Avx.LoadVector256(below + 8))));
+    }
+
+    /// <summary>Eight inputs of one row from four windows: as the 256-bit <c>Row</c>, where unpacking already gives the order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<TAct>(Vector128<float> g, Vector128<float> left, Vector128<float> right, float* below, float* dx, TAct activation)
+        where TAct : struct, IActivation
+    {
+        Sse.Store(dx, Sse.And(Sse.UnpackLow(left, right), activation.Backward<Simd128, Vector128<float>>(Sse.UnpackLow(g, g), Sse.LoadVector128(below))));
+        Sse.Store(dx + 4, Sse.And(Sse.UnpackHigh(left, right), activation.Backward<Simd128, Vector128<float>>(Sse.UnpackHigh(g, g), Sse.LoadVector128(below + 4))));
+    }
+
     /// <summary>Does <paramref name="candidate"/> replace the window's best so far: larger, or NaN (a NaN best is replaced by nothing but a NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Wins(float candidate, float best) => candidate > best || float.IsNaN(candidate);
@@ -222,6 +387,9 @@ public static unsafe class MaxPool2d
     private readonly struct BackwardJob<TAct>(float* dy, int* indices, float* below, float* dx, Pool2dShape s, TAct activation) : IParallelJob
         where TAct : struct, IActivation
     {
+        private readonly bool vector = Avx2.IsSupported && Cpu.Current >= Isa.Vector256
+            && s.KernelHeight == 2 && s.KernelWidth == 2 && s.StrideHeight == 2 && s.StrideWidth == 2 && s.OutputWidth >= 4;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk, int chunks)
         {
@@ -232,6 +400,11 @@ public static unsafe class MaxPool2d
             {
                 float* g = dy + (nint)p * outPlane, target = dx + (nint)p * plane, saved = below + (nint)p * plane;
                 int* where = indices + (nint)p * outPlane;
+                if (vector)
+                {
+                    Backward2x2Stride2(g, where, saved, target, s, activation);
+                    continue;
+                }
                 new Span<float>(target, plane).Clear();
                 for (int o = 0; o < outPlane; o++)
                 {

@@ -19,6 +19,8 @@ public sealed class PoolingTests(ITestOutputHelper output)
         new(2, 1, 5, 5, 3, stride: 1),            // every input in up to nine windows
         new(2, 2, 7, 6, 3, 2, 2, 1),              // rectangular window and stride
         new(2, 3, 8, 8, 2, stride: 3),            // stride longer than the window: inputs no window sees
+        new(2, 2, 17, 19, 2),                     // the vector 2 × 2 path: a last block overlapping, a row and a column left over
+        new(1, 2, 9, 11, 2),                      // and its four-wide form (five windows across), odd both ways
         new(2, 16, 28, 28, 2),                    // the reference CNN's first pool
         new(1, 32, 14, 14, 2),                    // and its second
     ];
@@ -83,6 +85,39 @@ public sealed class PoolingTests(ITestOutputHelper output)
         MaxPool2d.Forward(grid, g, at, general);
         Assert.Equal([8, 2], at); // the NaNs at 4 and 8: the last; the 7s at 2, 3, 7 and 10: the first
         Assert.True(float.IsNaN(g[0])); Assert.Equal(7f, g[1]);
+    }
+
+    /// <summary>
+    /// Planes wide enough for the vector 2 × 2 path (eight outputs at a time, four, and the overlapping last block),
+    /// full of ties, zeros, −0, NaN and −∞: the winners must be the scalar scan's (as the reference picks them).
+    /// </summary>
+    [Theory]
+    [InlineData(4, 8)]
+    [InlineData(5, 10)]
+    [InlineData(6, 16)]
+    [InlineData(3, 19)]
+    [InlineData(8, 30)]
+    [InlineData(2, 14)]
+    public void Max_pool_ties_and_NaN_take_the_same_winner_on_the_vector_path(int height, int width)
+    {
+        var s = new Pool2dShape(2, 3, height, width, 2);
+        var random = new SeededRandom(height * 100 + width);
+        var x = new float[s.Batch * s.InputSize];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double u = random.NextDouble();
+            x[i] = u < 0.05 ? float.NaN : u < 0.08 ? float.NegativeInfinity : u < 0.1 ? -0f : u < 0.4 ? 0f : MathF.Round((float)(random.NextDouble() * 4 - 2) * 2) / 2;
+        }
+        var expected = Reference.MaxPool2d(Reference.Widen(x), s, out var argmax);
+        foreach (var isa in Widths.All)
+        {
+            var (y, indices) = (new float[expected.Length], new int[expected.Length]);
+            using (Cpu.Pin(isa)) MaxPool2d.Forward(x, y, indices, s);
+            Assert.Equal(argmax, indices);
+            for (int i = 0; i < y.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(y[i]) == BitConverter.SingleToInt32Bits((float)expected[i]) || float.IsNaN(y[i]) && double.IsNaN(expected[i]),
+                    $"{s} at {isa}: y[{i}] = {y[i]}, expected {expected[i]}");
+        }
     }
 
     /// <summary>(terms − 1)·u·Σ|terms| for a float sum, per element; an exact sum (one term) gets 0.</summary>
