@@ -93,17 +93,24 @@ public static unsafe class ConvolutionRates
     }
 
     /// <summary>
-    /// The forward lowered by im2col and implicitly, interleaved call by call on one thread (so load on the host moves
-    /// both alike): medians of each and of the per-pair ratio.
+    /// The forward under each lowering, interleaved call by call on one thread (so load on the host moves all alike):
+    /// medians of each, and of each one's ratio to im2col within the same round.
     /// </summary>
     private static void Lowerings(int runs)
     {
         int saved = Parallelism.Threads;
         Parallelism.Threads = 1;
+        var lowerings = Enum.GetValues<Convolution.Lowering>();
         try
         {
-            Console.WriteLine("forward lowering, one thread, on-CPU, interleaved pairs (implicit / im2col < 1: implicit is faster):");
-            foreach (var s in new[] { CnnLayers.Conv1(), CnnLayers.Conv2(), CnnLayers.Conv2(1) })
+            Console.WriteLine($"forward lowerings, one thread, on-CPU µs, interleaved rounds (ratio to {lowerings[0]} < 1: faster):");
+            // The reference CNN's layers, then neighbours of them (more filters, more channels, 3 × 3, CIFAR's 3 × 32 × 32) to see the trend.
+            Conv2dShape[] shapes =
+            [
+                CnnLayers.Conv1(), CnnLayers.Conv2(), CnnLayers.Conv2(1),
+                new(64, 1, 28, 28, 32, 5, 5, 1, 2), new(64, 16, 14, 14, 16, 5, 5, 1, 2), new(64, 3, 32, 32, 32, 3, 3, 1, 1), new(64, 32, 7, 7, 64, 3, 3, 1, 1),
+            ];
+            foreach (var s in shapes)
             {
                 float[] x = CnnLayers.Buffer(s.Batch * s.InputSize, 1), w = CnnLayers.Buffer(s.WeightCount, 2), b = CnnLayers.Buffer(s.Filters, 3);
                 float[] y = new float[s.Batch * s.OutputSize];
@@ -111,21 +118,26 @@ public static unsafe class ConvolutionRates
                 {
                     float* cx = px, cw = pw, cb = pb, cy = py;
                     var shape = s;
-                    Action lowered = () => Convolution.Forward(cx, cw, cb, cy, shape, default(Relu), Convolution.Lowering.Im2Col);
-                    Action implicitly = () => Convolution.Forward(cx, cw, cb, cy, shape, default(Relu), Convolution.Lowering.Implicit);
-                    for (int i = 0; i < 10; i++) { lowered(); implicitly(); }
-                    int pairs = 4 * runs, repeats = s.Batch == 1 ? 50 : 3;
-                    var (a, c, ratio) = (new double[pairs], new double[pairs], new double[pairs]);
-                    for (int i = 0; i < pairs; i++)
+                    var passes = lowerings.Select(l => (Action)(() => Convolution.Forward(cx, cw, cb, cy, shape, default(Relu), l))).ToArray();
+                    for (int i = 0; i < 10; i++) foreach (var pass in passes) pass();
+                    int rounds = 4 * runs, repeats = s.Batch == 1 ? 50 : 3;
+                    var times = new double[passes.Length][];
+                    var ratios = new double[passes.Length][];
+                    for (int l = 0; l < passes.Length; l++) { times[l] = new double[rounds]; ratios[l] = new double[rounds]; }
+                    for (int i = 0; i < rounds; i++)
                     {
-                        a[i] = Once(lowered, repeats);
-                        c[i] = Once(implicitly, repeats);
-                        ratio[i] = c[i] / a[i];
+                        for (int l = 0; l < passes.Length; l++) times[l][i] = Once(passes[l], repeats);
+                        for (int l = 0; l < passes.Length; l++) ratios[l][i] = times[l][i] / times[0][i];
                     }
-                    Array.Sort(a); Array.Sort(c); Array.Sort(ratio);
-                    double im2col = a[pairs / 2], implicitGemm = c[pairs / 2];
-                    Console.WriteLine($"  {s.Batch}×{s.Channels}×{s.Height}×{s.Width} ∗ {s.Filters}×{s.KernelHeight}×{s.KernelWidth}: im2col {im2col * 1e6,7:F0} µs ({s.ForwardFlops / im2col / 1e9:F1} GFLOP/s), " +
-                        $"implicit {implicitGemm * 1e6,7:F0} µs ({s.ForwardFlops / implicitGemm / 1e9:F1} GFLOP/s); ratio median {ratio[pairs / 2]:F3} (quartiles {ratio[pairs / 4]:F3}–{ratio[3 * pairs / 4]:F3}, {pairs} pairs)");
+                    var line = new System.Text.StringBuilder($"  {s.Batch}×{s.Channels}×{s.Height}×{s.Width} ∗ {s.Filters}×{s.KernelHeight}×{s.KernelWidth}:");
+                    for (int l = 0; l < passes.Length; l++)
+                    {
+                        Array.Sort(times[l]); Array.Sort(ratios[l]);
+                        double t = times[l][rounds / 2];
+                        line.Append($"  {lowerings[l]} {t * 1e6:F0} ({s.ForwardFlops / t / 1e9:F1} GFLOP/s");
+                        line.Append(l == 0 ? ")" : $", ×{ratios[l][rounds / 2]:F3}, quartiles {ratios[l][rounds / 4]:F3}–{ratios[l][3 * rounds / 4]:F3})");
+                    }
+                    Console.WriteLine(line.Append($"; {rounds} rounds; the forward takes {Convolution.ForwardLowering(s)}"));
                 }
             }
         }

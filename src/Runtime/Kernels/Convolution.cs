@@ -157,9 +157,7 @@ public static unsafe class Convolution
     public static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation)
         where TAct : struct, IActivation
     {
-        shape.RequireMade();
-        if (bias == null) ForwardAt(x, weights, y, shape, new Activated<TAct>(activation));
-        else ForwardAt(x, weights, y, shape, new RowBiasActivation<TAct>(bias, activation));
+        Forward(x, weights, bias, y, shape, activation, ForwardLowering(shape));
     }
 
     /// <summary>
@@ -239,7 +237,7 @@ public static unsafe class Convolution
     }
 
     /// <summary>The width is chosen here, on the calling thread: <see cref="Cpu.Pin"/> is per thread, and the workers must run the caller's width.</summary>
-    private static void ForwardAt<TE>(float* x, float* weights, float* y, in Conv2dShape shape, TE epilogue, Lowering lowering = ForwardLowering) where TE : struct, IEpilogue
+    private static void ForwardAt<TE>(float* x, float* weights, float* y, in Conv2dShape shape, TE epilogue, Lowering lowering) where TE : struct, IEpilogue
     {
         switch (Cpu.Current)
         {
@@ -250,17 +248,32 @@ public static unsafe class Convolution
         }
     }
 
-    /// <summary>How the forward lowers an image onto the product; <see cref="Forward{TAct}(float*, float*, float*, float*, in Conv2dShape, TAct)"/> takes <see cref="ForwardLowering"/>.</summary>
+    /// <summary>How the forward lowers an image onto the product; <see cref="Forward{TAct}(float*, float*, float*, float*, in Conv2dShape, TAct)"/> takes <see cref="ForwardLowering"/>'s choice.</summary>
     internal enum Lowering
     {
         /// <summary>Write the image's im2col matrix, then run the product, which packs it into panels.</summary>
         Im2Col,
         /// <summary>Pack the product's panels straight from the padded image: no im2col matrix.</summary>
         Implicit,
+        /// <summary>
+        /// Write the im2col matrix, then y_nᵀ [pixels, F] = col_nᵀ · Wᵀ with col_n read in place (A through strides)
+        /// and only W packed; y_nᵀ is transposed into y_n. The large matrix is never packed, and M is the pixels.
+        /// </summary>
+        PixelRows,
     }
 
-    /// <summary>The lowering the public forward uses (docs/performance.md has the measurements that chose it).</summary>
-    internal const Lowering ForwardLowering = Lowering.Im2Col;
+    /// <summary>
+    /// The lowering the public forward uses for <paramref name="s"/>: pixels as rows when packing W and transposing the
+    /// output copy fewer than half the floats that packing the im2col matrix would, F·(C·KH·KW + OH·OW) &lt;
+    /// ½·C·KH·KW·OH·OW; else im2col with the filters as rows. A rule of thumb fitted to interleaved one-thread timings
+    /// (Functional.Benchmarks `conv`, docs/performance.md): PixelRows took ×0.77 of im2col's time on the reference
+    /// CNN's second layer and ×0.83 on its batch-1 inference, but ×1.1–1.6 on its first (one channel, 25-float patches,
+    /// where the copies are few either way); the implicit lowering lost everywhere (×1.04–1.29).
+    /// </summary>
+    internal static Lowering ForwardLowering(in Conv2dShape s)
+        => s.IsPointwise ? Lowering.Im2Col
+        : 2L * s.Filters * (s.PatchSize + s.OutputPixels) < (long)s.PatchSize * s.OutputPixels ? Lowering.PixelRows
+        : Lowering.Im2Col;
 
     /// <summary>The forward with a chosen <paramref name="lowering"/>, for the benchmarks and tests that compare them.</summary>
     internal static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation, Lowering lowering)
@@ -268,6 +281,7 @@ public static unsafe class Convolution
     {
         shape.RequireMade();
         if (bias == null) ForwardAt(x, weights, y, shape, new Activated<TAct>(activation), lowering);
+        else if (lowering == Lowering.PixelRows) ForwardAt(x, weights, y, shape, new BiasActivation<TAct>(bias, activation), lowering);
         else ForwardAt(x, weights, y, shape, new RowBiasActivation<TAct>(bias, activation), lowering);
     }
 
@@ -281,11 +295,61 @@ public static unsafe class Convolution
             var job = new ImplicitForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
             Launch(ref job, chunks);
         }
+        else if (lowering == Lowering.PixelRows)
+        {
+            var job = new PixelRowsForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
+            Launch(ref job, chunks);
+        }
         else
         {
             var job = new ForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
             Launch(ref job, chunks);
         }
+    }
+
+    /// <summary>
+    /// One chunk of images with the pixels as the product's rows: yᵀ_n = epilogue(col_nᵀ · Wᵀ) into scratch, then
+    /// transposed into y_n. The filters are C's columns here, so the epilogue is the dense layer's
+    /// <see cref="BiasActivation{TAct}"/> (bias loaded along the row), not <see cref="RowBiasActivation{TAct}"/>.
+    /// </summary>
+    private readonly struct PixelRowsForwardJob<TS, TV, TE>(float* x, float* weights, float* y, Conv2dShape s, TE epilogue) : IParallelJob
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int chunk, int chunks)
+        {
+            var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
+            int patch = s.PatchSize, pixels = s.OutputPixels, filters = s.Filters;
+            float* col = s.IsPointwise ? null : Scratch.Columns((nint)patch * pixels);
+            float* transposed = Scratch.Packing((nint)pixels * filters);
+            for (int n = first; n < last; n++)
+            {
+                float* image = x + (nint)n * s.InputSize;
+                float* a = image;
+                if (!s.IsPointwise)
+                {
+                    Im2Col<TS, TV>(Pad<TS, TV>(image, s, 0, s.Channels), s, col, 0, patch);
+                    a = col;
+                }
+                // A(m = pixel, k = patch row) = col[k·pixels + m]; B[k, n = filter] = W[filter·patch + k], read transposed.
+                var p = new GemmKernel.Operands(a, 1, pixels, weights, 1, transposed, filters, pixels, patch, filters, bCol: patch);
+                GemmKernel.Run<TS, TV, TE>(p, epilogue);
+                Transpose(transposed, pixels, filters, y + (nint)n * s.OutputSize);
+            }
+        }
+    }
+
+    /// <summary>d[j·rows + i] = s[i·cols + j]: eight by eight through AVX where both sizes allow, the edges one float at a time.</summary>
+    private static void Transpose(float* source, int rows, int cols, float* target)
+    {
+        bool vector = System.Runtime.Intrinsics.X86.Avx.IsSupported;
+        int rows8 = vector ? rows & ~7 : 0, cols8 = vector ? cols & ~7 : 0;
+        for (int i = 0; i < rows8; i += 8)
+            for (int j = 0; j < cols8; j += 8)
+                Transposition.Transpose8x8(source + (nint)i * cols + j, cols, target + (nint)j * rows + i, rows);
+        for (int i = 0; i < rows; i++)
+            for (int j = i < rows8 ? cols8 : 0; j < cols; j++)
+                target[(nint)j * rows + i] = source[(nint)i * cols + j];
     }
 
     /// <summary>

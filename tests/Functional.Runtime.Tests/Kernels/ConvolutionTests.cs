@@ -110,20 +110,35 @@ public sealed unsafe class ConvolutionTests(ITestOutputHelper output)
         Assert.Equal(x, gx.ToArray()); Assert.Equal(w, gw.ToArray());
     }
 
-    /// <summary>The implicit lowering (panels packed straight from the image), which the benchmarks compare with im2col.</summary>
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void Implicit_forward_is_the_same_convolution(int index, Isa isa)
+    /// <summary>The lowering as its number: <see cref="Convolution.Lowering"/> is internal, and theory data is public.</summary>
+    public static TheoryData<int, Isa, int> CasesByLowering()
     {
+        var data = new TheoryData<int, Isa, int>();
+        foreach (var row in Cases())
+            foreach (var lowering in Enum.GetValues<Convolution.Lowering>())
+                data.Add((int)row[0], (Isa)row[1], (int)lowering);
+        return data;
+    }
+
+    /// <summary>Every lowering the benchmarks compare (im2col, implicit, pixels as rows), with and without a bias.</summary>
+    [Theory]
+    [MemberData(nameof(CasesByLowering))]
+    public void Every_lowering_of_the_forward_is_the_same_convolution(int index, Isa isa, int loweringNumber)
+    {
+        var lowering = (Convolution.Lowering)loweringNumber;
         var s = Shapes[index];
         var (x, w, b) = Data.For(s, seed: 2);
         var expected = Reference.Conv2d(Reference.Widen(x), Parameters(w, b), 0, s.WeightCount, s, Reference.Relu);
         var absolute = Reference.Conv2d(Abs(x), [.. Abs(w), .. Abs(b)], 0, s.WeightCount, s, Reference.Identity);
         Guarded gx = new(x), gw = new(w), gb = new(b), gy = new(s.Batch * s.OutputSize);
         gy.Span.Fill(float.NaN);
-        using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, gy.Pointer, s, default(Relu), Convolution.Lowering.Implicit);
-        Check("Forward<Relu>, implicit", s, isa, gy.Span, expected, Bound(absolute, s.PatchSize));
+        using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, gy.Pointer, s, default(Relu), lowering);
+        Check($"Forward<Relu>, {lowering}", s, isa, gy.Span, expected, Bound(absolute, s.PatchSize));
         gy.AssertGuardsIntact("y");
+
+        var unbiased = Reference.Conv2d(Reference.Widen(x), Reference.Widen(w), 0, -1, s, Reference.Relu);
+        using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, null, gy.Pointer, s, default(Relu), lowering);
+        Check($"Forward<Relu>, {lowering}, no bias", s, isa, gy.Span, unbiased, Bound(Reference.Conv2d(Abs(x), Abs(w), 0, -1, s, Reference.Identity), s.PatchSize));
     }
 
     [Theory]
