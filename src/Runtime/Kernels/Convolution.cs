@@ -106,26 +106,29 @@ public readonly record struct Conv2dShape
 /// Convolution forward, weight and bias gradient, and input gradient over NCHW batches, through <see cref="GemmKernel"/>.
 /// <para>
 /// Each image is lowered by im2col: its C·KH·KW × OH·OW matrix has a row per weight of a filter (c, kh, kw) holding, for
-/// every output pixel, the input pixel that weight meets there (0 in the padding). With the weights as W [F, C·KH·KW]
-/// (PyTorch's [F, C, KH, KW] flattened):
+/// every output pixel, the input pixel that weight meets there (0 in the padding), copied from a zero-padded copy of
+/// the image so that each output row is one run. With the weights as W [F, C·KH·KW] (PyTorch's [F, C, KH, KW]
+/// flattened), one product per image:
 /// <code>
-/// forward          y_n [F, OH·OW]   = f(W · col_n + b)             A = W in place, B = col_n, bias broadcast per row
-/// weight gradient  dW  [F, C·KH·KW] = Σ_n dz_n · col_nᵀ            B = col_n read transposed; images summed in order
-/// bias gradient    db  [F]          = Σ_n Σ_pixels dz_n
-/// input gradient   dx_n             = col2im(Wᵀ · dz_n) ⊙ f′(below) A = Wᵀ read through strides; col2im adds overlaps
+/// forward          y_n  = f(W · col_n + b)      filters as C's rows: W read in place, col_n packed, bias broadcast per row
+///               or y_nᵀ = f(col_nᵀ · Wᵀ + b)    pixels as C's rows: col_n read in place, W packed; y_nᵀ then transposed
+/// weight gradient  dWᵀ  = Σ_n col_n · dz_nᵀ      col_n read in place, dz_n packed; images summed in the store; dW = (dWᵀ)ᵀ
+/// bias gradient    db   = Σ_n Σ_pixels dz_n
+/// input gradient   dx_n = col2im(Wᵀ · dz_n) ⊙ f′(below)   Wᵀ read through strides; col2im adds overlapping windows
 /// </code>
-/// This orientation puts the filters on C's rows, so y_n and dx_n come out in NCHW with no transpose, and W is read
-/// where it lies. One product per image rather than one over the batch: the batch's columns would interleave images
-/// in C (NCHW puts the filter between them), and an image's im2col matrix stays in L2 (313 KB for 16 channels of
-/// 14 × 14 under a 5 × 5 kernel) where the batch's would not.
+/// Every orientation keeps the large operand (the im2col matrix) out of the packing where it can, and writes NCHW with at
+/// most a transpose of one image's output. The forward chooses by shape (<see cref="ForwardLowering"/>, measured). One
+/// product per image rather than one over the batch: the batch's columns would interleave images in C (NCHW puts the
+/// channel between them), and an image's im2col matrix stays in L2 (313 KB for 16 channels of 14 × 14 under a 5 × 5
+/// kernel) where the batch's would not.
 /// </para>
 /// <para>
 /// Threads (<see cref="Parallelism"/>): the forward and the input gradient split the batch, whole images per chunk;
-/// the weight gradient splits dW's columns (the rows of col, so each chunk builds only its part of every image's
-/// im2col matrix) and db's filters, and each chunk sums its images in order. Every output element is therefore
-/// computed by one chunk with the same arithmetic for any thread count: results are bit-identical across them. The
-/// im2col matrices live in per-thread scratch that grows to the largest layer and is then reused, so steady-state
-/// calls allocate nothing.
+/// the weight gradient splits dWᵀ's rows (the rows of col, so each chunk builds only its part of every image's
+/// im2col matrix, from only the channels it reads) and db's filters, and each chunk sums its images in order. Every
+/// output element is therefore computed by one chunk with the same arithmetic for any thread count: results are
+/// bit-identical across them. Scratch (im2col matrices, padded images, dWᵀ) is per thread, grows to the largest layer
+/// and is then reused, so steady-state calls allocate nothing.
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
