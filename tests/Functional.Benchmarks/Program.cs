@@ -1,9 +1,9 @@
-// Entry point: `compare` runs the side-by-side table with PyTorch, `peak` probes FMA throughput, `profile` splits a step by kernel, `allocations` counts a steady step's bytes, anything else goes to BenchmarkDotNet.
+// Entry point: `compare` runs the side-by-side table with PyTorch, `peak` probes FMA throughput, `profile` splits a step by kernel, `allocations` counts a steady step's bytes, `conv` times the reference CNN's convolution and pooling passes, anything else goes to BenchmarkDotNet.
 using System.CommandLine;
 using BenchmarkDotNet.Running;
 using Functional.Benchmarks;
 
-string[] verbs = ["compare", "peak", "profile", "allocations", "-h", "--help", "-?"];
+string[] verbs = ["compare", "peak", "profile", "allocations", "conv", "-h", "--help", "-?"];
 if (args.Length == 0 || !verbs.Contains(args[0]))
 {
     // BenchmarkDotNet parses its own options (--filter, --list, --job …) and reports its own mistakes.
@@ -22,6 +22,10 @@ static RootCommand Verbs()
 
     var peak = new Command("peak", "FMA throughput of one core and the rates the 784×256 products reach.");
     peak.SetAction(_ => Peak.Run());
+
+    var convRuns = Cli.Require(new Option<int>("--runs") { Description = "Timed runs per pass (the table shows medians)", DefaultValueFactory = _ => 9 }, v => v > 0, "a positive whole number");
+    var conv = new Command("conv", "The reference CNN's convolution and pooling passes at batch 64: on-CPU µs and GFLOP/s on one thread beside the FMA peak, then wall µs on two.") { convRuns };
+    conv.SetAction(parse => ConvolutionRates.Run(parse.GetValue(convRuns)));
 
     var allocations = new Command("allocations", "Bytes 100 steady-state training steps allocate, per optimizer path (momentum and Adam fused, Adam with clipping unfused), batch 64 and 1, 1 and 2 threads; exit code 1 unless all are 0.");
     allocations.SetAction(_ => Allocations.Report() ? ExitCode.Ok : ExitCode.CheckFailed);
@@ -47,7 +51,7 @@ static RootCommand Verbs()
 
     return new RootCommand("Speed, measured. Verbs below; any other arguments go to BenchmarkDotNet (e.g. --filter '*Gemm*', --list flat). " + ExitCode.Help)
     {
-        compare, peak, profile, allocations,
+        compare, peak, profile, allocations, conv,
     };
 }
 

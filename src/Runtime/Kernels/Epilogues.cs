@@ -60,3 +60,40 @@ public readonly unsafe struct ActivationGradient<TAct>(float* output, nint rowSt
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
         => activation.Backward<TS, TV>(accumulator, TS.Load(output + row * rowStride + column));
 }
+
+/// <summary>
+/// Forward of a convolution, whose product has a row per filter: y = f(acc + b[row]). A broadcast rather than a load,
+/// because the bias runs down C's rows (the filters) instead of along them.
+/// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public readonly unsafe struct RowBiasActivation<TAct>(float* bias, TAct activation) : IEpilogue where TAct : struct, IActivation
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
+        => activation.Forward<TS, TV>(TS.Add(accumulator, TS.Broadcast(bias[row])));
+}
+
+/// <summary>y = f(acc): a product without a bias (a layer whose batch norm supplies the shift).</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public readonly struct Activated<TAct>(TAct activation) : IEpilogue where TAct : struct, IActivation
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
+        => activation.Forward<TS, TV>(accumulator);
+}
+
+/// <summary>
+/// C ← C + acc, with C at <paramref name="c"/> (row stride <paramref name="ldc"/>, the product's own C): sums products
+/// over several calls, as a convolution's weight gradient sums one product per image. Each element reads only itself
+/// before its store, so any split of the product adds the same two numbers.
+/// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public readonly unsafe struct Accumulate(float* c, nint ldc) : IEpilogue
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct
+        => TS.Add(TS.Load(c + row * ldc + column), accumulator);
+}

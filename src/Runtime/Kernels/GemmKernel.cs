@@ -40,7 +40,7 @@ internal static unsafe class GemmKernel
     public const int NBlock = 128;
 
     /// <summary>The widest panel (2 × 16 lanes at Vector512), for sizing the edge tile.</summary>
-    private const int MaxPanel = 32;
+    internal const int MaxPanel = 32;
 
     /// <summary>
     /// C[m, n] (row stride Ldc) from A(m, k) at A + m·ARow + k·ACol and B[k, n] at B + k·Ldb + n·BCol. B is row-major
@@ -210,7 +210,7 @@ internal static unsafe class GemmKernel
     /// Where the micro-kernel finds the six rows of A for the tile starting at row r: from
     /// <c>Origin + (r − FirstRow)·TileStep</c>, row i of the tile <c>i·Row</c> further on, each next k <c>Column</c> further.
     /// </summary>
-    private readonly struct ATiles(float* origin, int firstRow, nint tileStep, nint row, nint column)
+    internal readonly struct ATiles(float* origin, int firstRow, nint tileStep, nint row, nint column)
     {
         public readonly nint Row = row, Column = column;
 
@@ -220,7 +220,7 @@ internal static unsafe class GemmKernel
 
     /// <summary>A read where it lies, from k block pc on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ATiles InPlace(in Operands p, int pc) => new(p.A + pc * p.ACol, 0, p.ARow, p.ARow, p.ACol);
+    internal static ATiles InPlace(in Operands p, int pc) => new(p.A + pc * p.ACol, 0, p.ARow, p.ARow, p.ACol);
 
     /// <summary>
     /// Copies rows [from, to) of a transposed A (A(m, k) at m + k·ACol), k block [pc, pc + kc), into
@@ -404,7 +404,7 @@ internal static unsafe class GemmKernel
     /// 32-float panels of Vector512 take blocks of 200: the summation order depends on K and the width only.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int KcFor(int k, int panel)
+    internal static int KcFor(int k, int panel)
     {
         int most = Math.Min(KBlock, 6400 / panel);
         if (k <= most) return k;
@@ -448,7 +448,7 @@ internal static unsafe class GemmKernel
 
     /// <summary>One panel of columns [col, col + cols) against rows [from, to) of A (k block of kc, found through <paramref name="a"/>): tile after tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tiles<TS, TV, TE>(in Operands p, TE e, ATiles a, float* bPanel, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
+    internal static void Tiles<TS, TV, TE>(in Operands p, TE e, ATiles a, float* bPanel, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
         int panel = 2 * TS.Count;

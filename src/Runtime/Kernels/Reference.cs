@@ -6,7 +6,7 @@ namespace Functional.Kernels;
 /// <c>ReferenceLoss</c> from these; tests compare the SIMD kernels against them.
 /// </summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public static class Reference
+public static partial class Reference
 {
     /// <summary>C[m, n] = Σ_k A[m, k]·B[k, n], accumulated in double.</summary>
     public static float[] MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n)
