@@ -84,7 +84,7 @@ public sealed record NetworkTrial<TNet>(Dataset Data, Validation Validation, Fun
     {
         int seed = (int)context.Seed;
         var batchSeed = BatchSeed ?? ((s, epoch) => unchecked(s * 1_000_003 + epoch));
-        var folds = Validation.Folds(Data, seed).Select(f => f.Preprocess(Preprocessing ?? Pipeline.Empty).Fold).ToArray();
+        var folds = FoldsFor(seed);
         var step = new TrainStep<TNet>().WithL2(L2(context.Parameters)).WithSeed(seed);
         int stepsPerEpoch = (folds[0].Train.Count + Batch - 1) / Batch;
         var optimizer = Optimizer(context.Parameters, stepsPerEpoch * context.Epochs);
@@ -110,4 +110,36 @@ public sealed record NetworkTrial<TNet>(Dataset Data, Validation Validation, Fun
     }
 
     private static string Of(int folds, int f) => folds == 1 ? "" : $" of fold {f + 1}/{folds}";
+
+    // The split and the preprocessing fitted on it depend on the data and the seed, not on the hyperparameters: made once
+    // and shared by the trials of one seed (datasets are immutable), instead of copying and standardising every image
+    // again for each trial. A copy made with `with` shares the slot; the key tells another data set or split apart.
+    private readonly PreparedFolds prepared = new();
+
+    private Fold[] FoldsFor(int seed)
+    {
+        lock (prepared)
+        {
+            if (prepared.Folds is { } held && prepared.Seed == seed && ReferenceEquals(prepared.Data, Data)
+                && Equals(prepared.Validation, Validation) && Equals(prepared.Preprocessing, Preprocessing))
+                return held;
+            var folds = Validation.Folds(Data, seed).Select(f => f.Preprocess(Preprocessing ?? Pipeline.Empty).Fold).ToArray();
+            (prepared.Seed, prepared.Data, prepared.Validation, prepared.Preprocessing, prepared.Folds) = (seed, Data, Validation, Preprocessing, folds);
+            return folds;
+        }
+    }
+
+    private sealed class PreparedFolds
+    {
+        public int Seed;
+        public Dataset? Data;
+        public Validation? Validation;
+        public Pipeline? Preprocessing;
+        public Fold[]? Folds;
+
+        // Records compare their fields: a cache never makes two trials' definitions differ.
+        public override bool Equals(object? obj) => obj is PreparedFolds;
+
+        public override int GetHashCode() => 0;
+    }
 }
