@@ -91,7 +91,8 @@ public readonly record struct Conv2dShape
         if (Batch == 0) throw new ArgumentException("a default Conv2dShape: make it with its sizes");
     }
 
-    private static void Positive(int value, string name)
+    /// <summary>Refuses a size below 1, naming it (also for <see cref="Pool2dShape"/>).</summary>
+    internal static void Positive(int value, string name)
     {
         if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"the {name} must be at least 1");
     }

@@ -75,10 +75,7 @@ public readonly record struct Pool2dShape
         if (Batch == 0) throw new ArgumentException("a default Pool2dShape: make it with its sizes");
     }
 
-    private static void Positive(int value, string name)
-    {
-        if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"the {name} must be at least 1");
-    }
+    private static void Positive(int value, string name) => Conv2dShape.Positive(value, name);
 }
 
 /// <summary>

@@ -34,7 +34,7 @@ public sealed record ScaleByAdam : Optimizer
 
     internal override BoundTransform Bind(OptimizerState state) => new Bound(this, Own<AdamState>(state));
 
-    private sealed unsafe class Bound(ScaleByAdam adam, AdamState state) : BoundTransform(isElementwise: true)
+    private sealed unsafe class Bound(ScaleByAdam adam, AdamState state) : DirectionTransform
     {
         // The decimals β₁ and β₂ were written as (see Check.Decimal), converted once: the conversion allocates.
         private readonly double beta1 = Check.Decimal(adam.Beta1), beta2 = Check.Decimal(adam.Beta2);
@@ -50,24 +50,7 @@ public sealed record ScaleByAdam : Optimizer
             epsScaled = (float)(adam.Eps * root2);
         }
 
-        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
-        {
-            fixed (float* u = updates) Run(offset, Lanes.Gradient.In(u, updates.Length), u, null, 0f, updates.Length);
-        }
-
-        public override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
-        {
-            fixed (float* u = updates, theta = parameters) Run(offset, Lanes.Gradient.In(u, updates.Length), u, theta, scale, updates.Length);
-        }
-
-        public override bool StepScaledOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters, float scale)
-        {
-            Run(offset, Lanes.Gradient.Outer(x, dz, rows, cols), null, parameters, scale, rows * cols);
-            return true;
-        }
-
-        /// <summary>Over <paramref name="count"/> elements at <paramref name="offset"/>: the direction to u, or with θ, θ ← θ + d·scale.</summary>
-        private void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count)
+        protected override void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count)
         {
             fixed (float* m = state.Buffers[0].AsSpan(offset, count), v = state.Buffers[1].AsSpan(offset, count))
             {

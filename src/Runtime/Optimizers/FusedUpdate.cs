@@ -77,6 +77,32 @@ internal abstract unsafe class BoundTransform(bool isElementwise)
 }
 
 /// <summary>
+/// A rule whose formula yields a direction d per element (momentum, Adam): one <see cref="Run"/> writes d to u, or with θ
+/// adds d·scale to θ in the same pass, over a block or over a batch-1 x ⊗ dz.
+/// </summary>
+internal abstract unsafe class DirectionTransform() : BoundTransform(isElementwise: true)
+{
+    public sealed override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
+    {
+        fixed (float* u = updates) Run(offset, Lanes.Gradient.In(u, updates.Length), u, null, 0f, updates.Length);
+    }
+
+    public sealed override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
+    {
+        fixed (float* u = updates, theta = parameters) Run(offset, Lanes.Gradient.In(u, updates.Length), u, theta, scale, updates.Length);
+    }
+
+    public sealed override bool StepScaledOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters, float scale)
+    {
+        Run(offset, Lanes.Gradient.Outer(x, dz, rows, cols), null, parameters, scale, rows * cols);
+        return true;
+    }
+
+    /// <summary>Over <paramref name="count"/> elements at <paramref name="offset"/>: d to <paramref name="u"/>, or with <paramref name="theta"/>, θ ← θ + d·<paramref name="scale"/>.</summary>
+    protected abstract void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count);
+}
+
+/// <summary>
 /// An optimizer step carried into backward, bound to the parameter block and the state it advances (made by
 /// <see cref="Optimizer.TryFuse"/>): a generated backward applies it tensor by tensor as each gradient is complete, and
 /// the weight-gradient kernel row block by row block while the rows are in cache (or, at batch 1, as g = x ⊗ dz is

@@ -132,8 +132,6 @@ public sealed record ReduceOnPlateau : Optimizer
 
         public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters) => Scaling.By(updates, state.Scale);
 
-        public override void Step(int offset, Span<float> updates, Span<float> parameters) => Scaling.AddScaled(updates, parameters, state.Scale);
-
         public override bool IsScale => true;
 
         public override float ScaleFactor => state.Scale;

@@ -49,31 +49,14 @@ public sealed record Trace : Optimizer
 
     internal override BoundTransform Bind(OptimizerState state) => new Bound(this, Own<VelocityState>(state));
 
-    private sealed unsafe class Bound(Trace trace, VelocityState state) : BoundTransform(isElementwise: true)
+    private sealed unsafe class Bound(Trace trace, VelocityState state) : DirectionTransform
     {
         private readonly float share = (float)(1 - Check.Decimal(trace.Dampening));
         private bool first;
 
         public override void Begin() => first = state.Advance() == 1;
 
-        public override void Transform(int offset, Span<float> updates, ReadOnlySpan<float> parameters)
-        {
-            fixed (float* u = updates) Run(offset, Lanes.Gradient.In(u, updates.Length), u, null, 0f, updates.Length);
-        }
-
-        public override void StepScaled(int offset, Span<float> updates, Span<float> parameters, float scale)
-        {
-            fixed (float* u = updates, theta = parameters) Run(offset, Lanes.Gradient.In(u, updates.Length), u, theta, scale, updates.Length);
-        }
-
-        public override bool StepScaledOuter(int offset, float* x, float* dz, int rows, int cols, float* parameters, float scale)
-        {
-            Run(offset, Lanes.Gradient.Outer(x, dz, rows, cols), null, parameters, scale, rows * cols);
-            return true;
-        }
-
-        /// <summary>Over <paramref name="count"/> elements at <paramref name="offset"/>: the direction to u, or with θ, θ ← θ + d·scale.</summary>
-        private void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count)
+        protected override void Run(int offset, Lanes.Gradient g, float* u, float* theta, float scale, int count)
         {
             fixed (float* v = state.Buffers[0].AsSpan(offset, count))
             {
