@@ -44,11 +44,13 @@ public sealed class MetricsWriter : IStepObserver, IDisposable
         json = new Utf8JsonWriter(buffer, Compact);
     }
 
+    /// <summary>The JSON-lines file the records go to, as a full path.</summary>
     public string Path { get; }
 
     /// <summary>The configuration every record carries (its learning rate replaced by the current epoch's).</summary>
     public RunConfiguration Configuration { get; }
 
+    /// <summary>0: the metrics file records losses and accuracy only, so the fold computes no per-layer statistics for it.</summary>
     public int LayerStatisticsEvery => 0;
 
     /// <summary>The epoch (1-based) and learning rate that the next step records belong to.</summary>
@@ -89,6 +91,7 @@ public sealed class MetricsWriter : IStepObserver, IDisposable
         End(learningRate, durable: true);
     }
 
+    /// <summary>Writes a step record every <c>stepEvery</c> steps (none when it is 0); never stops the fold.</summary>
     public Verdict OnStep(in StepReport report)
     {
         if (stepEvery == 0 || report.Step % stepEvery != 0) return Verdict.Continue;
@@ -105,6 +108,7 @@ public sealed class MetricsWriter : IStepObserver, IDisposable
         return Verdict.Continue;
     }
 
+    /// <summary>Flushes what is buffered to the disk and closes the file.</summary>
     public void Dispose()
     {
         json.Dispose();

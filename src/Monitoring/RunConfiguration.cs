@@ -18,6 +18,7 @@ public sealed record RunConfiguration
     /// <summary>The hidden layers' activations, e.g. "Relu" (several, comma-separated, when they differ).</summary>
     public string? Activation { get; init; }
 
+    /// <summary>Whether the network normalises its hidden layers with batch norm.</summary>
     public bool BatchNorm { get; init; }
 
     /// <summary>Dropout probability (0: none). The layout does not carry it, so the caller says.</summary>
@@ -38,12 +39,16 @@ public sealed record RunConfiguration
     /// <summary>L2 strength λ of ½λ‖W‖².</summary>
     public float L2 { get; init; }
 
+    /// <summary>Examples per mini-batch.</summary>
     public int Batch { get; init; }
 
+    /// <summary>Epochs the run was asked for.</summary>
     public int Epochs { get; init; }
 
+    /// <summary>The seed of initialisation, shuffling and dropout masks, which makes the run repeatable.</summary>
     public long Seed { get; init; }
 
+    /// <summary>Trainable parameters of the network (<see cref="NetworkLayout.ParameterCount"/>).</summary>
     public long ParameterCount { get; init; }
 
     /// <summary>Where the data came from (e.g. <see cref="Data.FashionMnist.Source"/>).</summary>

@@ -26,6 +26,7 @@ public static class RunPlots
     /// <summary>The lecture's rule of thumb for ‖ΔW‖/‖W‖.</summary>
     public const double HealthyUpdateRatio = 1e-3;
 
+    /// <summary>Every picture's size in pixels: wide enough for a loss curve over many epochs, and readable on a laptop screen.</summary>
     public const int Width = 1000, Height = 560;
 
     /// <summary>Writes every picture the record allows into <paramref name="directory"/> (created) and returns them in report order.</summary>

@@ -27,6 +27,7 @@ public sealed record EpochRecord(
     int Epoch, long FirstStep, long LastStep, float LearningRate, double TrainLoss, double TrainDataLoss, double TrainAccuracy,
     double ValidationLoss, double ValidationAccuracy, double Seconds)
 {
+    /// <summary>The epoch's mean L2 penalty: the part of <see cref="TrainLoss"/> that is not the data loss.</summary>
     public double TrainPenalty => TrainLoss - TrainDataLoss;
 }
 
@@ -76,8 +77,10 @@ public sealed class RunRecorder : IStepObserver
         return recorder;
     }
 
+    /// <summary>How often (in steps) the fold computes per-layer statistics for this recorder; 0 for never.</summary>
     public int LayerStatisticsEvery { get; }
 
+    /// <summary>One record per step, in step order: the loss curve.</summary>
     public IReadOnlyList<StepRecord> Steps => steps;
 
     /// <summary>Per-layer statistics in step order; <see cref="LayerSample.Layer"/> indexes <see cref="LayerNames"/>.</summary>
@@ -89,8 +92,10 @@ public sealed class RunRecorder : IStepObserver
     /// <summary>Each layer's declared activation, parallel to <see cref="LayerNames"/>.</summary>
     public IReadOnlyList<ActivationKind> LayerActivations => layerActivations;
 
+    /// <summary>One record per finished epoch (<see cref="EndEpoch"/>), with its train and validation figures.</summary>
     public IReadOnlyList<EpochRecord> Epochs => epochs;
 
+    /// <summary>The per-layer activation statistics and histograms added by <see cref="AddActivations"/>, in the order they were added.</summary>
     public IReadOnlyList<ActivationSnapshot> Activations => activations;
 
     /// <summary>The epoch whose steps are being recorded (1-based).</summary>
@@ -104,6 +109,7 @@ public sealed class RunRecorder : IStepObserver
         learningRate = rate;
     }
 
+    /// <summary>Records the step's losses and accuracy, and its layer statistics when it carries them; never stops the fold.</summary>
     public Verdict OnStep(in StepReport report)
     {
         steps.Add(new StepRecord(report.Step, epoch, report.DataLoss, report.Penalty, (float)report.Accuracy));

@@ -12,6 +12,7 @@ namespace Functional.Monitoring;
 /// </summary>
 public static class RunReport
 {
+    /// <summary>The report's file name inside the directory it is written to.</summary>
     public const string FileName = "report.html";
 
     /// <summary>

@@ -1,4 +1,4 @@
-// Packs the Functional package and uses it as a new user would: a fresh console project, `dotnet add package`, build, run.
+// Packs the Functional packages and uses them as a new user would: fresh console projects, `dotnet add package`, build, run.
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
@@ -10,10 +10,11 @@ using Xunit.Abstractions;
 namespace Functional.Integration.Tests;
 
 /// <summary>
-/// The one test that sees the repository from outside: `dotnet pack` of src/Runtime into a local folder, then brand-new
+/// The one test that sees the repository from outside: `dotnet pack` of the three packages into a local folder, then brand-new
 /// console projects that reference nothing but the package (restored into a private NUGET_PACKAGES, so no stale copy of
 /// Functional in the global cache is used). The XOR program trains, predicts, saves and loads a model; a malformed
-/// network must fail the build with the generator's own diagnostic; every ```csharp block of README.md is built and run.
+/// network must fail the build with the generator's own diagnostic; a program on Functional.Search and Functional.Monitoring
+/// alone runs a study in SQLite and writes a report; every ```csharp block of README.md is built and run.
 /// Everything runs in a temporary folder outside the repository (pack's bin and obj go to an artifacts folder there).
 /// </summary>
 [Trait("Category", "Package")]
@@ -35,9 +36,11 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
     {
         string root = RepositoryRoot();
         string feed = Path.Combine(work, "feed");
-        Run(work, "pack", Path.Combine(root, "src", "Runtime", "Functional.Runtime.csproj"), "-c", "Release",
-            "-o", feed, "--artifacts-path", Path.Combine(work, "artifacts"));
-        Assert.Equal(["Functional.0.1.0.nupkg", "Functional.0.1.0.snupkg"], Directory.GetFiles(feed).Select(Path.GetFileName).Order());
+        foreach (var project in new[] { "Runtime/Functional.Runtime.csproj", "Monitoring/Functional.Monitoring.csproj", "Search/Functional.Search.csproj" })
+            Run(work, "pack", Path.Combine(root, "src", project), "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(work, "artifacts"));
+        Assert.Equal(["Functional.0.1.0.nupkg", "Functional.0.1.0.snupkg", "Functional.Monitoring.0.1.0.nupkg", "Functional.Monitoring.0.1.0.snupkg",
+                      "Functional.Search.0.1.0.nupkg", "Functional.Search.0.1.0.snupkg"],
+            Directory.GetFiles(feed).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         using (var package = ZipFile.OpenRead(Path.Combine(feed, "Functional.0.1.0.nupkg")))
         {
             var entries = package.Entries.Select(e => e.FullName).ToHashSet();
@@ -61,6 +64,16 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         Assert.True(exit != 0, Failure("a network with a 0-wide layer built"));
         Assert.True(refused.Contains("error FN0002", StringComparison.Ordinal), Failure("the build failed, but not with FN0002"));
 
+        // Search and monitoring from their own packages alone: the dependency on Functional brings the generator with it.
+        string extras = NewConsoleProject("Extras", "Functional.Search", "Functional.Monitoring");
+        File.Copy(Path.Combine(root, "tests", "Functional.Integration.Tests", "PackageConsumer", "Extras", "Program.cs"), Path.Combine(extras, "Program.cs"), overwrite: true);
+        string searched = Run(extras, "run");
+        Assert.True(searched.Contains("trials recorded 9", StringComparison.Ordinal), Failure("the SQLite study did not record its 6 + 3 trials"));
+        Assert.True(Regex.Match(searched, @"best score (\d\.\d+)") is { Success: true } best
+            && double.Parse(best.Groups[1].Value, CultureInfo.InvariantCulture) > 0.8, Failure("the search's best score is not above 0.8"));
+        Assert.True(Regex.Match(searched, @"report written True with (\d+) pictures") is { Success: true } pictures
+            && int.Parse(pictures.Groups[1].Value, CultureInfo.InvariantCulture) >= 3, Failure("the report or its pictures were not written"));
+
         var blocks = CSharpBlocks().Matches(File.ReadAllText(Path.Combine(root, "README.md")));
         Assert.NotEmpty(blocks);
         for (int i = 0; i < blocks.Count; i++)
@@ -80,12 +93,13 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    /// <summary>`dotnet new console` and `dotnet add package Functional`, nothing else.</summary>
-    private string NewConsoleProject(string name)
+    /// <summary>`dotnet new console` and `dotnet add package` of <paramref name="packages"/> (Functional unless given), nothing else.</summary>
+    private string NewConsoleProject(string name, params string[] packages)
     {
         Run(work, "new", "console", "-o", name, "--no-update-check");
         string dir = Path.Combine(work, name);
-        Run(dir, "add", "package", "Functional", "--version", "0.1.0");
+        foreach (var package in packages is [] ? ["Functional"] : packages)
+            Run(dir, "add", "package", package, "--version", "0.1.0");
         return dir;
     }
 
@@ -105,7 +119,7 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         config.Append($"    <add key=\"functional-local\" value=\"{feed}\" />\n");
         for (int i = 0; i < sources.Count; i++) config.Append($"    <add key=\"machine{i}\" value=\"{sources[i]}\" />\n");
         config.Append("  </packageSources>\n  <packageSourceMapping>\n");
-        config.Append("    <packageSource key=\"functional-local\"><package pattern=\"Functional\" /></packageSource>\n");
+        config.Append("    <packageSource key=\"functional-local\"><package pattern=\"Functional\" /><package pattern=\"Functional.*\" /></packageSource>\n");
         for (int i = 0; i < sources.Count; i++) config.Append($"    <packageSource key=\"machine{i}\"><package pattern=\"*\" /></packageSource>\n");
         config.Append("  </packageSourceMapping>\n</configuration>\n");
         File.WriteAllText(Path.Combine(work, "nuget.config"), config.ToString());
