@@ -283,6 +283,15 @@ public static unsafe class Profile
             ("scale_by_adam (m, v, √, 2 ÷)", n => Link(new ScaleByAdam(), n)),
             ("SGD momentum step (as fused)", n => Step(Sgd.Momentum(0.01f, 0.9f), n)),
             ("Adam step (as fused)", n => Step(Optimizer.Adam(1e-3f), n)),
+            ("Adam's loop, this file's copy", n => Variant(AdamCost.Kind.Adam, n)),
+            ("  √ replaced by v (÷ alone)", n => Variant(AdamCost.Kind.DivideOnly, n)),
+            ("  ÷ replaced by × (√ alone)", n => Variant(AdamCost.Kind.SqrtOnly, n)),
+            ("  neither √ nor ÷", n => Variant(AdamCost.Kind.Neither, n)),
+            ("  prefetch m, v, θ 64 ahead", n => Variant(AdamCost.Kind.Prefetch64, n)),
+            ("  prefetch m, v, θ 256 ahead", n => Variant(AdamCost.Kind.Prefetch256, n)),
+            ("  candidate: √, rcp + Newton", n => Variant(AdamCost.Kind.Reciprocal, n)),
+            ("  candidate: rsqrt, rcp + Newton", n => Variant(AdamCost.Kind.Estimates, n)),
+            ("  Adam's bytes only (m, v, θ += g)", n => Variant(AdamCost.Kind.Stream, n)),
         };
         var runs = passes.Select(p => sizes.Select(n => new Timed(n, p.Make(n))).ToArray()).ToArray();
         var warm = Stopwatch.StartNew();
@@ -299,6 +308,12 @@ public static unsafe class Profile
             Console.WriteLine($"  {passes[row].Name,-40}{string.Join("", shown.Select(v => $"{v,14:F3} ({v * BenchMlp.ParameterCount / 1e3,6:F1})"))}");
         }
         return 0;
+
+        static Pass Variant(AdamCost.Kind kind, int n)
+        {
+            var (begin, piece) = AdamCost.Make(kind, n);
+            return new Pass(begin, (at, g, theta) => piece(at, g, theta));
+        }
 
         // One link alone, piece by piece, as a chain runs its links.
         static Pass Link(Optimizer link, int n)
