@@ -17,12 +17,13 @@ namespace Functional.Benchmarks;
 public static unsafe class Profile
 {
     /// <summary>The first argument of `profile` that selects two interleaved folds rather than the kernel split.</summary>
-    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "update"];
+    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "update", "census"];
 
     /// <summary><paramref name="what"/> is a mode or comma-separated batch sizes; <paramref name="numbers"/> the positional numbers after it (checked by Program).</summary>
     public static int Run(string what, int[] numbers)
     {
         if (what == "update") return UpdatePasses();
+        if (what == "census") return AdamCost.Census();
         if (Modes.Contains(what)) return Pairs(what, numbers);
         int threads = numbers.Length > 0 ? numbers[0] : 1;
         datasetRows = numbers.Length > 1 ? numbers[1] : 55_000;
@@ -289,6 +290,10 @@ public static unsafe class Profile
             ("  neither √ nor ÷", n => Variant(AdamCost.Kind.Neither, n)),
             ("  prefetch m, v, θ 64 ahead", n => Variant(AdamCost.Kind.Prefetch64, n)),
             ("  prefetch m, v, θ 256 ahead", n => Variant(AdamCost.Kind.Prefetch256, n)),
+            ("  m, v interleaved (8 + 8)", n => Variant(AdamCost.Kind.Interleaved, n)),
+            ("  m, v interleaved, prefetch", n => Variant(AdamCost.Kind.InterleavedPrefetch, n)),
+            ("  g × 1e-3 (all normal)", n => Variant(AdamCost.Kind.Scaled, n)),
+            ("  g × 1e-36 (m, g² subnormal)", n => Variant(AdamCost.Kind.Subnormal, n)),
             ("  candidate: √, rcp + Newton", n => Variant(AdamCost.Kind.Reciprocal, n)),
             ("  candidate: rsqrt, rcp + Newton", n => Variant(AdamCost.Kind.Estimates, n)),
             ("  Adam's bytes only (m, v, θ += g)", n => Variant(AdamCost.Kind.Stream, n)),
