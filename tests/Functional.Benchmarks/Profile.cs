@@ -17,7 +17,7 @@ namespace Functional.Benchmarks;
 public static unsafe class Profile
 {
     /// <summary>The first argument of `profile` that selects two interleaved folds rather than the kernel split.</summary>
-    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "update", "census"];
+    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "adambytes", "update", "census"];
 
     /// <summary><paramref name="what"/> is a mode or comma-separated batch sizes; <paramref name="numbers"/> the positional numbers after it (checked by Program).</summary>
     public static int Run(string what, int[] numbers)
@@ -197,7 +197,7 @@ public static unsafe class Profile
         // Adam on uniform noise with arbitrary labels is a pathological run: most units die, the gradients they pass are 0,
         // and m decays through the subnormals (measured: 230,000 of the 235,146 m subnormal after 8,000 steps, Adam ÷
         // momentum 1.37 against 1.14 on Fashion-MNIST); so Adam's pairs train on the real, standardised data, as `compare` does.
-        var data = mode == "adam" ? Comparison.LoadFashionMnist() : RandomData(784);
+        var data = mode is "adam" or "adambytes" ? Comparison.LoadFashionMnist() : RandomData(784);
         // Monitoring's default cadence is a statistics step every 50: folds of 150 steps hold three of them.
         var batches = data.Batches(batch, 2).Take(mode == "monitoring" ? 150 : 32).ToArray();
         var optimizer = Sgd.Momentum(0.01f, 0.9f);
@@ -208,6 +208,8 @@ public static unsafe class Profile
             "batchnorm" => ("batch norm", "plain", Folds(TrainState.Of(BenchBnMlp.Init(7), optimizer)), Folds(plain)),
             "monitoring" => ("monitored", "unwatched", Folds(plain, () => new Functional.Monitoring.RunRecorder(layerStatisticsEvery: 50, expectedSteps: batches.Length)), Folds(plain)),
             "adam" => ("Adam", "momentum", Folds(TrainState.Of(BenchMlp.Init(7), Optimizer.Adam(1e-3f))), Folds(plain)),
+            // Two momentum traces in a row stream θ, g and two state arrays as Adam does, with momentum's arithmetic.
+            "adambytes" => ("2 traces", "momentum", Folds(TrainState.Of(BenchMlp.Init(7), Optimizer.Chain(new Functional.Optimizers.Trace(0.9f), new Functional.Optimizers.Trace(0.9f), new ScaleByLearningRate(0.01f)))), Folds(plain)),
             _ => throw new ArgumentException($"unknown mode {mode}"),
         };
         var warm = Stopwatch.StartNew();
@@ -284,6 +286,7 @@ public static unsafe class Profile
             ("scale_by_adam (m, v, √, 2 ÷)", n => Link(new ScaleByAdam(), n)),
             ("SGD momentum step (as fused)", n => Step(Sgd.Momentum(0.01f, 0.9f), n)),
             ("Adam step (as fused)", n => Step(Optimizer.Adam(1e-3f), n)),
+            ("2 traces step (Adam's bytes, as fused)", n => Step(Optimizer.Chain(new Functional.Optimizers.Trace(0.9f), new Functional.Optimizers.Trace(0.9f), new ScaleByLearningRate(0.01f)), n)),
             ("Adam's loop, this file's copy", n => Variant(AdamCost.Kind.Adam, n)),
             ("  √ replaced by v (÷ alone)", n => Variant(AdamCost.Kind.DivideOnly, n)),
             ("  ÷ replaced by × (√ alone)", n => Variant(AdamCost.Kind.SqrtOnly, n)),

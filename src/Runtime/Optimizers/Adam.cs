@@ -75,10 +75,6 @@ public sealed record ScaleByAdam : Optimizer
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void At<TS, TV>(int i, TV g) where TS : ISimd<TV> where TV : struct
         {
-            // Adam's loop is long and its three state streams come from L3: without a prefetch too few iterations are in flight.
-            Lanes.Prefetch(m + i);
-            Lanes.Prefetch(v + i);
-            if (TApplied.IsOn) Lanes.Prefetch(theta + i);
             TV mi = TS.Add(TS.Multiply(TS.Load(m + i), TS.Broadcast(beta1)), TS.Multiply(g, TS.Broadcast(rest1)));
             TV vi = TS.Add(TS.Multiply(TS.Load(v + i), TS.Broadcast(beta2)), TS.Multiply(TS.Multiply(g, TS.Broadcast(rest2)), g));
             TS.Store(m + i, mi);

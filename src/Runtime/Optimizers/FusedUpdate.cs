@@ -253,23 +253,6 @@ internal static unsafe class Lanes
         public static bool IsOn => false;
     }
 
-    /// <summary>
-    /// Floats ahead of the element in hand that <see cref="Prefetch"/> asks for: 1 KB, far enough to cover the latency of
-    /// L3 behind a few iterations of a long formula (measured with `profile update`: 64 ahead gains nothing, 256 does).
-    /// </summary>
-    public const int Ahead = 256;
-
-    /// <summary>
-    /// Asks for the cache line <see cref="Ahead"/> floats past <paramref name="at"/> into L1 (x86; nothing elsewhere). A hint
-    /// only, which never faults, so it may point past the end of its array, and it changes no value.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Prefetch(float* at)
-    {
-        // The hardware's stream prefetcher stops at each 4 KB page, which a 1,024-element piece of each stream is.
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0(at + Ahead);
-    }
-
     /// <summary>A formula applied to the lanes at element <c>i</c> of its range, given the gradient (or incoming update) g there.</summary>
     public interface IBody
     {
