@@ -1,4 +1,4 @@
-// `profile update`'s rows that split Adam's step into its bytes and its arithmetic: Adam's loop with the √ or the ÷ (or both) taken out, and a pure stream over Adam's bytes.
+// `profile update`'s rows that split Adam's step into its bytes and its arithmetic (√ or ÷ taken out, a pure stream, estimate candidates, layouts, a prefetch, subnormals), and `profile census`'s count of subnormal moments.
 using System.Runtime.CompilerServices;
 using Functional.Kernels;
 using Functional.Data;

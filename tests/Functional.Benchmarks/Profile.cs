@@ -1,6 +1,6 @@
 // `profile [batches] [threads] [rows]`: where one training step's time goes, kernel by kernel (on-CPU µs), and in the step's own order on real data flow;
-// `profile fusion|batchnorm|monitoring|adam [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain; watched vs not; Adam vs momentum);
-// `profile update`: the optimizer's update pass alone, link by link, at sizes that live in L1, L2 and L3.
+// `profile fusion|batchnorm|monitoring|adam|adambytes [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain; watched vs not; Adam vs momentum; two momentum traces vs one);
+// `profile update`: the optimizer's update pass alone, link by link, at sizes that live in L1, L2 and L3; `profile census`: how many of Adam's moments are subnormal in a real run.
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Functional.Data;
@@ -187,7 +187,8 @@ public static unsafe class Profile
     /// <c>batchnorm</c> the batch-norm network against the plain one, <c>monitoring</c> a fold watched as the example's
     /// --plots/--metrics watch it (a RunRecorder, layer statistics every 50 steps) against an unwatched one. Prints the medians of each and of the per-pair
     /// ratios, so a change is judged under the same background load. <c>adam</c> sets Adam (lr 1e-3) against SGD momentum,
-    /// both fused, on the plain network and Fashion-MNIST.
+    /// both fused, on the plain network and Fashion-MNIST; <c>adambytes</c> two momentum traces in a row (θ, g and two state
+    /// arrays, Adam's streams, with momentum's arithmetic) against one, on the same data.
     /// </summary>
     private static int Pairs(string mode, int[] numbers)
     {
