@@ -48,23 +48,24 @@ internal static unsafe class AdamCost
 
     /// <summary>
     /// `profile census`: trains the README network with Adam (lr 1e-3, batch 64) on Fashion-MNIST and counts, every 100
-    /// steps, how many of m and v are subnormal or zero: the subnormals are what makes a real epoch's Adam slower than
-    /// the same loop over normal values (the g × 1e-36 row of `profile update`).
+    /// steps, how many of m and v are subnormal or zero: whether subnormals, which slow Adam's loop (the g × 1e-36 row of
+    /// `profile update`), are common enough in a real run to matter.
     /// </summary>
     public static int Census()
     {
         Parallelism.Threads = 1;
         var data = Comparison.LoadFashionMnist();
-        var state = Functional.Training.TrainState.Of(BenchMlp.Init(7), Optimizer.Adam(1e-3f));
-        var step = new Functional.Training.TrainStep<BenchMlp>();
+        var state = TrainState.Of(BenchMlp.Init(7), Optimizer.Adam(1e-3f));
+        var step = new TrainStep<BenchMlp>();
         var batches = data.Batches(64, 1).ToArray();
         Console.WriteLine($"Adam, batch 64, {batches.Length} steps an epoch: m and v subnormal / zero, of {BenchMlp.ParameterCount:N0}");
-        for (int at = 0; at < 2 * batches.Length; at += 100)
+        for (int done = 0; done < 2 * batches.Length;)
         {
-            int from = at % batches.Length;
-            state = batches[from..Math.Min(from + 100, batches.Length)].Fold(state, step);
+            int from = done % batches.Length, to = Math.Min(from + 100, batches.Length);
+            state = batches[from..to].Fold(state, step);
+            done += to - from;
             var adam = state.OptimizerState.Find<AdamState>()!;
-            Console.WriteLine($"  after {at + 100,5} steps: m {Count(adam.M, subnormal: true),7:N0} / {Count(adam.M, subnormal: false),7:N0}   v {Count(adam.V, subnormal: true),7:N0} / {Count(adam.V, subnormal: false),7:N0}");
+            Console.WriteLine($"  after {done,5} steps: m {Count(adam.M, subnormal: true),7:N0} / {Count(adam.M, subnormal: false),7:N0}   v {Count(adam.V, subnormal: true),7:N0} / {Count(adam.V, subnormal: false),7:N0}");
         }
         return 0;
 
