@@ -1,6 +1,6 @@
 // `profile [batches] [threads] [rows]`: where one training step's time goes, kernel by kernel (on-CPU µs), and in the step's own order on real data flow;
-// `profile fusion|batchnorm|monitoring|adam [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain; watched vs not; Adam vs momentum);
-// `profile update`: the optimizer's update pass alone, link by link, at sizes that live in L1, L2 and L3.
+// `profile fusion|batchnorm|monitoring|adam|adambytes [batch] [threads] [pairs]`: two folds interleaved (optimizer fused vs separate; batch norm vs plain; watched vs not; Adam vs momentum; two momentum traces vs one);
+// `profile update`: the optimizer's update pass alone, link by link, at sizes that live in L1, L2 and L3; `profile census`: how many of Adam's moments are subnormal in a real run.
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Functional.Data;
@@ -17,12 +17,13 @@ namespace Functional.Benchmarks;
 public static unsafe class Profile
 {
     /// <summary>The first argument of `profile` that selects two interleaved folds rather than the kernel split.</summary>
-    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "update"];
+    public static readonly string[] Modes = ["fusion", "batchnorm", "monitoring", "adam", "adambytes", "update", "census"];
 
     /// <summary><paramref name="what"/> is a mode or comma-separated batch sizes; <paramref name="numbers"/> the positional numbers after it (checked by Program).</summary>
     public static int Run(string what, int[] numbers)
     {
         if (what == "update") return UpdatePasses();
+        if (what == "census") return AdamCost.Census();
         if (Modes.Contains(what)) return Pairs(what, numbers);
         int threads = numbers.Length > 0 ? numbers[0] : 1;
         datasetRows = numbers.Length > 1 ? numbers[1] : 55_000;
@@ -186,7 +187,8 @@ public static unsafe class Profile
     /// <c>batchnorm</c> the batch-norm network against the plain one, <c>monitoring</c> a fold watched as the example's
     /// --plots/--metrics watch it (a RunRecorder, layer statistics every 50 steps) against an unwatched one. Prints the medians of each and of the per-pair
     /// ratios, so a change is judged under the same background load. <c>adam</c> sets Adam (lr 1e-3) against SGD momentum,
-    /// both fused, on the plain network and Fashion-MNIST.
+    /// both fused, on the plain network and Fashion-MNIST; <c>adambytes</c> two momentum traces in a row (θ, g and two state
+    /// arrays, Adam's streams, with momentum's arithmetic) against one, on the same data.
     /// </summary>
     private static int Pairs(string mode, int[] numbers)
     {
@@ -196,7 +198,7 @@ public static unsafe class Profile
         // Adam on uniform noise with arbitrary labels is a pathological run: most units die, the gradients they pass are 0,
         // and m decays through the subnormals (measured: 230,000 of the 235,146 m subnormal after 8,000 steps, Adam ÷
         // momentum 1.37 against 1.14 on Fashion-MNIST); so Adam's pairs train on the real, standardised data, as `compare` does.
-        var data = mode == "adam" ? Comparison.LoadFashionMnist() : RandomData(784);
+        var data = mode is "adam" or "adambytes" ? Comparison.LoadFashionMnist() : RandomData(784);
         // Monitoring's default cadence is a statistics step every 50: folds of 150 steps hold three of them.
         var batches = data.Batches(batch, 2).Take(mode == "monitoring" ? 150 : 32).ToArray();
         var optimizer = Sgd.Momentum(0.01f, 0.9f);
@@ -207,6 +209,8 @@ public static unsafe class Profile
             "batchnorm" => ("batch norm", "plain", Folds(TrainState.Of(BenchBnMlp.Init(7), optimizer)), Folds(plain)),
             "monitoring" => ("monitored", "unwatched", Folds(plain, () => new Functional.Monitoring.RunRecorder(layerStatisticsEvery: 50, expectedSteps: batches.Length)), Folds(plain)),
             "adam" => ("Adam", "momentum", Folds(TrainState.Of(BenchMlp.Init(7), Optimizer.Adam(1e-3f))), Folds(plain)),
+            // Two momentum traces in a row stream θ, g and two state arrays as Adam does, with momentum's arithmetic.
+            "adambytes" => ("2 traces", "momentum", Folds(TrainState.Of(BenchMlp.Init(7), Optimizer.Chain(new Functional.Optimizers.Trace(0.9f), new Functional.Optimizers.Trace(0.9f), new ScaleByLearningRate(0.01f)))), Folds(plain)),
             _ => throw new ArgumentException($"unknown mode {mode}"),
         };
         var warm = Stopwatch.StartNew();
@@ -283,6 +287,20 @@ public static unsafe class Profile
             ("scale_by_adam (m, v, √, 2 ÷)", n => Link(new ScaleByAdam(), n)),
             ("SGD momentum step (as fused)", n => Step(Sgd.Momentum(0.01f, 0.9f), n)),
             ("Adam step (as fused)", n => Step(Optimizer.Adam(1e-3f), n)),
+            ("2 traces step (Adam's bytes, as fused)", n => Step(Optimizer.Chain(new Functional.Optimizers.Trace(0.9f), new Functional.Optimizers.Trace(0.9f), new ScaleByLearningRate(0.01f)), n)),
+            ("Adam's loop, this file's copy", n => Variant(AdamCost.Kind.Adam, n)),
+            ("  √ replaced by v (÷ alone)", n => Variant(AdamCost.Kind.DivideOnly, n)),
+            ("  ÷ replaced by × (√ alone)", n => Variant(AdamCost.Kind.SqrtOnly, n)),
+            ("  neither √ nor ÷", n => Variant(AdamCost.Kind.Neither, n)),
+            ("  prefetch m, v, θ 64 ahead", n => Variant(AdamCost.Kind.Prefetch64, n)),
+            ("  prefetch m, v, θ 256 ahead", n => Variant(AdamCost.Kind.Prefetch256, n)),
+            ("  m, v interleaved (8 + 8)", n => Variant(AdamCost.Kind.Interleaved, n)),
+            ("  m, v interleaved, prefetch", n => Variant(AdamCost.Kind.InterleavedPrefetch, n)),
+            ("  g × 1e-3 (all normal)", n => Variant(AdamCost.Kind.Scaled, n)),
+            ("  g × 1e-36 (m, g² subnormal)", n => Variant(AdamCost.Kind.Subnormal, n)),
+            ("  candidate: √, rcp + Newton", n => Variant(AdamCost.Kind.Reciprocal, n)),
+            ("  candidate: rsqrt, rcp + Newton", n => Variant(AdamCost.Kind.Estimates, n)),
+            ("  Adam's bytes only (m, v, θ += g)", n => Variant(AdamCost.Kind.Stream, n)),
         };
         var runs = passes.Select(p => sizes.Select(n => new Timed(n, p.Make(n))).ToArray()).ToArray();
         var warm = Stopwatch.StartNew();
@@ -299,6 +317,12 @@ public static unsafe class Profile
             Console.WriteLine($"  {passes[row].Name,-40}{string.Join("", shown.Select(v => $"{v,14:F3} ({v * BenchMlp.ParameterCount / 1e3,6:F1})"))}");
         }
         return 0;
+
+        static Pass Variant(AdamCost.Kind kind, int n)
+        {
+            var (begin, piece) = AdamCost.Make(kind, n);
+            return new Pass(begin, (at, g, theta) => piece(at, g, theta));
+        }
 
         // One link alone, piece by piece, as a chain runs its links.
         static Pass Link(Optimizer link, int n)
