@@ -107,10 +107,11 @@ public static class Study
             {
                 Announce(storage, study, stages, seen, options);
                 Task.WaitAny(workers.Append(Task.Delay(options.Poll, CancellationToken.None)).ToArray());
-                // A worker's exception (a storage failure) ends the study rather than leaving it polling forever.
-                if (workers.FirstOrDefault(w => w.IsFaulted) is { } failed) Task.WaitAll(failed);
+                // A worker's exception (a storage failure) ends the study rather than leaving it polling forever; thrown
+                // as itself, not wrapped, so callers catch a StudyStorageException as such.
+                if (workers.FirstOrDefault(w => w.IsFaulted) is { } failed) failed.GetAwaiter().GetResult();
             }
-            Task.WaitAll(workers);
+            foreach (var w in workers) w.GetAwaiter().GetResult();
             Announce(storage, study, stages, seen, options);
             if (options.Cancel.IsCancellationRequested) break;
             var report = StudyReport.Load(storage, study, name, definition, stages);
@@ -136,7 +137,7 @@ public static class Study
             .Select(w => Task.Factory.StartNew(() => WorkLoop(storage, found.Id, definition, trial, options, $"{options.Worker}/{w}", () => StudyFinished(storage, found.Id, definition), wake),
                 TaskCreationOptions.LongRunning))
             .ToArray();
-        Task.WaitAll(workers);
+        foreach (var w in workers) w.GetAwaiter().GetResult();
     }
 
     private static string Describe(StudyDefinition d, string when) =>

@@ -157,7 +157,8 @@ internal static class Search
             if (trial is null) return ExitCode.Usage;
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Study.Work(store, name, trial, new StudyOptions { Workers = parse.GetValue(workers), KernelThreads = 1, Cancel = stop.Token });
+            try { Study.Work(store, name, trial, new StudyOptions { Workers = parse.GetValue(workers), KernelThreads = 1, Cancel = stop.Token }); }
+            catch (StudyStorageException e) { return Run.Fail(e.Message, ExitCode.CheckFailed); }
             return ExitCode.Ok;
         });
         return command;
