@@ -50,7 +50,7 @@ public sealed class SearchCommandTests : IDisposable
     }
 
     [Fact]
-    public void Workers_join_a_PostgreSQL_study_by_name_as_other_machines_would_and_outlive_the_server_ending_their_sessions()
+    public async Task Workers_join_a_PostgreSQL_study_by_name_as_other_machines_would_and_outlive_the_server_ending_their_sessions()
     {
         var environment = new[] { ("FASHION_MNIST_DIR", Subset) };
         if (Environment.GetEnvironmentVariable("FUNCTIONAL_TEST_POSTGRES") is not { Length: > 0 } server)
@@ -73,13 +73,13 @@ public sealed class SearchCommandTests : IDisposable
         using var store = StudyStorage.Open(server);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         (long Id, string)? found;
-        while ((found = store.FindStudy(study)) is null && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(100);
+        while ((found = store.FindStudy(study)) is null && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
         Assert.True(found is not null, "the coordinator did not create the study");
         var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(() => ChildProcess.Run("dotnet",
             [Program, "search", "worker", "--storage", $"{server}?ApplicationName={application}", "--study", study], TimeSpan.FromMinutes(4), dir, environment))).ToArray();
 
         // Once a trial is recorded, the server ends every session the workers hold (as a restart or an administrator would).
-        while (!store.Trials(found.Value.Id).Any(t => t.State == TrialState.Complete) && clock.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(20);
+        while (!store.Trials(found.Value.Id).Any(t => t.State == TrialState.Complete) && clock.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(20);
         using (var admin = new NpgsqlConnection(Keywords(server)))
         {
             admin.Open();
@@ -87,11 +87,12 @@ public sealed class SearchCommandTests : IDisposable
             kill.Parameters.AddWithValue("a", application);
             Assert.True(Convert.ToInt64(kill.ExecuteScalar(), CultureInfo.InvariantCulture) >= 1, "the workers held no session to end");
         }
-        var outcomes = workers.Select(w => w.Result).ToArray();
+        var outcomes = await Task.WhenAll(workers);
         Assert.True(coordinator.WaitForExit(TimeSpan.FromMinutes(2)), "the coordinator did not finish");
+        string said = await coordinatorOut, complained = await coordinatorErr;
         foreach (var (code, stdout, stderr) in outcomes) Assert.True(code == 0, $"worker exit {code}: {stderr}\n{stdout}");
-        Assert.True(coordinator.ExitCode == 0, $"exit {coordinator.ExitCode}: {coordinatorErr.Result}\n{coordinatorOut.Result}");
-        Assert.Contains("20 trials in", coordinatorOut.Result);
+        Assert.True(coordinator.ExitCode == 0, $"exit {coordinator.ExitCode}: {complained}\n{said}");
+        Assert.Contains("20 trials in", said);
         // Every trial finished, each on its first attempt: none lost with its session, none run or recorded twice.
         var trials = store.Trials(found.Value.Id);
         Assert.Equal(20, trials.Count);
