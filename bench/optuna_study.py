@@ -14,8 +14,9 @@ What is the same as `search --stage coarse:24x1 --stage fine:12x3 --lr 1e-4..1:l
 - the early kill: the first step's loss (data + penalty) is the initial loss; a step whose loss is non-finite or
   above 3× it ends the trial (raised as optuna.TrialPruned, where the search verb records "failed");
 - the stages and narrowing: each stage after the first samples within the ranges Functional's Narrowing gives
-  (src/Search/Stage.cs): the best quarter of the last stage's complete trials, at least 3, span a range in log
-  space, widened by a quarter of its width each side, at least a tenth of the old width, clamped to the old range.
+  (src/Search/Stage.cs): the best --narrow-top (5, as the search verb's default and the issue's "top 5") of the
+  last stage's complete trials span a range in log space, widened by a quarter of its width each side, at least a
+  tenth of the old width, clamped to the old range.
 What differs: the sampler (Optuna's RandomSampler, seeded, so other points than the search verb's own stream),
 the initial weights (torch's generator), and PyTorch's arithmetic.
 
@@ -37,6 +38,7 @@ def arguments():
     p.add_argument("--threads", type=int, default=1, help="torch threads per trial")
     p.add_argument("--seed", type=int, default=1, help="the split, batch order, init and sampler seed")
     p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--narrow-top", type=int, default=5, help="each later stage narrows around the best N complete trials of the one before")
     a = p.parse_args()
     a.stage = [parse_stage(s) for s in (a.stage or ["coarse:24x1", "fine:12x3"])]
     a.space = {"lr": parse_range(a.lr), "l2": parse_range(a.l2)}
@@ -129,10 +131,10 @@ def load(seed):
     return scale(x), torch.from_numpy(labels[train]), scale(images[validation]), torch.from_numpy(labels[validation])
 
 
-def narrow(space, scored, top=0.25, minimum_top=3, widen=0.25, minimum_width=0.1):
-    """Functional's Narrowing.Apply for log dimensions: the ranges around the best of scored [(params, score)]."""
+def narrow(space, scored, top=5, widen=0.25, minimum_width=0.1):
+    """Functional's Narrowing.Apply for log dimensions: the ranges around the best `top` of scored [(params, score)]."""
     if not scored: sys.exit("no trial of the last stage has a score, so there is nothing to narrow around")
-    k = min(len(scored), max(minimum_top, math.ceil(top * len(scored))))
+    k = min(len(scored), top)
     best = [p for p, _ in sorted(scored, key=lambda s: -s[1])[:k]]
     narrowed = {}
     for name, (old_low, old_high) in space.items():
@@ -210,7 +212,7 @@ def main():
         if previous is not None:
             scored = [(t.params, t.value) for t in study.trials
                       if t.user_attrs.get("stage") == previous and t.state == optuna.trial.TrialState.COMPLETE]
-            space = narrow(space, scored)
+            space = narrow(space, scored, top=ARGS.narrow_top)
         print(f"stage {name}: {trials} trials × {epochs} epoch(s), " + ", ".join(f"{k} {lo:.4g}..{hi:.4g}:log" for k, (lo, hi) in space.items()), flush=True)
 
         def objective(trial, name=name, epochs=epochs, space=space):

@@ -7,12 +7,13 @@
 # Options:
 #   --runs N        runs of each side, interleaved, the side going first alternating (default 3)
 #   --stage S       a stage NAME:TRIALSxEPOCHS, repeated in order, for both sides (default coarse:24x1 fine:12x3)
+#   --narrow-top N  each later stage narrows around the best N complete trials of the one before, both sides (default 5)
 #   --optuna ARGS   how Optuna uses the two cores (default "--jobs 2 --threads 1": two trials at once, one torch
 #                   thread each, its faster configuration here; see docs/performance.md)
 #
 # Both sides: lr ∈ logU[1e-4, 1], L2 ∈ logU[1e-6, 1e-1], SGD momentum 0.9, batch 64, seed 1, the same 55,000/5,000
-# split, the 3× early kill, the fine stage narrowed around the coarse stage's best. Ours runs as the README shows it:
-# `search --workers 2` (two worker processes, one kernel thread each) on a fresh SQLite file in a temporary directory.
+# split, the 3× early kill, the fine stage narrowed around the coarse stage's top 5. Ours runs as the README shows it:
+# `search --workers 2` (two worker threads, one kernel thread each) on a fresh SQLite file in a temporary directory.
 # A side's time is its whole command, start to exit, loading the data included; the Release build is not timed.
 #
 # Needs the full data set, PyTorch with the OpenMP OpenBLAS and Optuna (Debian 12):
@@ -22,12 +23,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=3
 stages=()
 optuna_args="--jobs 2 --threads 1"
+top=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --stage) stages+=(--stage "$2"); shift 2 ;;
     --optuna) optuna_args="$2"; shift 2 ;;
-    *) sed -n '2,13p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    --narrow-top) top="$2"; shift 2 ;;
+    *) sed -n '2,14p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac
 done
 [ ${#stages[@]} -gt 0 ] || stages=(--stage coarse:24x1 --stage fine:12x3)
@@ -54,7 +57,7 @@ now() { date +%s.%N; }
 ours() {
   local log="$work/functional-$1.log" start end
   start=$(now)
-  (cd "$work" && dotnet "$dll" search "${stages[@]}" "${space[@]}" --workers 2 --batch 64 --seed 1 \
+  (cd "$work" && dotnet "$dll" search "${stages[@]}" "${space[@]}" --workers 2 --batch 64 --seed 1 --narrow-top "$top" \
       --study "compare$1" --storage "sqlite:$work/study-$1.db") >"$log" 2>&1
   end=$(now)
   # "best: trial 12 (fine), score 0.8772; …" then the train command with the best trial's --lr and --l2.
@@ -71,7 +74,7 @@ theirs() {
   start=$(now)
   # shellcheck disable=SC2086 # optuna_args is a list of words
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 "$root/bench/optuna_study.py" \
-      "${stages[@]}" "${space[@]}" --batch 64 --seed 1 $optuna_args >"$log" 2>&1
+      "${stages[@]}" "${space[@]}" --batch 64 --seed 1 --narrow-top "$top" $optuna_args >"$log" 2>&1
   end=$(now)
   line=$(grep '^optuna_study ' "$log")
   field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }

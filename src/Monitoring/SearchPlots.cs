@@ -12,6 +12,14 @@ namespace Functional.Monitoring;
 /// <param name="Finished">When it finished, if known.</param>
 public sealed record SearchPlotTrial(long Number, string Stage, IReadOnlyDictionary<string, double> Values, double? Score, DateTimeOffset? Started, DateTimeOffset? Finished);
 
+/// <summary>One point of a score-against-hyperparameter picture.</summary>
+/// <param name="Number">The trial's number.</param>
+/// <param name="Stage">Its stage (its colour).</param>
+/// <param name="X">Where it is drawn across: the value, or its log10 on a log axis.</param>
+/// <param name="Y">Its score (a failed trial's: the lowest score drawn).</param>
+/// <param name="Failed">Drawn as a cross: the trial failed and has no score.</param>
+public sealed record SearchPlotPoint(long Number, string Stage, double X, double Y, bool Failed);
+
 /// <summary>One hyperparameter axis: its name, whether it is drawn on a log scale, and the range searched first.</summary>
 public sealed record SearchPlotAxis(string Name, bool Log);
 
@@ -35,19 +43,20 @@ public static class SearchPlots
         foreach (var axis in axes)
         {
             var plot = new Plot();
+            var points = Points(trials, axis);
             for (int s = 0; s < stages.Length; s++)
             {
-                var mine = scored.Where(t => t.Stage == stages[s] && t.Values.ContainsKey(axis.Name)).ToArray();
+                var mine = points.Where(p => !p.Failed && p.Stage == stages[s]).ToArray();
                 if (mine.Length == 0) continue;
-                var points = plot.Add.ScatterPoints(mine.Select(t => X(axis, t.Values[axis.Name])).ToArray(), mine.Select(t => t.Score!.Value).ToArray());
-                points.LegendText = stages[s];
-                points.Color = StageColors[s % StageColors.Length];
-                points.MarkerSize = 9;
+                var dots = plot.Add.ScatterPoints(mine.Select(p => p.X).ToArray(), mine.Select(p => p.Y).ToArray());
+                dots.LegendText = stages[s];
+                dots.Color = StageColors[s % StageColors.Length];
+                dots.MarkerSize = 9;
             }
-            var failed = trials.Where(t => t.Score is null && t.Values.ContainsKey(axis.Name)).ToArray();
+            var failed = points.Where(p => p.Failed).ToArray();
             if (failed.Length > 0)
             {
-                var crosses = plot.Add.ScatterPoints(failed.Select(t => X(axis, t.Values[axis.Name])).ToArray(), failed.Select(_ => floor).ToArray());
+                var crosses = plot.Add.ScatterPoints(failed.Select(p => p.X).ToArray(), failed.Select(p => p.Y).ToArray());
                 crosses.LegendText = "failed (early kill)";
                 crosses.Color = Colors.Gray;
                 crosses.MarkerShape = MarkerShape.Eks;
@@ -129,6 +138,19 @@ public static class SearchPlots
         plot.SavePng(file, RunPlots.Width, RunPlots.Height);
         return (grid.Select(p => p.x).Distinct().Count(), randomPoints.Select(p => p.x).Distinct().Count(),
             grid.Max(p => G(p.x)), randomPoints.Max(p => G(p.x)));
+    }
+
+    /// <summary>
+    /// The points <c>score-{axis}.png</c> draws, one per trial that has a value on <paramref name="axis"/>: x is the value
+    /// (its log10 on a log axis), y the score, or for a failed trial the lowest score of the search (drawn as a cross).
+    /// </summary>
+    public static IReadOnlyList<SearchPlotPoint> Points(IReadOnlyList<SearchPlotTrial> trials, SearchPlotAxis axis)
+    {
+        ArgumentNullException.ThrowIfNull(trials);
+        ArgumentNullException.ThrowIfNull(axis);
+        var scored = trials.Where(t => t.Score is not null).ToArray();
+        double floor = scored.Length == 0 ? 0 : scored.Min(t => t.Score!.Value);
+        return [.. trials.Where(t => t.Values.ContainsKey(axis.Name)).Select(t => new SearchPlotPoint(t.Number, t.Stage, X(axis, t.Values[axis.Name]), t.Score ?? floor, t.Score is null))];
     }
 
     private static double X(SearchPlotAxis axis, double value) => axis.Log ? Math.Log10(value) : value;

@@ -63,7 +63,9 @@ public static class CrossValidation
 
 /// <summary>
 /// A trial function for any declared network <typeparamref name="TNet"/>: per fold, a fresh network
-/// (<c>TNet.Init(seed)</c>) trained with the optimizer and L2 strength the hyperparameters give, mini-batches shuffled
+/// (<c>TNet.Init(seed, scheme)</c>, the scheme from a categorical hyperparameter named <see cref="InitParameter"/> when
+/// the space has one: <c>xavier</c>, <c>he</c>, <c>zeros</c>, <c>smallrandom</c>… as <see cref="Functional.Dsl.Init"/>
+/// names them, any case; else the declaration's) trained with the optimizer and L2 strength the hyperparameters give, mini-batches shuffled
 /// per epoch, the lecture's early kill watching every step. The folds are trained side by side, epoch by epoch, so
 /// after each epoch the mean validation accuracy over folds is reported to the pruner; the score is the last epoch's
 /// mean ± std.
@@ -79,6 +81,24 @@ public sealed record NetworkTrial<TNet>(Dataset Data, Validation Validation, Fun
     Pipeline? Preprocessing = null, int Batch = 64, Func<int, int, int>? BatchSeed = null)
     where TNet : class, INetwork<TNet>
 {
+    /// <summary>The hyperparameter that chooses the weight initialisation, when the space has it.</summary>
+    public const string InitParameter = "init";
+
+    /// <summary>
+    /// The initialisation scheme <paramref name="parameters"/> choose (null: the declaration's, when there is no
+    /// <see cref="InitParameter"/>).
+    /// </summary>
+    public static Functional.Dsl.Init? InitOf(ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return parameters.Contains(InitParameter) ? InitScheme(parameters.Choice(InitParameter)) : null;
+    }
+
+    /// <summary>The scheme called <paramref name="name"/> (any case: <c>xavier</c>, <c>he</c>…); throws naming the schemes there are for a name that is none.</summary>
+    public static Functional.Dsl.Init InitScheme(string name) =>
+        !string.IsNullOrEmpty(name) && char.IsLetter(name[0]) && Enum.TryParse<Functional.Dsl.Init>(name, ignoreCase: true, out var init) && Enum.IsDefined(init) ? init
+            : throw new ArgumentException($"init \"{name}\" is no initialisation scheme (use {string.Join(", ", Enum.GetNames<Functional.Dsl.Init>().Select(n => n.ToLowerInvariant()))})");
+
     /// <summary>Runs one trial (the <see cref="TrialFunction"/>).</summary>
     public TrialResult Run(TrialContext context)
     {
@@ -88,7 +108,8 @@ public sealed record NetworkTrial<TNet>(Dataset Data, Validation Validation, Fun
         var step = new TrainStep<TNet>().WithL2(L2(context.Parameters)).WithSeed(seed);
         int stepsPerEpoch = (folds[0].Train.Count + Batch - 1) / Batch;
         var optimizer = Optimizer(context.Parameters, stepsPerEpoch * context.Epochs);
-        var states = folds.Select(_ => TrainState.Of(TNet.Init(seed), optimizer)).ToArray();
+        var init = InitOf(context.Parameters);
+        var states = folds.Select(_ => TrainState.Of(TNet.Init(seed, init), optimizer)).ToArray();
         var kills = folds.Select(_ => new EarlyKill()).ToArray();
         var scores = new double[folds.Length];
         for (int epoch = 1; epoch <= context.Epochs; epoch++)

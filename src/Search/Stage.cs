@@ -7,13 +7,14 @@ namespace Functional.Search;
 /// <summary>
 /// One stage of a search: <paramref name="Trials"/> random trials of <paramref name="Epochs"/> epochs each. Its ranges
 /// are <paramref name="Space"/> when given; otherwise the first stage searches the study's space and each later stage
-/// the ranges narrowed around the best trials of the stage before (<see cref="Narrowing"/>).
+/// the ranges narrowed around the best <paramref name="Top"/> trials of the stage before (<see cref="Narrowing"/>; null:
+/// the study's <see cref="Narrowing.Top"/>, 5 by default).
 /// </summary>
-public sealed record Stage(string Name, int Trials, int Epochs, SearchSpace? Space = null)
+public sealed record Stage(string Name, int Trials, int Epochs, SearchSpace? Space = null, int? Top = null)
 {
     /// <summary>The stage's name (printed, and its colour in the plots).</summary>
-    public string Name { get; init; } = string.IsNullOrWhiteSpace(Name) || Name.Any(char.IsWhiteSpace)
-        ? throw new ArgumentException($"a stage's name must be a non-empty word; got \"{Name}\"") : Name;
+    public string Name { get; init; } = string.IsNullOrWhiteSpace(Name) || Name.Any(char.IsWhiteSpace) || Name.Contains(':')
+        ? throw new ArgumentException($"a stage's name must be a non-empty word without ':'; got \"{Name}\"") : Name;
 
     /// <summary>How many trials the stage runs.</summary>
     public int Trials { get; init; } = Trials > 0 ? Trials : throw new ArgumentException($"stage {Name}: needs at least one trial; got {Trials}");
@@ -21,47 +22,55 @@ public sealed record Stage(string Name, int Trials, int Epochs, SearchSpace? Spa
     /// <summary>Epochs each of its trials trains for.</summary>
     public int Epochs { get; init; } = Epochs > 0 ? Epochs : throw new ArgumentException($"stage {Name}: needs at least one epoch; got {Epochs}");
 
-    /// <summary>Reads <c>NAME:TRIALSxEPOCHS</c> (<c>coarse:24x1</c>), the command line's <c>--stage</c>.</summary>
+    /// <summary>How many of the previous stage's best complete trials its ranges narrow around (null: the study's narrowing decides).</summary>
+    public int? Top { get; init; } = Top is null or > 0 ? Top : throw new ArgumentException($"stage {Name}: narrows around at least the top 1 trial; got top {Top}");
+
+    /// <summary>
+    /// Reads <c>NAME:TRIALSxEPOCHS[:topN]</c>, the command line's <c>--stage</c>: <c>coarse:24x1</c>, or
+    /// <c>fine:12x3:top5</c> for a stage narrowed around the best 5 trials of the one before.
+    /// </summary>
     public static Stage Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        int colon = text.IndexOf(':');
-        var budget = colon < 0 ? [] : text[(colon + 1)..].Split('x', 'X');
-        if (colon <= 0 || budget.Length != 2
+        var parts = text.Split(':');
+        var budget = parts.Length >= 2 ? parts[1].Split('x', 'X') : [];
+        int top = 0;
+        if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || budget.Length != 2
             || !int.TryParse(budget[0], NumberStyles.None, CultureInfo.InvariantCulture, out int trials)
-            || !int.TryParse(budget[1], NumberStyles.None, CultureInfo.InvariantCulture, out int epochs))
-            throw new FormatException($"stage \"{text}\": expected NAME:TRIALSxEPOCHS, e.g. coarse:24x1");
-        return new Stage(text[..colon], trials, epochs);
+            || !int.TryParse(budget[1], NumberStyles.None, CultureInfo.InvariantCulture, out int epochs)
+            || (parts.Length == 3 && !(parts[2].StartsWith("top", StringComparison.OrdinalIgnoreCase)
+                                       && int.TryParse(parts[2][3..], NumberStyles.None, CultureInfo.InvariantCulture, out top))))
+            throw new FormatException($"stage \"{text}\": expected NAME:TRIALSxEPOCHS or NAME:TRIALSxEPOCHS:topN, e.g. coarse:24x1 or fine:12x3:top5");
+        return new Stage(parts[0], trials, epochs, Top: parts.Length == 3 ? top : null);
     }
 
     /// <summary>As <see cref="Parse"/> reads it.</summary>
-    public override string ToString() => $"{Name}:{Trials}x{Epochs}";
+    public override string ToString() => $"{Name}:{Trials}x{Epochs}{(Top is { } t ? $":top{t}" : "")}";
 
     internal JsonObject ToJson()
     {
         var o = new JsonObject { ["name"] = Name, ["trials"] = Trials, ["epochs"] = Epochs };
         if (Space is not null) o["space"] = Space.ToJson();
+        if (Top is { } top) o["top"] = top;
         return o;
     }
 
     internal static Stage FromJson(JsonNode node) => new(
-        (string?)node["name"] ?? "", (int)node["trials"]!, (int)node["epochs"]!, node["space"] is { } space ? SearchSpace.FromJson(space) : null);
+        (string?)node["name"] ?? "", (int)node["trials"]!, (int)node["epochs"]!, node["space"] is { } space ? SearchSpace.FromJson(space) : null,
+        (int?)node["top"]);
 }
 
 /// <summary>
-/// How the next stage's ranges follow from the last stage's results: the best <see cref="Top"/> trials (at least
-/// <see cref="MinimumTop"/>) span a range in each numeric dimension (in log space for a log one); the range is widened
+/// How the next stage's ranges follow from the last stage's results: the best <see cref="Top"/> complete trials (all of
+/// them when fewer completed) span a range in each numeric dimension (in log space for a log one); the range is widened
 /// by <see cref="Widen"/> of its width on each side, kept at least <see cref="MinimumWidth"/> of the old width (so
 /// agreeing trials do not collapse it to a point), and clamped to the old range. A categorical dimension keeps the
-/// choices the best trials made.
+/// choices the best trials made. A stage's own <see cref="Stage.Top"/> overrides the count.
 /// </summary>
-public sealed record Narrowing(double Top = 0.25, int MinimumTop = 3, double Widen = 0.25, double MinimumWidth = 0.1)
+public sealed record Narrowing(int Top = 5, double Widen = 0.25, double MinimumWidth = 0.1)
 {
-    /// <summary>The share of the stage's scored trials whose span becomes the new range.</summary>
-    public double Top { get; init; } = Top is > 0 and <= 1 ? Top : throw new ArgumentException($"narrowing: Top must be in (0, 1]; got {Top}");
-
-    /// <summary>The best trials kept at least, however few <see cref="Top"/> gives.</summary>
-    public int MinimumTop { get; init; } = MinimumTop >= 1 ? MinimumTop : throw new ArgumentException($"narrowing: MinimumTop must be at least 1; got {MinimumTop}");
+    /// <summary>How many of the stage's best complete trials span the new range (the "top 5" by default).</summary>
+    public int Top { get; init; } = Top >= 1 ? Top : throw new ArgumentException($"narrowing: Top must be at least 1 trial; got {Top}");
 
     /// <summary>The span of the best trials is widened by this fraction of itself on each side.</summary>
     public double Widen { get; init; } = Widen >= 0 ? Widen : throw new ArgumentException($"narrowing: Widen must be ≥ 0; got {Widen}");
@@ -70,13 +79,15 @@ public sealed record Narrowing(double Top = 0.25, int MinimumTop = 3, double Wid
     public double MinimumWidth { get; init; } = MinimumWidth is > 0 and <= 1 ? MinimumWidth : throw new ArgumentException($"narrowing: MinimumWidth must be in (0, 1]; got {MinimumWidth}");
 
     /// <summary>
-    /// The ranges around the best of <paramref name="scored"/> (higher score is better) within <paramref name="space"/>;
-    /// throws when no trial has a score (every trial failed: there is nothing to narrow around).
+    /// The ranges around the best <paramref name="top"/> (default <see cref="Top"/>) of <paramref name="scored"/>
+    /// (higher score is better) within <paramref name="space"/>; throws when no trial has a score (every trial failed:
+    /// there is nothing to narrow around).
     /// </summary>
-    public SearchSpace Apply(SearchSpace space, IReadOnlyList<(ParameterSet Parameters, double Score)> scored)
+    public SearchSpace Apply(SearchSpace space, IReadOnlyList<(ParameterSet Parameters, double Score)> scored, int? top = null)
     {
         if (scored.Count == 0) throw new InvalidOperationException("no trial of the last stage has a score, so there is nothing to narrow around; look at why they failed");
-        int k = Math.Min(scored.Count, Math.Max(MinimumTop, (int)Math.Ceiling(Top * scored.Count)));
+        if (top is < 1) throw new ArgumentOutOfRangeException(nameof(top), top, "narrowing needs at least the top 1 trial");
+        int k = Math.Min(scored.Count, top ?? Top);
         var best = scored.OrderByDescending(s => s.Score).Take(k).Select(s => s.Parameters).ToArray();
         return new SearchSpace(space.Dimensions.Select(d => Narrow(d, best)));
     }

@@ -78,10 +78,17 @@ public static class Study
     {
         options ??= new StudyOptions();
         definition.Validate();
-        // The store compares definitions as JSON; a mismatch is named here in the words of the command line instead.
-        if (storage.FindStudy(name) is { } existing && StudyDefinition.FromJson(existing.DefinitionJson) is var stored && stored.ToJson() != definition.ToJson())
-            throw new StudyMismatchException(name, Describe(definition, "now") + "; " + Describe(stored, "stored"));
-        long study = storage.OpenStudy(name, definition.ToJson());
+        // The study is read once: found, its stored definition is compared here (a mismatch named in the words of the
+        // command line rather than as JSON); only a study not found yet is opened, where the store settles a race to create it.
+        string json = definition.ToJson();
+        long study;
+        if (storage.FindStudy(name) is { } existing)
+        {
+            var stored = StudyDefinition.FromJson(existing.DefinitionJson);
+            if (stored.ToJson() != json) throw new StudyMismatchException(name, Describe(definition, "now") + "; " + Describe(stored, "stored"));
+            study = existing.Id;
+        }
+        else study = storage.OpenStudy(name, json);
         using var threads = KernelThreads(options);
         var stages = new List<ResolvedStage>();
         var seen = new HashSet<long>(storage.Trials(study).Where(t => IsFinished(t.State)).Select(t => t.Number));
@@ -91,18 +98,20 @@ public static class Study
             stages.Add(stage);
             options.Progress?.Invoke(new StageStarted(stage, resumed));
             // The in-process workers stop when this stage is finished; the next stage needs all its results to narrow.
+            var wake = new Wake();
             var workers = Enumerable.Range(0, options.Workers)
-                .Select(w => Task.Factory.StartNew(() => WorkLoop(storage, study, definition, trial, options, $"{options.Worker}/{w}", () => StageFinished(storage, study, s)),
+                .Select(w => Task.Factory.StartNew(() => WorkLoop(storage, study, definition, trial, options, $"{options.Worker}/{w}", () => StageFinished(storage, study, s), wake),
                     TaskCreationOptions.LongRunning))
                 .ToArray();
             while (!StageFinished(storage, study, s) && !options.Cancel.IsCancellationRequested)
             {
                 Announce(storage, study, stages, seen, options);
                 Task.WaitAny(workers.Append(Task.Delay(options.Poll, CancellationToken.None)).ToArray());
-                // A worker's exception (a storage failure) ends the study rather than leaving it polling forever.
-                if (workers.FirstOrDefault(w => w.IsFaulted) is { } failed) Task.WaitAll(failed);
+                // A worker's exception (a storage failure) ends the study rather than leaving it polling forever; thrown
+                // as itself, not wrapped, so callers catch a StudyStorageException as such.
+                if (workers.FirstOrDefault(w => w.IsFaulted) is { } failed) failed.GetAwaiter().GetResult();
             }
-            Task.WaitAll(workers);
+            foreach (var w in workers) w.GetAwaiter().GetResult();
             Announce(storage, study, stages, seen, options);
             if (options.Cancel.IsCancellationRequested) break;
             var report = StudyReport.Load(storage, study, name, definition, stages);
@@ -123,11 +132,12 @@ public static class Study
         var found = storage.FindStudy(name) ?? throw new KeyNotFoundException($"no study \"{name}\" in this storage (start the coordinator first, or check --study)");
         var definition = StudyDefinition.FromJson(found.DefinitionJson);
         using var threads = KernelThreads(options);
+        var wake = new Wake();
         var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
-            .Select(w => Task.Factory.StartNew(() => WorkLoop(storage, found.Id, definition, trial, options, $"{options.Worker}/{w}", () => StudyFinished(storage, found.Id, definition)),
+            .Select(w => Task.Factory.StartNew(() => WorkLoop(storage, found.Id, definition, trial, options, $"{options.Worker}/{w}", () => StudyFinished(storage, found.Id, definition), wake),
                 TaskCreationOptions.LongRunning))
             .ToArray();
-        Task.WaitAll(workers);
+        foreach (var w in workers) w.GetAwaiter().GetResult();
     }
 
     private static string Describe(StudyDefinition d, string when) =>
@@ -153,7 +163,7 @@ public static class Study
             return ResolvedStage.FromJson(stored);
         }
         var stage = definition.Stages[index];
-        var space = stage.Space ?? (previous is null ? definition.Space : definition.Narrowing.Apply(previous.Space, Scored(storage.Trials(study), previous.Index)));
+        var space = stage.Space ?? (previous is null ? definition.Space : definition.Narrowing.Apply(previous.Space, Scored(storage.Trials(study), previous.Index), stage.Top));
         var resolved = new ResolvedStage(index, stage, space);
         long first = storage.Trials(study).Count;
         var parameters = Enumerable.Range(0, stage.Trials).Select(i => space.Sample(definition.Seed, first + i).ToJson()).ToArray();
@@ -165,22 +175,57 @@ public static class Study
     private static List<(ParameterSet, double)> Scored(IReadOnlyList<TrialRecord> trials, int stage) =>
         [.. trials.Where(t => t.Stage == stage && t.State == TrialState.Complete && t.Score is not null).Select(t => (ParameterSet.FromJson(t.ParametersJson), t.Score!.Value))];
 
-    private static void WorkLoop(IStudyStorage storage, long study, StudyDefinition definition, TrialFunction trial, StudyOptions options, string worker, Func<bool> done)
+    private static void WorkLoop(IStudyStorage storage, long study, StudyDefinition definition, TrialFunction trial, StudyOptions options, string worker, Func<bool> done, Wake wake)
     {
         var stages = new Dictionary<int, ResolvedStage>();
         while (!options.Cancel.IsCancellationRequested)
         {
+            long seen = wake.Seen;
             var lease = storage.TryLease(study, worker, options.Lease);
             if (lease is null)
             {
                 if (done()) return;
-                options.Cancel.WaitHandle.WaitOne(options.Poll);
+                // Woken at once when a worker of this process records a trial (the last of a stage, so this one can
+                // go without a poll's delay at the stage's end); trials recorded elsewhere are seen at the next poll.
+                wake.Wait(seen, options.Poll, options.Cancel);
                 continue;
             }
             if (!stages.TryGetValue(lease.Trial.Stage, out var stage))
                 stages[lease.Trial.Stage] = stage = ResolvedStage.FromJson(storage.StageDefinition(study, lease.Trial.Stage)
                     ?? throw new InvalidOperationException($"trial {lease.Trial.Number} belongs to stage {lease.Trial.Stage}, which the storage has no definition of"));
             Execute(storage, study, definition, trial, options, lease, stage);
+            wake.Pulse();
+        }
+    }
+
+    /// <summary>Lets a worker that found nothing to lease sleep until another worker of the process has recorded a trial, or the poll interval has passed.</summary>
+    private sealed class Wake
+    {
+        private readonly object gate = new();
+        private long pulses;
+
+        /// <summary>How many trials were recorded so far; taken before looking for work, so a pulse in between is not missed.</summary>
+        public long Seen
+        {
+            get { lock (gate) return pulses; }
+        }
+
+        public void Pulse()
+        {
+            lock (gate)
+            {
+                pulses++;
+                Monitor.PulseAll(gate);
+            }
+        }
+
+        public void Wait(long seen, TimeSpan timeout, CancellationToken cancel)
+        {
+            using var stop = cancel.Register(Pulse);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            lock (gate)
+                while (pulses == seen && !cancel.IsCancellationRequested && clock.Elapsed < timeout)
+                    Monitor.Wait(gate, timeout - clock.Elapsed);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed record StudyDefinition(SearchSpace Space, IReadOnlyList<Stage> Sta
             ["space"] = Space.ToJson(),
             ["stages"] = new JsonArray([.. Stages.Select(s => (JsonNode)s.ToJson())]),
             ["seed"] = Seed,
-            ["narrowing"] = new JsonObject { ["top"] = Narrowing.Top, ["minimumTop"] = Narrowing.MinimumTop, ["widen"] = Narrowing.Widen, ["minimumWidth"] = Narrowing.MinimumWidth },
+            ["narrowing"] = new JsonObject { ["top"] = Narrowing.Top, ["widen"] = Narrowing.Widen, ["minimumWidth"] = Narrowing.MinimumWidth },
         };
         if (Pruner is not null) o["pruner"] = Pruner.ToJson();
         var settings = new JsonObject();
@@ -60,12 +60,15 @@ public sealed record StudyDefinition(SearchSpace Space, IReadOnlyList<Stage> Sta
     {
         var o = JsonNode.Parse(json) ?? throw new FormatException("the study definition is empty");
         var n = o["narrowing"]!;
+        // Until the count was explicit, "top" was a share of the trials with a "minimumTop" count beside it.
+        if (n["minimumTop"] is not null)
+            throw new FormatException("the study was stored by an older version (narrowing by a share of the trials, not a count); start it under a new --study name");
         return new StudyDefinition(
             SearchSpace.FromJson(o["space"]!),
             [.. o["stages"]!.AsArray().Select(s => Stage.FromJson(s!))],
             (long)o["seed"]!,
             Pruner.FromJson(o["pruner"]),
-            new Narrowing((double)n["top"]!, (int)n["minimumTop"]!, (double)n["widen"]!, (double)n["minimumWidth"]!),
+            new Narrowing((int)n["top"]!, (double)n["widen"]!, (double)n["minimumWidth"]!),
             o["settings"]?.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!)).Validate();
     }
 
@@ -79,13 +82,13 @@ public sealed record ResolvedStage(int Index, Stage Stage, SearchSpace Space)
 {
     internal string ToJson() => new JsonObject
     {
-        ["index"] = Index, ["name"] = Stage.Name, ["trials"] = Stage.Trials, ["epochs"] = Stage.Epochs, ["space"] = Space.ToJson(),
+        ["index"] = Index, ["name"] = Stage.Name, ["trials"] = Stage.Trials, ["epochs"] = Stage.Epochs, ["space"] = Space.ToJson(), ["top"] = Stage.Top,
     }.ToJsonString();
 
     internal static ResolvedStage FromJson(string json)
     {
         var o = JsonNode.Parse(json)!;
         var space = SearchSpace.FromJson(o["space"]!);
-        return new((int)o["index"]!, new Stage((string)o["name"]!, (int)o["trials"]!, (int)o["epochs"]!, space), space);
+        return new((int)o["index"]!, new Stage((string)o["name"]!, (int)o["trials"]!, (int)o["epochs"]!, space, (int?)o["top"]), space);
     }
 }

@@ -19,8 +19,8 @@ public sealed class NarrowingTests
             Trial(1e-3, 0.5, 100, "relu", 0.80), Trial(1e-2, 0.7, 200, "tanh", 0.85), Trial(1e-1, 0.6, 150, "relu", 0.83),
             Trial(1e-4, 0.1, 20, "elu", 0.10), Trial(0.9, 0.95, 500, "elu", 0.12), Trial(2e-4, 0.2, 30, "elu", 0.11),
         ];
-        // Top 3 (MinimumTop): lr 1e-3, 1e-2, 1e-1 → log10 span [-3, -1], widened by 0.5 decades each side.
-        var narrowed = new Narrowing(Top: 0.25, MinimumTop: 3, Widen: 0.25).Apply(Space, trials);
+        // Top 3: lr 1e-3, 1e-2, 1e-1 → log10 span [-3, -1], widened by 0.5 decades each side.
+        var narrowed = new Narrowing(Top: 3, Widen: 0.25).Apply(Space, trials);
         Assert.Equal(Math.Pow(10, -3.5), narrowed["lr"].Low, 12);
         Assert.Equal(Math.Pow(10, -0.5), narrowed["lr"].High, 12);
         Assert.True(narrowed["lr"].Log);
@@ -38,7 +38,7 @@ public sealed class NarrowingTests
     public void The_narrowed_range_is_clamped_to_the_old_one_and_never_collapses()
     {
         (ParameterSet, double)[] trials = [Trial(0.9, 0.3, 500, "relu", 0.9), Trial(1.0, 0.3, 512, "relu", 0.8), Trial(0.8, 0.3, 510, "relu", 0.7), Trial(1e-4, 0.9, 16, "tanh", 0.1)];
-        var narrowed = new Narrowing(MinimumTop: 3).Apply(Space, trials);
+        var narrowed = new Narrowing(Top: 3).Apply(Space, trials);
         Assert.Equal(1, narrowed["lr"].High);
         Assert.True(narrowed["lr"].Low < 0.8);
         // All three at momentum 0.3: a tenth of the old width around it, not a point.
@@ -47,6 +47,67 @@ public sealed class NarrowingTests
         Assert.Equal(512, narrowed["hidden"].High);
         Assert.Equal(new[] { "relu" }, narrowed["act"].Choices);
     }
+
+    [Fact]
+    public void The_count_is_the_top_five_by_default_and_a_stage_or_the_study_can_set_it()
+    {
+        // Scores fall with the index; lr climbs a decade every two trials, so each top N has its own span.
+        (ParameterSet, double)[] trials = [.. Enumerable.Range(0, 12).Select(i => Trial(1e-4 * Math.Pow(10, i / 2.0), 0.5, 100, "relu", 1.0 - i / 100.0))];
+        // Top 5: lr 1e-4..1e-2 → log10 [-4, -2], widened by half a decade each side, clamped below at 1e-4.
+        var five = new Narrowing().Apply(Space, trials);
+        Assert.Equal(1e-4, five["lr"].Low, 12);
+        Assert.Equal(Math.Pow(10, -1.5), five["lr"].High, 12);
+        // Top 3: log10 [-4, -3] widened by a quarter decade: up to 10^-2.75.
+        Assert.Equal(Math.Pow(10, -2.75), new Narrowing().Apply(Space, trials, top: 3)["lr"].High, 12);
+        Assert.Equal(Math.Pow(10, -2.75), new Narrowing(Top: 3).Apply(Space, trials)["lr"].High, 12);
+        // More than there are: all of them (log10 [-4, 1.5], clamped to the old range).
+        Assert.Equal(1, new Narrowing().Apply(Space, trials, top: 50)["lr"].High, 12);
+        Assert.Equal("narrowing: Top must be at least 1 trial; got 0", Assert.Throws<ArgumentException>(() => new Narrowing(Top: 0)).Message);
+    }
+
+    [Fact]
+    public void A_stage_narrows_around_its_own_top_count_in_a_study()
+    {
+        // Score = −|log10 lr + 2|: the best coarse trials sit around 1e-2, and top 1 narrows to a tenth of the old width.
+        var space = new SearchSpace(Dimension.LogUniform("lr", 1e-4, 1));
+        TrialResult Score(TrialContext c) => TrialResult.Scored(-Math.Abs(Math.Log10(c.Parameters.Real("lr")) + 2));
+        SearchSpace FineSpace(Stage fine, Narrowing? narrowing = null)
+        {
+            using var storage = new Functional.Search.Storage.InMemoryStudyStorage();
+            var report = Study.Run(storage, "s", new StudyDefinition(space, [new Stage("coarse", 20, 1), fine], Narrowing: narrowing), Score, new StudyOptions { Workers = 1 });
+            return report.Stages[1].Space;
+        }
+        var coarse = Enumerable.Range(0, 20).Select(i => space.Sample(1, i)).Select(p => (p, -Math.Abs(Math.Log10(p.Real("lr")) + 2))).ToList();
+        Assert.Equal(new Narrowing().Apply(space, coarse, top: 1), FineSpace(new Stage("fine", 2, 1, Top: 1)));
+        Assert.Equal(new Narrowing().Apply(space, coarse, top: 5), FineSpace(new Stage("fine", 2, 1)));
+        Assert.Equal(new Narrowing().Apply(space, coarse, top: 8), FineSpace(new Stage("fine", 2, 1), new Narrowing(Top: 8)));
+        // The three differ, so the count was really used.
+        Assert.Equal(3, new[] { 1, 5, 8 }.Select(k => new Narrowing().Apply(space, coarse, top: k)["lr"].ToString()).Distinct().Count());
+        Assert.Equal(0.4, Math.Log10(FineSpace(new Stage("fine", 2, 1, Top: 1))["lr"].High) - Math.Log10(FineSpace(new Stage("fine", 2, 1, Top: 1))["lr"].Low), 9);
+    }
+
+    [Theory]
+    [InlineData("fine:12x3:top5", 5)]
+    [InlineData("fine:12x3:TOP12", 12)]
+    [InlineData("fine:12x3", null)]
+    public void The_stage_syntax_takes_an_optional_top_count_and_prints_it_back(string text, int? top)
+    {
+        var stage = Stage.Parse(text);
+        Assert.Equal(new Stage("fine", 12, 3, Top: top), stage);
+        Assert.Equal(stage, Stage.Parse(stage.ToString()));
+    }
+
+    [Theory]
+    [InlineData("fine:12x3:5")]
+    [InlineData("fine:12x3:top")]
+    [InlineData("fine:12x3:top5:x")]
+    public void A_malformed_top_count_is_refused_naming_the_syntax(string text) =>
+        Assert.Equal($"stage \"{text}\": expected NAME:TRIALSxEPOCHS or NAME:TRIALSxEPOCHS:topN, e.g. coarse:24x1 or fine:12x3:top5",
+            Assert.Throws<FormatException>(() => Stage.Parse(text)).Message);
+
+    [Fact]
+    public void A_top_count_of_zero_is_refused() =>
+        Assert.Equal("stage fine: narrows around at least the top 1 trial; got top 0", Assert.Throws<ArgumentException>(() => Stage.Parse("fine:12x3:top0")).Message);
 
     [Fact]
     public void Narrowing_with_no_scored_trial_says_why()

@@ -165,6 +165,57 @@ public sealed class PostgresStorageTests(ITestOutputHelper output) : StorageCont
         }
     }
 
+    [Fact]
+    public void With_a_server_a_connection_the_server_ends_mid_study_is_reopened_and_every_trial_recorded_once_else_the_unreachable_error()
+    {
+        if (Server is null)
+        {
+            CheckUnavailable();
+            return;
+        }
+        // The store's sessions carry their own application name, so only they are ended (other tests' are left alone).
+        string application = $"functional-lost-{Guid.NewGuid():N}";
+        using var store = StudyStorage.Open($"{Server}?ApplicationName={application}");
+        using var admin = new NpgsqlConnection(KeywordString(Server) + ";Pooling=false");
+        admin.Open();
+        int Terminate()
+        {
+            using var kill = new NpgsqlCommand("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @a", admin);
+            kill.Parameters.AddWithValue("a", application);
+            return Convert.ToInt32(kill.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // By hand: a lease taken, every session of the store ended, then the same lease renewed, reported and completed.
+        long id = store.OpenStudy(Fresh("lost"), """{"space":{}}""");
+        store.AddStage(id, 0, "{}", ["{}", "{}"]);
+        var lease = store.TryLease(id, "w", TimeSpan.FromMinutes(1))!;
+        long before = PostgresStudyStorage.ReconnectCount;
+        Assert.True(Terminate() >= 1, "the store held no session to end");
+        Assert.True(store.Renew(lease, TimeSpan.FromMinutes(1)));
+        Assert.True(store.ReportIntermediate(lease, 1, 0.5));
+        Assert.True(store.Complete(lease, TrialState.Complete, 0.5, "{}"));
+        Assert.True(PostgresStudyStorage.ReconnectCount > before, "the ended session was not noticed, so the test proved nothing");
+        var trials = store.Trials(id);
+        Assert.Equal([TrialState.Complete, TrialState.Waiting], trials.Select(t => t.State));
+        Assert.Equal(1, trials[0].Attempts);
+
+        // A study whose sessions are ended during trials 2 and 5 (two workers): it finishes, each trial complete once, on its first attempt.
+        var space = new SearchSpace(Dimension.Uniform("x", 0, 1));
+        int ended = 0;
+        TrialResult Trial(TrialContext c)
+        {
+            if (c.Number is 2 or 5) Interlocked.Add(ref ended, Terminate());
+            Thread.Sleep(20);
+            return TrialResult.Scored(c.Parameters.Real("x"));
+        }
+        var report = Study.Run(store, Fresh("lost-study"), new StudyDefinition(space, [new Stage("a", 8, 1)]), Trial, new StudyOptions { Workers = 2, Poll = TimeSpan.FromMilliseconds(50) });
+        Assert.True(ended >= 2, $"only {ended} sessions were ended");
+        Assert.Equal(8, report.Trials.Count);
+        Assert.All(report.Trials, t => Assert.Equal(TrialState.Complete, t.State));
+        Assert.Equal(8, report.Trials.Select(t => t.Number).Distinct().Count());
+        Assert.All(store.Trials(store.FindStudy(report.Name)!.Value.Id), t => Assert.Equal(1, t.Attempts));
+    }
+
     /// <summary>The test server's address as a keyword connection string, for reaching behind the store.</summary>
     private static string KeywordString(string server)
     {

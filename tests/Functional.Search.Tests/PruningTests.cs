@@ -43,6 +43,42 @@ public sealed class PruningTests
     }
 
     [Fact]
+    public void The_init_scheme_is_a_categorical_hyperparameter_of_the_trial()
+    {
+        var rows = Enumerable.Range(0, 200).Select(i => new[] { (float)Math.Sin(i), (float)Math.Cos(3 * i) }).ToArray();
+        var data = Sources.FromRows("xor-ish", rows, rows.Select(r => r[0] * r[1] > 0 ? 1 : 0).ToArray(), 2).ThrowIfFail();
+        var trial = new NetworkTrial<TinyNet>(data, Validation.HoldOut(50), (p, _) => Sgd.Plain((float)p.Real("lr")), _ => 0f, Batch: 10);
+        double Score(params (string, object)[] p) => trial.Run(TrialContext.Standalone(ParameterSet.Of(p), epochs: 5)).Score!.Value;
+        double declared = Score(("lr", 0.1)), byActivation = Score(("lr", 0.1), ("init", "default"));
+        double he = Score(("lr", 0.1), ("init", "He")), zeros = Score(("lr", 0.1), ("init", "zeros"));
+        // "default" is what the declaration does (He before the ReLU, Xavier for the scores): the same network, the same score to the bit.
+        Assert.Equal(declared, byActivation);
+        // All-zero weights never break symmetry: the hidden layer outputs 0, only the scores' biases learn, and the net
+        // answers the training part's majority class for every row; He-initialised, it learns the rule.
+        var fold = Folds.HoldOut(data, 50, 1);
+        int majority = fold.Train.Labels.ToArray().GroupBy(l => l).OrderByDescending(g => g.Count()).First().Key;
+        Assert.Equal(fold.Validation.Labels.ToArray().Count(l => l == majority) / 50.0, zeros, 12);
+        Assert.True(he > zeros + 0.1, $"he {he}, zeros {zeros}");
+        Assert.Equal(Init.SmallRandom, NetworkTrial<TinyNet>.InitScheme("smallrandom"));
+        Assert.Null(NetworkTrial<TinyNet>.InitOf(ParameterSet.Of(("lr", 0.1))));
+        foreach (var bad in new[] { "glorot", "2", "" })
+            Assert.Equal($"init \"{bad}\" is no initialisation scheme (use default, xavier, he, zeros, smallrandom, xavieruniform, heuniform)",
+                Assert.Throws<ArgumentException>(() => NetworkTrial<TinyNet>.InitScheme(bad)).Message);
+        // A bad name in a study's space fails that trial with the message, not the study.
+        Assert.Equal(Functional.Search.Storage.TrialState.Failed, SafeRun(trial).State);
+    }
+
+    private static TrialResult SafeRun(NetworkTrial<TinyNet> trial)
+    {
+        using var storage = new Functional.Search.Storage.InMemoryStudyStorage();
+        var space = new SearchSpace(Dimension.Uniform("lr", 0.09, 0.11), Dimension.Categorical("init", "glorot", "glorot2"));
+        var report = Study.Run(storage, "bad", new StudyDefinition(space, [new Stage("s", 1, 1)]), trial.Run, new StudyOptions { Workers = 1 });
+        var t = report.Trials.Single();
+        Assert.StartsWith("ArgumentException: init \"glorot", t.Detail.Message);
+        return new TrialResult(t.State, t.Score);
+    }
+
+    [Fact]
     public void The_median_pruner_stops_a_trial_below_the_median_of_the_others_at_that_epoch()
     {
         var median = new MedianPruner(Warmup: 2, MinimumTrials: 3);

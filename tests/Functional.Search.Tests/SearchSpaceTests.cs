@@ -126,7 +126,7 @@ public sealed class SearchSpaceTests
     public void Stages_parse_and_the_definition_survives_a_json_round_trip()
     {
         Assert.Equal(new Stage("coarse", 24, 1), Stage.Parse("coarse:24x1"));
-        Assert.Equal("stage \"coarse:24\": expected NAME:TRIALSxEPOCHS, e.g. coarse:24x1", Assert.Throws<FormatException>(() => Stage.Parse("coarse:24")).Message);
+        Assert.Equal("stage \"coarse:24\": expected NAME:TRIALSxEPOCHS or NAME:TRIALSxEPOCHS:topN, e.g. coarse:24x1 or fine:12x3:top5", Assert.Throws<FormatException>(() => Stage.Parse("coarse:24")).Message);
         Assert.Equal("stage fine: needs at least one trial; got 0", Assert.Throws<ArgumentException>(() => Stage.Parse("fine:0x3")).Message);
         var definition = new StudyDefinition(Space(), [Stage.Parse("coarse:24x1"), new Stage("fine", 12, 3, new SearchSpace(Space().Dimensions.Select(d => d.Name == "lr" ? d.WithRange(1e-3, 1e-2) : d)))],
             Seed: 42, Pruner: new SuccessiveHalvingPruner(1, 3), Settings: new Dictionary<string, string> { ["batch"] = "64", ["folds"] = "3" });

@@ -17,7 +17,8 @@ internal static class Search
         var stages = new Option<string[]>("--stage") { Description = "A stage NAME:TRIALSxEPOCHS, in order (repeat it); later stages narrow around the best of the one before", DefaultValueFactory = _ => ["coarse:24x1", "fine:12x3"], AllowMultipleArgumentsPerToken = false };
         var lr = new Option<string>("--lr") { Description = "Learning-rate range LO..HI[:log]", DefaultValueFactory = _ => "1e-4..1:log" };
         var l2 = new Option<string>("--l2") { Description = "L2-strength range LO..HI[:log]", DefaultValueFactory = _ => "1e-6..1e-1:log" };
-        var workers = Cli.Require(new Option<int>("--workers") { Description = "Trials at once on this machine, each in its own process with one kernel thread (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount }, v => v >= 0, "0 (coordinate only) or more");
+        var workers = Cli.Require(new Option<int>("--workers") { Description = "Trials at once on this machine, each on one kernel thread (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount }, v => v >= 0, "0 (coordinate only) or more");
+        var processes = new Option<bool>("--processes") { Description = "Run this machine's workers as child processes (`search worker`) rather than threads of this one (needs a sqlite or postgres storage; each process loads the data and compiles the code again)" };
         var storage = StorageOption();
         var study = StudyOption();
         var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the results' CSV and pictures to this directory (else the CSV goes to runs/)" };
@@ -25,20 +26,30 @@ internal static class Search
         var data = VerbData.DataOption();
         var batch = Cli.Require(new Option<int>("--batch") { Description = "Mini-batch size of every trial", DefaultValueFactory = _ => 64 }, v => v > 0, "a positive whole number");
         var folds = Cli.Require(new Option<int>("--folds") { Description = "k-fold stratified cross-validation per trial (0: the train verb's hold-out split, so `train` reproduces a trial)", DefaultValueFactory = _ => 0 }, v => v == 0 || v >= 2, "0 or at least 2");
+        var top = Cli.Require(new Option<int>("--narrow-top") { Description = "Each later stage narrows around the best N complete trials of the one before (a stage's own NAME:TRIALSxEPOCHS:topN overrides it)", DefaultValueFactory = _ => 5 }, v => v > 0, "a positive whole number");
+        var init = new Option<string?>("--init") { Description = "Search the weight initialisation too: choices among xavier, he, zeros, smallrandom, xavieruniform, heuniform (e.g. xavier,he); default: He, as train" };
         var pruner = new Option<string>("--pruner") { Description = "none, median (below the median at the same epoch) or halving (successive halving, η = 3)", DefaultValueFactory = _ => "none" };
         pruner.AcceptOnlyFromAmong("none", "median", "halving");
         var command = new Command("search", "Random hyperparameter search as the lecture teaches it: log-uniform ranges, coarse → fine stages, the 3× early kill, optional cross-validation, many workers.")
         {
-            stages, lr, l2, workers, storage, study, plots, seed, data, batch, folds, pruner,
+            stages, lr, l2, init, workers, processes, storage, study, plots, seed, data, batch, folds, pruner, top,
         };
         command.SetAction(parse =>
         {
             StudyDefinition definition;
             try
             {
+                var dimensions = new List<Dimension> { Dimension.Parse("lr", parse.GetValue(lr)!), Dimension.Parse("l2", parse.GetValue(l2)!) };
+                if (parse.GetValue(init) is { } schemes)
+                {
+                    // One scheme is a categorical with one choice (fixed); the names are checked now, not in the first trial.
+                    var choices = Dimension.Categorical(NetworkTrial<FashionMlp>.InitParameter, [.. schemes.Split(',').Select(c => c.Trim().ToLowerInvariant())]);
+                    foreach (var c in choices.Choices) NetworkTrial<FashionMlp>.InitScheme(c);
+                    dimensions.Add(choices);
+                }
                 definition = new StudyDefinition(
-                    new SearchSpace(Dimension.Parse("lr", parse.GetValue(lr)!), Dimension.Parse("l2", parse.GetValue(l2)!)),
-                    [.. parse.GetValue(stages)!.Select(Stage.Parse)], parse.GetValue(seed), Pruner.Parse(parse.GetValue(pruner)!),
+                    new SearchSpace(dimensions),
+                    [.. parse.GetValue(stages)!.Select(Stage.Parse)], parse.GetValue(seed), Pruner.Parse(parse.GetValue(pruner)!), new Narrowing(parse.GetValue(top)),
                     Settings: new Dictionary<string, string>
                     {
                         ["network"] = nameof(FashionMlp), ["batch"] = Text(parse.GetValue(batch)), ["folds"] = Text(parse.GetValue(folds)),
@@ -48,7 +59,7 @@ internal static class Search
             {
                 return Run.Fail(e.Message);
             }
-            return Coordinate(definition, parse.GetValue(storage)!, parse.GetValue(study)!, parse.GetValue(workers), parse.GetValue(data), parse.GetValue(plots));
+            return Coordinate(definition, parse.GetValue(storage)!, parse.GetValue(study)!, parse.GetValue(workers), parse.GetValue(processes), parse.GetValue(data), parse.GetValue(plots));
         });
         command.Subcommands.Add(WorkerCommand());
         command.Subcommands.Add(FigureCommand());
@@ -72,16 +83,17 @@ internal static class Search
         _ => StudyStorage.Open(uri),
     };
 
-    private static int Coordinate(StudyDefinition definition, string uri, string name, int workers, string? data, DirectoryInfo? plots)
+    private static int Coordinate(StudyDefinition definition, string uri, string name, int workers, bool processes, string? data, DirectoryInfo? plots)
     {
         IStudyStorage storage;
         try { storage = OpenStorage(uri); }
         catch (StudyStorageException e) { return Run.Fail(e.Message, ExitCode.CheckFailed); }
         using var _ = storage;
         bool shared = storage is not InMemoryStudyStorage;
+        if (processes && !shared) return Run.Fail("--processes needs a storage other processes can open (sqlite:FILE or postgres://…), not memory");
         Console.WriteLine($"study \"{name}\" in {(shared ? uri.Split(':')[0] : "memory")}: {definition.Space}; stages {string.Join(", ", definition.Stages)}; seed {definition.Seed}; " +
                           $"{(definition.Pruner is null ? "no pruner" : definition.Pruner.GetType().Name)}; {Describe(definition)}; {workers} worker{(workers == 1 ? "" : "s")}" +
-                          $"{(shared ? " (processes)" : " (threads)")}, one kernel thread each");
+                          $"{(processes ? " (processes)" : " (threads)")}, one kernel thread each");
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler cancel = (_, e) => { e.Cancel = !stop.IsCancellationRequested; stop.Cancel(); };
         Console.CancelKeyPress += cancel;
@@ -89,17 +101,18 @@ internal static class Search
         var clock = Stopwatch.StartNew();
         try
         {
-            // A memory store cannot be shared with other processes, so its workers are threads of this one.
-            var trial = shared ? null : Trial(definition, data);
-            if (trial is null && !shared) return ExitCode.Usage;
+            // Threads by default: one process loads the data, prepares the split and compiles the training code once for
+            // all its workers (each worker process would do all three again). Other processes can still join the study.
+            var trial = processes || workers == 0 ? null : Trial(definition, data);
+            if (trial is null && !processes && workers > 0) return ExitCode.Usage;
             var options = new StudyOptions
             {
-                Workers = shared ? 0 : workers, KernelThreads = 1, Cancel = stop.Token,
+                Workers = processes ? 0 : workers, KernelThreads = 1, Cancel = stop.Token,
                 Progress = e =>
                 {
                     Console.WriteLine(e is TrialFinished ? $"{clock.Elapsed.TotalSeconds,7:F1}s {e}" : e.ToString());
                     // Worker processes start once the study exists (they find it by name).
-                    if (shared && e is StageStarted && children.Count == 0)
+                    if (processes && e is StageStarted && children.Count == 0)
                         children.AddRange(Enumerable.Range(0, workers).Select(_ => StartWorker(uri, name, data)));
                 },
             };
@@ -144,7 +157,8 @@ internal static class Search
             if (trial is null) return ExitCode.Usage;
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Study.Work(store, name, trial, new StudyOptions { Workers = parse.GetValue(workers), KernelThreads = 1, Cancel = stop.Token });
+            try { Study.Work(store, name, trial, new StudyOptions { Workers = parse.GetValue(workers), KernelThreads = 1, Cancel = stop.Token }); }
+            catch (StudyStorageException e) { return Run.Fail(e.Message, ExitCode.CheckFailed); }
             return ExitCode.Ok;
         });
         return command;
@@ -219,11 +233,12 @@ internal static class Search
         string csv = Path.Combine(directory, $"search-{RunPlots.FileSafe(report.Name)}.csv");
         File.WriteAllText(csv, report.ToCsv());
         Console.WriteLine($"csv: {csv}");
-        foreach (var (stage, warning) in report.EdgeWarnings) Console.WriteLine($"warning: stage {stage.Stage.Name}: {warning}");
+        // The edge warnings were printed as each stage ended (Study.Run's EdgeWarned): not again here.
         if (report.Best is { } best)
         {
             string command = $"dotnet run -c Release --project examples/FashionMnist -- train --epochs {best.Stage.Stage.Epochs} --batch {definition.Setting("batch")} " +
-                             $"--lr {F(best.Parameters.Real("lr"))} --l2 {F(best.Parameters.Real("l2"))} --seed {definition.Seed}";
+                             $"--lr {F(best.Parameters.Real("lr"))} --l2 {F(best.Parameters.Real("l2"))} --seed {definition.Seed}" +
+                             (NetworkTrial<FashionMlp>.InitOf(best.Parameters) is { } scheme ? $" --init {scheme}" : "");
             Console.WriteLine($"best: trial {best.Number} ({best.Stage.Stage.Name}), score {best.Score:F4}; reproduce{(definition.Setting("folds") == "0" ? " (its last validation accuracy)" : " on one split")} with:");
             Console.WriteLine($"  {command}");
         }

@@ -248,10 +248,20 @@ public sealed class PostgresStudyStorage : IStudyStorage
         return builder;
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction on a pooled connection; a deadlock or serialization failure runs it again.</summary>
+    /// <summary>How many times a transaction whose connection was lost is run again on a new one before the loss is an error.</summary>
+    private const int Reconnects = 5;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction on a pooled connection; a deadlock or serialization failure runs it
+    /// again, and so does a lost connection (the server ended the session: <c>pg_terminate_backend</c>, a restart, a
+    /// dropped socket), on a fresh connection after the pool is emptied of the other dead ones. Running again is safe:
+    /// either the lost transaction did not commit, or it did and every write here is guarded (a trial is completed only
+    /// while its lease token matches and it is running, a stage added only if absent, an intermediate value upserted),
+    /// so nothing is recorded twice; a lease granted by a commit whose answer was lost simply expires.
+    /// </summary>
     private T Run<T>(Func<NpgsqlConnection, T> work)
     {
-        for (int attempt = 0; ; attempt++)
+        for (int attempt = 0, reconnect = 0; ; attempt++)
         {
             try
             {
@@ -264,6 +274,12 @@ public sealed class PostgresStudyStorage : IStudyStorage
             catch (PostgresException e) when (e.SqlState is "40001" or "40P01" && attempt < 10)
             {
                 Thread.Sleep(Random.Shared.Next(5, 50));
+            }
+            catch (NpgsqlException e) when (ConnectionLost(e) && reconnect++ < Reconnects)
+            {
+                source.Clear();
+                Interlocked.Increment(ref reconnects);
+                Thread.Sleep(50 * reconnect);
             }
             catch (NpgsqlException e)
             {
@@ -280,6 +296,20 @@ public sealed class PostgresStudyStorage : IStudyStorage
             }
         }
     }
+
+    private static long reconnects;
+
+    /// <summary>How many transactions were run again after a lost connection, in this process (for tests and diagnostics).</summary>
+    public static long ReconnectCount => Interlocked.Read(ref reconnects);
+
+    /// <summary>
+    /// A session that was open and then ended under us: the server's "terminating connection" (57P01, 57P02), a
+    /// connection failure (class 08), or the socket closing mid-conversation; not a server that cannot be reached at all,
+    /// which is said at once.
+    /// </summary>
+    private static bool ConnectionLost(NpgsqlException e) =>
+        e is PostgresException p ? p.SqlState is "57P01" or "57P02" || p.SqlState.StartsWith("08", StringComparison.Ordinal)
+            : e.InnerException is IOException && e.InnerException is not FileNotFoundException and not DirectoryNotFoundException && e.InnerException.InnerException is not SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostNotFound };
 
     private string Cause(NpgsqlException e)
     {
