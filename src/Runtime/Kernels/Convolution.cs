@@ -751,9 +751,9 @@ public static unsafe class Convolution
         for (; i < count; i++) dx[i] = activation.Backward<Scalar, float>(sums[i], below[i]);
     }
 
-    /// <summary>Σ of <paramref name="count"/> floats: four vector accumulators, added in a fixed order, then the tail.</summary>
+    /// <summary>Σ of <paramref name="count"/> floats: four vector accumulators, added in a fixed order, then the tail (batch norm's block sums too).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Sum<TS, TV>(float* p, int count) where TS : ISimd<TV> where TV : struct
+    internal static float Sum<TS, TV>(float* p, int count) where TS : ISimd<TV> where TV : struct
     {
         int w = TS.Count, i = 0;
         TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
