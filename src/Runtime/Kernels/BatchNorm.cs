@@ -519,8 +519,7 @@ public static unsafe class BatchNorm
         }
     }
 
-    /// <summary>The sum of a vector's lanes, first to last.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    /// <summary>The sum of a vector's lanes, first to last (a call of its own: the JIT inlines no stackalloc, and one per block is cheap).</summary>
     private static float Lanes<TS, TV>(TV v) where TS : ISimd<TV> where TV : struct
     {
         float* lanes = stackalloc float[16];
