@@ -20,8 +20,8 @@ Modes (the first argument):
           epoch64bn, infer1), so tests/Functional.Benchmarks' compare can drive it as it drives the MLP's script
 
 epoch and infer1 print torch_reference.py's lines ({"figure", "threads", "run", "seconds"}, plus "cpu_seconds": the
-process's CPU time, which a loaded machine inflates less than the wall clock; for infer1 it covers the whole run's
-20,000 calls and its warm-up on the first run) and then one
+process's CPU time, which a loaded machine inflates less than the wall clock; the first run's also covers the
+warm-up that measure() does before timing) and then one
 {"figure", "threads", "runs", "median_seconds"}. Run as /usr/bin/python3 with
 LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp (torch_reference.py says why).
 """
