@@ -1,4 +1,4 @@
-# Reference outputs and gradients from torch.nn.functional (PyTorch 1.13) for the C# convolution and pooling kernel tests.
+# Reference outputs and gradients from torch.nn (PyTorch 1.13) for the C# convolution, pooling and per-channel batch-norm kernel tests.
 """Writes the JSON fixtures in tests/Functional.Runtime.Tests/Kernels/TorchReference/ (one file per case).
 
 Regenerate (Debian 12: apt-get install -y python3-torch python3-numpy libopenblas0-openmp):
@@ -14,6 +14,9 @@ hold ties, which is where max pooling's choice of winner, and so where its gradi
 conv2d cases: x [N, C, H, W], weight [F, C, KH, KW], bias [F], upstream and y [N, F, OH, OW], dx, dweight, dbias.
 max_pool2d: x, upstream, y, indices (torch's return_indices: the winner's index within its H x W plane), dx.
 avg_pool2d: x, upstream, y, dx.
+batch_norm2d (in BatchNorm2d/, read by their own test): torch.nn.BatchNorm2d one training step from given running
+statistics — x, weight (γ), bias (β), running_mean_before, running_var_before, upstream, y, dx, dweight, dbias and the
+running_mean, running_var after it — then the eval-mode output y_eval of the same x with those updated statistics.
 """
 import json
 import os
@@ -24,6 +27,7 @@ import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "Functional.Runtime.Tests", "Kernels", "TorchReference")
+BATCH_NORM_OUT = os.path.join(OUT, "BatchNorm2d")
 
 
 def f32_text(x):
@@ -44,12 +48,14 @@ def ints(a):
     return "[" + ", ".join(str(int(v)) for v in np.asarray(a).ravel()) + "]"
 
 
-def write(name, fields):
+def write(name, fields, folder=OUT):
     """Sizes on the first lines, then one array per line."""
     lines = []
     for k, v in fields.items():
         if isinstance(v, str):
             text = json.dumps(v)
+        elif isinstance(v, float):
+            text = f32_text(v)
         elif isinstance(v, (int, np.integer)):
             text = str(int(v))
         elif isinstance(v, np.ndarray) and v.dtype.kind in "iu":
@@ -57,7 +63,7 @@ def write(name, fields):
         else:
             text = floats(v)
         lines.append(f'  "{k}": {text}')
-    with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8", newline="\n") as f:
+    with open(os.path.join(folder, name + ".json"), "w", encoding="utf-8", newline="\n") as f:
         f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
@@ -84,6 +90,47 @@ POOLS = [
     ("avg_pool_2x2", "avg_pool2d", 2, 3, 7, 5, 2, 2, 2, 2, 15),
     ("avg_pool_3x3_stride2_overlapping", "avg_pool2d", 2, 2, 9, 8, 3, 3, 2, 2, 16),
 ]
+
+
+# (name, N, C, H, W, momentum, eps, seed): one channel, batch 1, one pixel, odd planes, a 28 x 28 plane.
+BATCH_NORMS = [
+    ("bn2d_three_channels_5x7", 4, 3, 5, 7, 0.1, 1e-5, 21),
+    ("bn2d_one_channel_batch1_28x28", 1, 1, 28, 28, 0.1, 1e-5, 22),
+    ("bn2d_one_pixel", 6, 5, 1, 1, 0.3, 1e-3, 23),
+    ("bn2d_odd_3x3_batch2", 2, 4, 3, 3, 0.1, 1e-5, 24),
+]
+
+
+def batch_norm(name, n, c, h, w, momentum, eps, seed):
+    rng = np.random.default_rng(seed)
+    # Offsets and spreads differ per channel, so a statistic taken over the wrong axes is visibly wrong.
+    x = (rng.uniform(-1, 1, (n, c, h, w)) * (1 + np.arange(c))[None, :, None, None]
+         + 2 * np.arange(c)[None, :, None, None] - 1).astype(np.float32)
+    weight = rng.uniform(0.5, 1.5, c).astype(np.float32)
+    bias = rng.uniform(-1, 1, c).astype(np.float32)
+    mean0 = rng.uniform(-1, 1, c).astype(np.float32)
+    var0 = rng.uniform(0.5, 2, c).astype(np.float32)
+    bn = torch.nn.BatchNorm2d(c, eps=eps, momentum=momentum)
+    with torch.no_grad():
+        bn.weight.copy_(tensor(weight)); bn.bias.copy_(tensor(bias))
+        bn.running_mean.copy_(tensor(mean0)); bn.running_var.copy_(tensor(var0))
+    bn.train()
+    tx = tensor(x, True)
+    y = bn(tx)
+    upstream = rng.uniform(-1, 1, tuple(y.shape)).astype(np.float32)
+    (y * tensor(upstream)).sum().backward()
+    bn.eval()
+    with torch.no_grad():
+        y_eval = bn(tensor(x))
+    write(name, {
+        "op": "batch_norm2d", "batch": n, "channels": c, "height": h, "width": w,
+        "momentum": float(momentum), "epsilon": float(eps),
+        "x": x, "weight": weight, "bias": bias, "running_mean_before": mean0, "running_var_before": var0,
+        "upstream": upstream, "y": y.detach().numpy(), "dx": tx.grad.numpy(),
+        "dweight": bn.weight.grad.numpy(), "dbias": bn.bias.grad.numpy(),
+        "running_mean": bn.running_mean.numpy(), "running_var": bn.running_var.numpy(),
+        "y_eval": y_eval.numpy(),
+    }, BATCH_NORM_OUT)
 
 
 def convolution(name, n, c, h, w, f, kh, kw, stride, padding, seed):
@@ -128,12 +175,14 @@ def pool(name, op, n, c, h, w, kh, kw, sh, sw, seed):
 
 def main():
     torch.set_num_threads(1)
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(BATCH_NORM_OUT, exist_ok=True)
     for case in CONVOLUTIONS:
         convolution(*case)
     for case in POOLS:
         pool(*case)
-    print(f"torch {torch.__version__}: wrote {len(CONVOLUTIONS) + len(POOLS)} fixtures to {OUT}")
+    for case in BATCH_NORMS:
+        batch_norm(*case)
+    print(f"torch {torch.__version__}: wrote {len(CONVOLUTIONS) + len(POOLS) + len(BATCH_NORMS)} fixtures to {OUT}")
 
 
 if __name__ == "__main__":

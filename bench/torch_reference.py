@@ -28,13 +28,28 @@ def idx(path, offset):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 
-def load():
-    images = idx(os.path.join(DATA, "train-images-idx3-ubyte.gz"), 16).reshape(-1, 784).astype(np.float32) / 255.0
-    labels = idx(os.path.join(DATA, "train-labels-idx1-ubyte.gz"), 8).astype(np.int64)
-    train = np.random.default_rng(1).permutation(len(labels))[5000:]
-    x, y = images[train], labels[train]
+def images_and_labels(prefix):
+    images = idx(os.path.join(DATA, f"{prefix}-images-idx3-ubyte.gz"), 16).reshape(-1, 784).astype(np.float32) / 255.0
+    return images, idx(os.path.join(DATA, f"{prefix}-labels-idx1-ubyte.gz"), 8).astype(np.int64)
+
+
+def splits():
+    """(train, validation, test), each (x [n, 784], labels): 55,000/5,000 from the training file, all standardised
+    with the one mean/std of the 55,000 training images."""
+    images, labels = images_and_labels("train")
+    order = np.random.default_rng(1).permutation(len(labels))
+    x = images[order[5000:]]
     mean, std = x.mean(), x.std()
-    return torch.from_numpy((x - mean) / std).contiguous(), torch.from_numpy(y).contiguous()
+    test_images, test_labels = images_and_labels("t10k")
+
+    def part(a, b):
+        return torch.from_numpy((a - mean) / std).contiguous(), torch.from_numpy(b).contiguous()
+
+    return part(x, labels[order[5000:]]), part(images[order[:5000]], labels[order[:5000]]), part(test_images, test_labels)
+
+
+def load():
+    return splits()[0]
 
 
 def network(seed, batch_norm=False):
@@ -106,7 +121,7 @@ class Bench:
     def model(self, figure):
         # One model and optimizer per figure, trained on across runs (run 2 is epoch 2), warmed up once.
         if figure not in self.models:
-            net = network(7, batch_norm=figure.endswith("bn"))
+            net = self.network(figure)
             opt = optimizer_for(figure, net.parameters())
             self.models[figure] = (net, opt)
             if figure.startswith("epoch"):
@@ -117,6 +132,10 @@ class Bench:
             elif figure.startswith("step1"):
                 for _ in range(500): self.step(net, opt, self.x[:1], self.y[:1])
         return self.models[figure]
+
+    def network(self, figure):
+        """The network a figure times (bench/torch_cnn.py overrides this for the CNN)."""
+        return network(7, batch_norm=figure.endswith("bn"))
 
     def epoch(self, net, opt, x, y, batch):
         self.seed += 1

@@ -182,12 +182,50 @@ public static unsafe class Convolution
     public static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape)
     {
         shape.RequireMade();
+        WeightGradient(x, dz, dWeights, dBias, shape, rows: null);
+    }
+
+    /// <summary>
+    /// The training step's weight gradient: g = dW + λ·W for weights W [F, C, KH, KW] (λ = <paramref name="l2"/>, the
+    /// gradient of ½λ‖W‖²; 0 for none), and db as <see cref="WeightGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, in Conv2dShape)"/>
+    /// writes it (an empty <paramref name="dBias"/> skips it; its update is the caller's). With an inactive
+    /// <paramref name="update"/>, g is written to <paramref name="dWeights"/>. With an active one (bound to W itself),
+    /// each filter's row of g, as the transposition out of the product writes it and while it is in L1, takes λW and
+    /// then the optimizer's step through the bound rule, as <see cref="Gemm"/>'s row split does
+    /// (<see cref="Optimizers.FusedRows"/>): W and the optimizer's state end bit for bit as if g had been written and
+    /// <see cref="Optimizers.FusedUpdate.Apply"/> then run; <paramref name="dWeights"/> is left holding the updates.
+    /// </summary>
+    public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dWeights, Span<float> dBias,
+        in Conv2dShape shape, float l2, Optimizers.FusedUpdate update)
+    {
+        shape.RequireMade();
+        Require(x, (long)shape.Batch * shape.InputSize, "x"); Require(dz, (long)shape.Batch * shape.OutputSize, "dz");
+        Require(weights, shape.WeightCount, "W"); Require(dWeights, shape.WeightCount, "dW");
+        if (!dBias.IsEmpty) Require(dBias, shape.Filters, "db");
+        if (update.IsActive && (update.Parameters.Length != shape.WeightCount
+            || !Unsafe.AreSame(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(update.Parameters))))
+            throw new ArgumentException($"the update must be bound to this layer's W ({shape.WeightCount} floats), got a view of {update.Parameters.Length}", nameof(update));
+        fixed (float* px = x, pdz = dz, pw = weights, pdw = dWeights, pdb = dBias)
+            WeightGradient(px, pdz, pdw, dBias.IsEmpty ? null : pdb, shape,
+                update.IsActive ? new Optimizers.FusedRows(update.Rule!, update.Offset, pdw, pw, shape.PatchSize, l2) : null);
+        // No update to apply: λW in a pass of its own, as Gemm's unfused weight gradient adds it.
+        if (!update.IsActive && l2 != 0f)
+        {
+            var w = weights.Slice(0, shape.WeightCount);
+            var g = dWeights.Slice(0, shape.WeightCount);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w, l2, g, g);
+        }
+    }
+
+    /// <summary>dW and db at the width <see cref="Cpu.Current"/> selects; each finished row of dW is handed to <paramref name="rows"/> when there is one.</summary>
+    private static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+    {
         switch (Cpu.Current)
         {
-            case Isa.Vector512: WeightGradient<Simd512, Vector512<float>>(x, dz, dWeights, dBias, shape); break;
-            case Isa.Vector256: WeightGradient<Simd256, Vector256<float>>(x, dz, dWeights, dBias, shape); break;
-            case Isa.Vector128: WeightGradient<Simd128, Vector128<float>>(x, dz, dWeights, dBias, shape); break;
-            default: WeightGradient<Scalar, float>(x, dz, dWeights, dBias, shape); break;
+            case Isa.Vector512: WeightGradient<Simd512, Vector512<float>>(x, dz, dWeights, dBias, shape, rows); break;
+            case Isa.Vector256: WeightGradient<Simd256, Vector256<float>>(x, dz, dWeights, dBias, shape, rows); break;
+            case Isa.Vector128: WeightGradient<Simd128, Vector128<float>>(x, dz, dWeights, dBias, shape, rows); break;
+            default: WeightGradient<Scalar, float>(x, dz, dWeights, dBias, shape, rows); break;
         }
     }
 
@@ -473,7 +511,7 @@ public static unsafe class Convolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape)
+    private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
         where TS : ISimd<TV> where TV : struct
     {
         // Chunks own blocks of whole six-row tiles of dWᵀ (the remainder joins the last block), so no chunk has the
@@ -482,11 +520,15 @@ public static unsafe class Convolution
         float* transposed = Scratch.Transposed(shape.WeightCount);
         var job = new WeightGradientJob<TS, TV>(x, dz, transposed, dBias, shape, units);
         Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, units));
-        // dWᵀ [C·KH·KW, F] → dW [F, C·KH·KW]: a copy of the weights' size, once per call.
+        // dWᵀ [C·KH·KW, F] → dW [F, C·KH·KW]: a copy of the weights' size, once per call, a filter's row at a time so
+        // that a fused step takes each row while it is in L1.
         int patch = shape.PatchSize, filters = shape.Filters;
-        for (int j = 0; j < patch; j++)
-            for (int f = 0; f < filters; f++)
-                dWeights[(nint)f * patch + j] = transposed[(nint)j * filters + f];
+        for (int f = 0; f < filters; f++)
+        {
+            float* row = dWeights + (nint)f * patch;
+            for (int j = 0; j < patch; j++) row[j] = transposed[(nint)j * filters + f];
+            if (rows is { } step) step.Finished(f, 1);
+        }
     }
 
     /// <summary>
@@ -751,9 +793,9 @@ public static unsafe class Convolution
         for (; i < count; i++) dx[i] = activation.Backward<Scalar, float>(sums[i], below[i]);
     }
 
-    /// <summary>Σ of <paramref name="count"/> floats: four vector accumulators, added in a fixed order, then the tail.</summary>
+    /// <summary>Σ of <paramref name="count"/> floats: four vector accumulators, added in a fixed order, then the tail (batch norm's block sums too).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Sum<TS, TV>(float* p, int count) where TS : ISimd<TV> where TV : struct
+    internal static float Sum<TS, TV>(float* p, int count) where TS : ISimd<TV> where TV : struct
     {
         int w = TS.Count, i = 0;
         TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;

@@ -87,6 +87,42 @@ public static partial class Reference
         return u;
     }
 
+    /// <summary>
+    /// Training-mode batch norm per channel of z [batch, channels, pixels] (BatchNorm2d): (z − μ_c)/√(σ²_c + ε)·γ_c + β_c,
+    /// μ_c and the biased σ²_c over the batch·pixels values of channel c, summed in double.
+    /// </summary>
+    public static double[] BatchNormChannels(double[] z, ReadOnlySpan<double> parameters, int gamma, int beta, int batch, int channels, int pixels, double epsilon)
+    {
+        var u = new double[z.Length];
+        for (int c = 0; c < channels; c++)
+        {
+            var (mean, variance) = ChannelStatistics(z, c, batch, channels, pixels);
+            for (int b = 0; b < batch; b++)
+                for (int p = 0; p < pixels; p++)
+                {
+                    int i = (b * channels + c) * pixels + p;
+                    u[i] = (z[i] - mean) / Math.Sqrt(variance + epsilon) * parameters[gamma + c] + parameters[beta + c];
+                }
+        }
+        return u;
+    }
+
+    /// <summary>Channel <paramref name="channel"/>'s mean and biased variance over batch × pixels of z [batch, channels, pixels], two passes in double.</summary>
+    public static (double Mean, double Variance) ChannelStatistics(double[] z, int channel, int batch, int channels, int pixels)
+    {
+        double mean = 0, variance = 0;
+        for (int b = 0; b < batch; b++)
+            for (int p = 0; p < pixels; p++) mean += z[(b * channels + channel) * pixels + p];
+        mean /= (double)batch * pixels;
+        for (int b = 0; b < batch; b++)
+            for (int p = 0; p < pixels; p++)
+            {
+                double d = z[(b * channels + channel) * pixels + p] - mean;
+                variance += d * d;
+            }
+        return (mean, variance / ((double)batch * pixels));
+    }
+
     /// <summary>PReLU with <paramref name="slopes"/> learned slopes (1 = shared by every unit).</summary>
     public static double[] PRelu(double[] u, ReadOnlySpan<double> parameters, int slope, int slopes, int batch, int units)
     {

@@ -1,6 +1,8 @@
 // Shared helpers for kernel tests: guarded native buffers, seeded fills and a max-difference comparison that reports itself.
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Functional.Kernels;
+using Xunit.Abstractions;
 
 namespace Functional.Tests.Kernels;
 
@@ -101,4 +103,36 @@ internal static class Compare
 internal static class Widths
 {
     public static readonly Isa[] All = [Isa.Scalar, Isa.Vector128, Isa.Vector256, Isa.Vector512];
+}
+
+/// <summary>Reading the torch fixtures (TorchReference/, written by bench/conv_reference.py) and comparing against them element by element.</summary>
+internal static class TorchFixture
+{
+    /// <summary>Every fixture in <paramref name="folder"/> (not its subfolders) at every width.</summary>
+    public static TheoryData<string, Isa> Cases(string folder)
+    {
+        var data = new TheoryData<string, Isa>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())
+            foreach (var isa in Widths.All) data.Add(Path.GetFileNameWithoutExtension(file), isa);
+        return data;
+    }
+
+    public static float[] Floats(JsonElement root, string name) => [.. root.GetProperty(name).EnumerateArray().Select(e => e.GetSingle())];
+
+    public static int Int(JsonElement root, string name) => root.GetProperty(name).GetInt32();
+
+    /// <summary>Every |ours[i] − torch[i]| within <paramref name="bound"/>(i), a NaN never; the largest difference goes to the test output.</summary>
+    public static void Close(ITestOutputHelper output, string what, string name, Isa isa, float[] ours, float[] torch, Func<int, double> bound)
+    {
+        Assert.Equal(torch.Length, ours.Length);
+        double worst = 0;
+        for (int i = 0; i < torch.Length; i++)
+        {
+            double d = Math.Abs((double)ours[i] - torch[i]);
+            if (double.IsNaN(d)) d = double.PositiveInfinity;
+            worst = Math.Max(worst, d);
+            Assert.True(d <= bound(i), $"{name} {what} at {isa}: [{i}] ours {ours[i]:R}, torch {torch[i]:R} (|Δ| {d:E3}, bound {bound(i):E3})");
+        }
+        output.WriteLine($"TORCH {name} {what} {isa}: max |Δ| {worst:E3}");
+    }
 }

@@ -17,31 +17,13 @@ public sealed class TorchConvolutionTests(ITestOutputHelper output)
     private const double U = 1.0 / (1 << 24);
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Kernels", "TorchReference");
 
-    public static TheoryData<string, Isa> Fixtures()
-    {
-        var data = new TheoryData<string, Isa>();
-        foreach (var file in Directory.EnumerateFiles(Folder, "*.json").Order())
-            foreach (var isa in Widths.All) data.Add(Path.GetFileNameWithoutExtension(file), isa);
-        return data;
-    }
+    public static TheoryData<string, Isa> Fixtures() => TorchFixture.Cases(Folder);
 
-    private static float[] Floats(JsonElement root, string name) => [.. root.GetProperty(name).EnumerateArray().Select(e => e.GetSingle())];
-    private static int Int(JsonElement root, string name) => root.GetProperty(name).GetInt32();
+    private static float[] Floats(JsonElement root, string name) => TorchFixture.Floats(root, name);
+    private static int Int(JsonElement root, string name) => TorchFixture.Int(root, name);
 
     private void Close(string what, string name, Isa isa, float[] ours, float[] torch, double[] absolute, int terms)
-    {
-        Assert.Equal(torch.Length, ours.Length);
-        double worst = 0;
-        for (int i = 0; i < torch.Length; i++)
-        {
-            double d = Math.Abs((double)ours[i] - torch[i]);
-            if (double.IsNaN(d)) d = double.PositiveInfinity;
-            double bound = 2 * (terms + 2) * U * absolute[i];
-            worst = Math.Max(worst, d);
-            Assert.True(d <= bound, $"{name} {what} at {isa}: [{i}] ours {ours[i]:R}, torch {torch[i]:R} (|Δ| {d:E3}, bound {bound:E3})");
-        }
-        output.WriteLine($"TORCH {name} {what} {isa}: max |Δ| {worst:E3}");
-    }
+        => TorchFixture.Close(output, what, name, isa, ours, torch, i => 2 * (terms + 2) * U * absolute[i]);
 
     [Theory]
     [MemberData(nameof(Fixtures))]

@@ -159,6 +159,87 @@ public sealed class FusedUpdateTests
         Assert.All(weights, w => Assert.Equal(0f, w));
     }
 
+    public static TheoryData<Isa, int, int, string, float> ConvolutionCases()
+    {
+        var data = new TheoryData<Isa, int, int, string, float>();
+        foreach (var isa in new[] { Isa.Scalar, Isa.Vector128, Isa.Vector256, Isa.Vector512 })
+            for (int shape = 0; shape < ConvolutionShapes.Length; shape++)
+                foreach (int threads in new[] { 1, 2 })
+                    foreach (string rule in Rules.Keys)
+                        foreach (float l2 in new[] { 0f, 0.01f })
+                            data.Add(isa, threads, shape, rule, l2);
+        return data;
+    }
+
+    /// <summary>Stride 2 with padding and a ragged output; one channel and a kernel as large as the padded input allows; the reference CNN's second layer at batch 3.</summary>
+    private static readonly Conv2dShape[] ConvolutionShapes =
+        [new(2, 3, 7, 5, 4, 3, 3, 2, 1), new(1, 1, 6, 6, 2, 5, 5, 1, 2), new(3, 16, 14, 14, 32, 5, 5, 1, 2)];
+
+    /// <summary>
+    /// A convolution's parameter block [b | W], two steps: fused — W's update taken row by row inside the weight
+    /// gradient (bound to the W slice, so at an offset in the block), then b's gradient applied through its slice —
+    /// against unfused — dW and db written, λW added, the optimizer's ApplyInPlace over the block. θ and every state
+    /// block must agree to the last bit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ConvolutionCases))]
+    public void Fused_convolution_weight_gradient_equals_writing_the_gradient_then_applying_the_optimizer(Isa isa, int threads, int shape, string rule, float l2)
+    {
+        var s = ConvolutionShapes[shape];
+        var optimizer = Rules[rule];
+        int n = s.Filters + s.WeightCount;
+        float[] fused = Fill.Uniform(n, 61), separate = (float[])fused.Clone();
+        var fusedState = optimizer.Init(n);
+        var separateState = optimizer.Init(n);
+        var (scratch, dBias, gradient) = (new float[s.WeightCount], new float[s.Filters], new float[n]);
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = threads;
+        try
+        {
+            using (Cpu.Pin(isa))
+                for (int step = 0; step < 2; step++)
+                {
+                    float[] x = Fill.Uniform(s.Batch * s.InputSize, 62 + step), dz = Fill.Uniform(s.Batch * s.OutputSize, 64 + step);
+                    Assert.True(optimizer.TryFuse(fused, fusedState, out var update));
+                    Convolution.WeightGradient(x, dz, fused.AsSpan(s.Filters), scratch, dBias, s, l2, update.Slice(s.Filters, s.WeightCount));
+                    update.Slice(0, s.Filters).Apply(dBias);
+
+                    Convolution.WeightGradient(x, dz, gradient.AsSpan(s.Filters), gradient.AsSpan(0, s.Filters), s);
+                    for (int i = 0; i < s.WeightCount; i++) gradient[s.Filters + i] += l2 * separate[s.Filters + i];
+                    optimizer.ApplyInPlace(separate, gradient, separateState);
+                }
+        }
+        finally { Parallelism.Threads = saved; }
+
+        string where = $"{isa}, {threads} thread(s), {s}, {rule}, λ {l2}";
+        Assert.True(fused.AsSpan().SequenceEqual(separate), $"{where}: θ differs at {FirstDifference(fused, separate)}");
+        foreach (var (name, block) in separateState.Blocks)
+        {
+            float[] a = fusedState.Blocks[name].ToArray(), b = block.ToArray();
+            Assert.True(a.AsSpan().SequenceEqual(b), $"{where}: the state's {name} differs at {FirstDifference(a, b)}");
+        }
+        Assert.Equal(2, fusedState.StepCount);
+    }
+
+    [Fact]
+    public void A_convolution_update_bound_to_another_tensor_is_refused()
+    {
+        var s = new Conv2dShape(1, 1, 4, 4, 2, 3, 3);
+        var optimizer = Sgd.Momentum(0.1f);
+        float[] weights = new float[s.WeightCount], other = new float[s.WeightCount];
+        var state = optimizer.Init(other.Length);
+        ArgumentException? error = null;
+        try
+        {
+            Assert.True(optimizer.TryFuse(other, state, out var update));
+            Convolution.WeightGradient(new float[16], new float[8], weights, new float[s.WeightCount], new float[2], s, 0f, update);
+        }
+        catch (ArgumentException e) { error = e; }
+        Assert.NotNull(error);
+        Assert.Equal("update", error.ParamName);
+        Assert.All(weights, w => Assert.Equal(0f, w));
+    }
+
     [Fact]
     public void An_optimizer_with_fusion_off_does_not_fuse()
     {
