@@ -154,6 +154,21 @@ internal static class Declarations
             [Dense(3), Hinge] Dense Scores);
         """;
 
+    /// <summary>The example's CNN with batch norm per channel before ReLU (no bias), and dropout on the dense layer.</summary>
+    public const string FashionCnnBn = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace FashionExample;
+
+        [Network(Channels = 1, Height = 28, Width = 28)]
+        public sealed partial record FashionCnnBn(
+            [Conv2d(16, 5, Padding = 2), BatchNorm, Relu, MaxPool2d(2)] Conv2d Conv1,
+            [Conv2d(32, 5, Padding = 2), BatchNorm, Gelu, AvgPool2d(2)] Conv2d Conv2,
+            [Dense(128), Relu, Dropout(0.3f)] Dense Hidden,
+            [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+        """;
+
     public static TheoryData<string, string> All => new()
     {
         { nameof(FashionMlp), FashionMlp },
@@ -166,5 +181,6 @@ internal static class Declarations
         { nameof(SiluStaged), SiluStaged },
         { nameof(FashionCnn), FashionCnn },
         { nameof(CnnStaged), CnnStaged },
+        { nameof(FashionCnnBn), FashionCnnBn },
     };
 }

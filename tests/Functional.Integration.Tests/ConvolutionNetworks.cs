@@ -55,6 +55,20 @@ public sealed partial record CnnSilu([Conv2d(2, 3, Padding = 1), Silu] Conv2d Co
 [Network(Channels = 1, Height = 6, Width = 6)]
 public sealed partial record CnnLinear([Conv2d(2, 3, Padding = 1)] Conv2d Conv1, [Conv2d(3, 3, Padding = 1), MaxPool2d(2)] Conv2d Conv2, [Dense(3), SoftmaxCrossEntropy] Dense Scores);
 
+/// <summary>Batch norm per channel after each convolution (γ, β replace b), fused with ReLU in the first, and before SiLU (kept u) with average pooling in the second.</summary>
+[Network(Channels = 2, Height = 6, Width = 6)]
+public sealed partial record CnnBatchNorm(
+    [Conv2d(3, 3, Padding = 1), BatchNorm, Relu, MaxPool2d(2)] Conv2d Conv1,
+    [Conv2d(4, 3, Padding = 1), BatchNorm(Momentum = 0.2f, Epsilon = 1e-3f), Silu, AvgPool2d(3)] Conv2d Conv2,
+    [Dense(3), SoftmaxCrossEntropy] Dense Scores);
+
+/// <summary>Batch norm per channel with dropout and no pooling (tanh, fused into batch norm's pass), over one filter: its statistics span batch × pixels.</summary>
+[Network(Channels = 1, Height = 5, Width = 5)]
+public sealed partial record CnnBatchNormDropout(
+    [Conv2d(1, 3, Padding = 1), BatchNorm, Tanh, Dropout(0.3f)] Conv2d Conv1,
+    [Conv2d(3, 3, Stride = 2), BatchNorm, LeakyRelu] Conv2d Conv2,
+    [Dense(3), Hinge] Dense Scores);
+
 /// <summary>Every convolution backward against centered differences of the double-precision reference (the shared machinery of <see cref="GradientCheckTests"/>).</summary>
 public sealed class ConvolutionGradientTests(ITestOutputHelper output)
 {
@@ -64,6 +78,8 @@ public sealed class ConvolutionGradientTests(ITestOutputHelper output)
             Dropout = layer.HasDropout ? dropout : 0f,
             LeakySlope = layer.Activation == ActivationKind.LeakyRelu ? 0.3f : 0f,
             EluAlpha = layer.Activation == ActivationKind.Elu ? 1.4f : 0f,
+            BatchNormMomentum = layer.HasBatchNorm ? 0.3f : 0f,
+            BatchNormEpsilon = layer.HasBatchNorm ? 1e-2f : 0f,
         }));
 
     public static TheoryData<GradientCheckTests.ICase, float, Isa, int> Cases()
@@ -73,7 +89,7 @@ public sealed class ConvolutionGradientTests(ITestOutputHelper output)
             new GradientCheckTests.Case<CnnMaxPool>(), new GradientCheckTests.Case<CnnStridePadding>(), new GradientCheckTests.Case<CnnDropout>(),
             new GradientCheckTests.Case<CnnOverlap>(), new GradientCheckTests.Case<CnnSigmoid>(), new GradientCheckTests.Case<CnnTanh>(),
             new GradientCheckTests.Case<CnnElu>(), new GradientCheckTests.Case<CnnGelu>(), new GradientCheckTests.Case<CnnSilu>(),
-            new GradientCheckTests.Case<CnnLinear>(),
+            new GradientCheckTests.Case<CnnLinear>(), new GradientCheckTests.Case<CnnBatchNorm>(), new GradientCheckTests.Case<CnnBatchNormDropout>(),
         };
         var data = new TheoryData<GradientCheckTests.ICase, float, Isa, int>();
         foreach (var c in cases)
@@ -94,6 +110,7 @@ public sealed class ConvolutionGradientTests(ITestOutputHelper output)
             data.Add(new GradientCheckTests.Case<CnnDropout>(h => Trial(h, p), label), 0.1f, Cpu.Best, 9);
             data.Add(new GradientCheckTests.Case<CnnOverlap>(h => Trial(h, p), label), 0.1f, Cpu.Best, 9);
             data.Add(new GradientCheckTests.Case<CnnStridePadding>(h => Trial(h, p), label), 0.1f, Isa.Scalar, 9);
+            data.Add(new GradientCheckTests.Case<CnnBatchNormDropout>(h => Trial(h, p), label), 0.1f, Cpu.Best, 9);
         }
         return data;
     }

@@ -143,6 +143,8 @@ public sealed class FoldTests
         Assert.Equal(0, AllocatedBySteadySteps<CnnDropout>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
         Assert.Equal(0, AllocatedBySteadySteps<CnnDropout>(Optimizers.Sgd.Momentum(0.01f, 0.9f) with { Fuse = false }));
         Assert.Equal(0, AllocatedBySteadySteps<CnnStridePadding>(Optimizers.Optimizer.Adam(1e-3f)));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnBatchNorm>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnBatchNormDropout>(Optimizers.Sgd.Momentum(0.01f, 0.9f) with { Fuse = false }));
     }
 
     [Fact]

@@ -66,5 +66,6 @@ public sealed class FusedFoldTests
         SameWithAndWithoutFusion<CnnMaxPool>(Of(momentum), batch, l2);
         SameWithAndWithoutFusion<CnnDropout>(Of(momentum), batch, l2);
         SameWithAndWithoutFusion<CnnStridePadding>(Of(momentum), batch, l2);
+        SameWithAndWithoutFusion<CnnBatchNorm>(Of(momentum), Math.Max(batch, 2), l2);
     }
 }

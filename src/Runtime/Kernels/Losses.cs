@@ -147,15 +147,4 @@ public static class L2Penalty
     /// <summary>½λ‖W‖², measured before the step changes W.</summary>
     public static float Value(ReadOnlySpan<float> weights, float lambda)
         => lambda == 0f ? 0f : 0.5f * lambda * TensorPrimitives.SumOfSquares(weights);
-
-    /// <summary>
-    /// g += λW: the penalty's gradient joined to a weight gradient a kernel wrote without it (a convolution's), before
-    /// any optimizer reads it. Nothing when λ = 0.
-    /// </summary>
-    public static void AddGradient(ReadOnlySpan<float> weights, float lambda, Span<float> gradient)
-    {
-        if (lambda == 0f) return;
-        if (weights.Length != gradient.Length) throw new ArgumentException($"a gradient of {gradient.Length} for {weights.Length} weights", nameof(gradient));
-        TensorPrimitives.MultiplyAdd(weights, lambda, gradient, gradient);
-    }
 }

@@ -75,7 +75,14 @@ internal sealed partial class Conv2d
             if (!l.IsLast) buffer(Gradient, outputs, $"∂loss/∂ of {Own(l.Name)} pre-activation, [B, {outputs}].");
             return;
         }
-        if (NeedsZ(l)) buffer(Z, convolved, $"{Own(l.Name)} convolution conv(x, W){(l.HasBias ? " + b" : "")}, [B, {convolved}]{(l.KeepsInput ? $": {l.ActivationLabel}′ reads it" : "")}.");
+        if (NeedsZ(l)) buffer(Z, convolved, $"{Own(l.Name)} convolution conv(x, W){(l.HasBias ? " + b" : "")}, [B, {convolved}]{(l.KeepsInput && l.BatchNorm is null ? $": {l.ActivationLabel}′ reads it" : "")}.");
+        if (l.BatchNorm is not null)
+        {
+            buffer(XHat, convolved, $"{Own(l.Name)} normalised convolution x̂ (per channel), [B, {convolved}]: saved for backward.");
+            buffer(InvStd, N(l.Width), $"{Own(l.Name)} batch 1/√(σ² + ε) per channel, [{l.Width}].", perRow: false);
+            buffer(Statistics, N(2 * l.Width), $"{Own(l.Name)} batch mean and variance per channel (scratch), [2 × {l.Width}].", perRow: false);
+            if (l.KeepsInput) buffer(U, convolved, $"{Own(l.Name)} batch-normalised convolution γ·x̂ + β, [B, {convolved}]: {l.ActivationLabel}′ reads it.");
+        }
         if (l.Pool is { } pool)
         {
             buffer(Activated, convolved, $"{Own(l.Name)} activation before pooling, [B, {convolved}]: pooling reads it, and backward the activation's derivative.");
@@ -90,8 +97,11 @@ internal sealed partial class Conv2d
         if (!l.IsLast) buffer(OutputGradient, outputs, $"∂loss/∂ of {Own(l.Name)} output, [B, {outputs}]; turned into ∂loss/∂(conv + b) in place or beside it.");
     }
 
-    /// <summary>The convolution's raw output is kept when the activation cannot ride in its store: it reads its input (GELU, SiLU).</summary>
-    private static bool NeedsZ(LayerShape l) => !l.IsFused && l.KeepsInput;
+    /// <summary>The convolution's raw output is kept when the activation cannot ride in its store: batch norm reads it, or the activation reads its input (GELU, SiLU).</summary>
+    private static bool NeedsZ(LayerShape l) => !l.IsFused && (l.KeepsInput || l.BatchNorm is not null);
+
+    /// <summary>What an activation that reads its input (GELU, SiLU) is given: the batch-normalised u, or the convolution's z.</summary>
+    private static string ActivationInput(LayerShape l) => l.BatchNorm is null ? $"ws.{Z.Of(l)}" : $"ws.{U.Of(l)}";
 
     // ── The forward/backward pair ───────────────────────────────────────────────────────────────
 
@@ -100,7 +110,7 @@ internal sealed partial class Conv2d
     public override void EmitPair(SourceWriter w, NetworkShape net, LayerShape l)
     {
         var c = l.Conv!;
-        string title = $"// ── {l.Name}: conv {l.Input.Channels} → {l.Width}, {Square(c.Kernel)}, stride {c.Stride}, padding {c.Padding}, {l.ActivationLabel}"
+        string title = $"// ── {l.Name}: conv {l.Input.Channels} → {l.Width}, {Square(c.Kernel)}, stride {c.Stride}, padding {c.Padding}{(l.BatchNorm is null ? "" : ", batch norm")}, {l.ActivationLabel}"
                        + (l.Pool is { } p ? $", {PoolWords(p)}" : "") + (l.Dropout is null ? "" : ", dropout") + " ";
         w.Line(title + new string('─', System.Math.Max(4, 110 - title.Length)));
         // One image's shapes; every call takes WithBatch(batch), which checks the sizes again (a few integer operations).
@@ -128,8 +138,9 @@ internal sealed partial class Conv2d
             var steps = new List<string>();
             if (l.Dropout is not null) steps.Add("dy ⊙ mask");
             if (l.Pool is { } pl) steps.Add(pl.Kind == PoolKind.Max ? "to each window's winner" : "spread over each window");
-            if (l.Activation is not null) steps.Add(l.Activation.BackwardStep(l.ActivationSpec!, "z"));
-            w.Line($"// backward: dy {Image(l.Output)} = ∂loss/∂y → {string.Join(" → ", steps)} → dz {Image(l.Convolved)} = ∂loss/∂(x ∗ W + b)");
+            if (l.Activation is not null) steps.Add(l.Activation.BackwardStep(l.ActivationSpec!, l.BatchNorm is null ? "z" : "u"));
+            if (l.BatchNorm is not null) steps.Add("batch norm's backward per channel (and γ's, β's gradients)");
+            w.Line($"// backward: dy {Image(l.Output)} = ∂loss/∂y → {string.Join(" → ", steps)} → dz {Image(l.Convolved)} = ∂loss/∂(x ∗ W{(l.HasBias ? " + b" : "")})");
         }
         EmitGradients(w, net, l);
         w.Line();
@@ -144,7 +155,8 @@ internal sealed partial class Conv2d
         bool training = mode == Mode.Training;
         bool dropout = training && l.Dropout is not null;
         var flow = new List<string> { product };
-        if (l.KeepsInput) flow.Add($"z {Image(l.Convolved)}");
+        if (l.BatchNorm is not null) flow.Add(training ? "batch norm per channel with the batch's statistics" : "batch norm per channel with the running statistics");
+        else if (l.KeepsInput) flow.Add($"z {Image(l.Convolved)}");
         flow.Add(l.ActivationLabel);
         if (l.Pool is { } p) flow.Add($"{Image(l.Convolved)} → {PoolWords(p)}");
         if (dropout) flow.Add("dropout");
@@ -164,7 +176,24 @@ internal sealed partial class Conv2d
                 last = "a";
             }
             string activated = l.Pool is null ? last : $"ws.{Activated.Of(l)}";
-            if (l.KeepsInput)
+            if (l.BatchNorm is not null)
+            {
+                int F = l.Width;
+                string gammaBeta = $"p.Slice({Gamma.Of(l)}, {N(F)}), p.Slice({Beta.Of(l)}, {N(F)})";
+                string running = $"buffers.Slice({RunningMean.Of(l)}, {N(F)}), buffers.Slice({RunningVariance.Of(l)}, {N(F)})";
+                string sizes = $"batch, {N(F)}, {N(l.Convolved.Height * l.Convolved.Width)}";
+                string into = l.KeepsInput ? ActivationInput(l) : activated;
+                w.Line($"{Kernels}.Convolution.Forward<{Kernels}.Identity>(x, {W(l, "p")}, default, ws.{Z.Of(l)}, {shape});");
+                string args = training
+                    ? $"ws.{Z.Of(l)}, ws.{XHat.Of(l)}, ws.{InvStd.Of(l)}, {into}, {gammaBeta}, {running}, ws.{Statistics.Of(l)}, {sizes}, h.BatchNormMomentum, h.BatchNormEpsilon"
+                    : $"ws.{Z.Of(l)}, {into}, {gammaBeta}, {running}, ws.{Statistics.Of(l)}, {sizes}, h.BatchNormEpsilon";
+                string kernel = $"{Kernels}.BatchNorm.Channels{(training ? "ForwardTraining" : "ForwardInference")}";
+                // Batch norm fuses an activation whose derivative reads its output; one that reads its input follows from the kept u.
+                w.Line(l.KeepsInput ? $"{kernel}<{Kernels}.Identity>({args});" : WithActivation(kernel, l, args, "h") + ";");
+                if (l.KeepsInput)
+                    w.Line(WithActivation($"{Kernels}.ActivationPass.Forward", l, $"{Span(ActivationInput(l), "0", $"batch * {N(l.Convolved.Size)}")}, {activated}", "h") + ";");
+            }
+            else if (l.KeepsInput)
             {
                 w.Line($"{Kernels}.Convolution.Forward<{Kernels}.Identity>(x, {W(l, "p")}, {B(l, "p")}, ws.{Z.Of(l)}, {shape});");
                 w.Line(WithActivation($"{Kernels}.ActivationPass.Forward", l, $"{Span($"ws.{Z.Of(l)}", "0", $"batch * {N(l.Convolved.Size)}")}, {activated}", "h") + ";");
@@ -198,7 +227,8 @@ internal sealed partial class Conv2d
             w.Line($"//           dx {Image(l.Input)} = (dz ∗ᵀ W) ⊙ {below.ActivationLabel}′(x): x is {Own(below.Name)} saved output, its derivative applied as col2im's sums are stored");
         else
             w.Line($"//           dx {Image(l.Input)} = dz ∗ᵀ W: ∂loss/∂ of {Own(below.Name)} output, which {Own(below.Name)} own backward carries on");
-        w.Line($"//           dW gains λW (L2). dx is formed first, from the old W; then each tensor's gradient is complete and a fused optimizer updates it.");
+        w.Line($"//           dW gains λW (L2). dx is formed first, from the old W; a fused optimizer then updates each filter's row of W as the");
+        w.Line($"//           weight gradient writes it, and each smaller tensor once its gradient is complete; with none, every gradient is written to dp.");
 
         var parameters = new List<string> { $"{Ro} p", $"{Rw} dp" };
         if (!l.IsFused) parameters.Add("Workspace ws");
@@ -218,10 +248,13 @@ internal sealed partial class Conv2d
                 w.Line(below.IsFused
                     ? WithActivation($"{Kernels}.Convolution.InputGradient", below, $"dz, {W(l, "p")}, x, dx, shape", "below") + ";"
                     : $"{Kernels}.Convolution.InputGradient(dz, {W(l, "p")}, dx, shape);");
-            w.Line($"{Kernels}.Convolution.WeightGradient(x, dz, {W(l, "dp")}, {(l.HasBias ? B(l, "dp") : "default")}, shape);");
-            w.Line($"{Kernels}.L2Penalty.AddGradient({W(l, "p")}, l2, {W(l, "dp")});");
-            w.Line($"update.Slice({Weights.Of(l)}, {l.WeightCountText}).Apply({W(l, "dp")});");
+            w.Line($"{Kernels}.Convolution.WeightGradient(x, dz, {W(l, "p")}, {W(l, "dp")}, {(l.HasBias ? B(l, "dp") : "default")}, shape, l2, update.Slice({Weights.Of(l)}, {l.WeightCountText}));");
             if (l.HasBias) w.Line($"update.Slice({Bias.Of(l)}, {N(l.Width)}).Apply({B(l, "dp")});");
+            if (l.BatchNorm is not null)
+            {
+                w.Line($"update.Slice({Gamma.Of(l)}, {N(l.Width)}).Apply(dp.Slice({Gamma.Of(l)}, {N(l.Width)}));");
+                w.Line($"update.Slice({Beta.Of(l)}, {N(l.Width)}).Apply(dp.Slice({Beta.Of(l)}, {N(l.Width)}));");
+            }
         }
     }
 
@@ -243,19 +276,30 @@ internal sealed partial class Conv2d
                 w.Line(pool.Kind == PoolKind.Max
                     ? $"{Kernels}.MaxPool2d.Backward(dyRows, ws.{Indices.Of(l)}, {before}, {pooling});"
                     : $"{Kernels}.AvgPool2d.Backward(dyRows, {before}, {pooling});");
-                if (l.KeepsInput) w.Line(WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", l, $"{before}, ws.{Z.Of(l)}", "h") + ";");
+                if (l.KeepsInput) w.Line(WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", l, $"{before}, {ActivationInput(l)}", "h") + ";");
             }
             else
                 // The derivative reads the activation's output, which pooling's input is: applied as the gradient is routed back.
                 w.Line(pool.Kind == PoolKind.Max
                     ? WithActivation($"{Kernels}.MaxPool2d.Backward", l, $"dyRows, ws.{Indices.Of(l)}, ws.{Activated.Of(l)}, {before}, {pooling}", "h") + ";"
                     : WithActivation($"{Kernels}.AvgPool2d.Backward", l, $"dyRows, ws.{Activated.Of(l)}, {before}, {pooling}", "h") + ";");
+            EmitBatchNormBackward(w, l, before);
             w.Line($"{Ro} dz = {before};");
             return;
         }
-        if (l.KeepsInput) w.Line(WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", l, $"dyRows, ws.{Z.Of(l)}", "h") + ";");
+        if (l.KeepsInput) w.Line(WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", l, $"dyRows, {ActivationInput(l)}", "h") + ";");
         else if (l.Activation is not null) w.Line(WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", l, $"dyRows, {output}", "h") + ";");
+        EmitBatchNormBackward(w, l, "dyRows");
         w.Line($"{Ro} dz = dyRows;");
+    }
+
+    /// <summary>Per-channel batch norm's backward over <paramref name="du"/> (∂loss/∂u, turned into ∂loss/∂z in place), with γ's and β's gradients.</summary>
+    private static void EmitBatchNormBackward(SourceWriter w, LayerShape l, string du)
+    {
+        if (l.BatchNorm is null) return;
+        int F = l.Width;
+        w.Line($"{Kernels}.BatchNorm.ChannelsBackward({du}, ws.{XHat.Of(l)}, ws.{InvStd.Of(l)}, p.Slice({Gamma.Of(l)}, {N(F)}), dp.Slice({Gamma.Of(l)}, {N(F)}), dp.Slice({Beta.Of(l)}, {N(F)}), " +
+               $"batch, {N(F)}, {N(l.Convolved.Height * l.Convolved.Width)});");
     }
 
     // ── Reference ──────────────────────────────────────────────────────────────────────────────
@@ -264,6 +308,8 @@ internal sealed partial class Conv2d
     {
         string h = $"h[{N(l.Index)}]";
         w.Line($"var {v} = {Kernels}.Reference.Conv2d({input}, parameters, {Weights.Of(l)}, {(l.HasBias ? $"{Bias.Of(l)}" : "-1")}, {ConvolutionShape.Of(l)}.WithBatch(count), {Kernels}.Reference.Identity);");
+        if (l.BatchNorm is not null)
+            w.Line($"{v} = {Kernels}.Reference.BatchNormChannels({v}, parameters, {Gamma.Of(l)}, {Beta.Of(l)}, count, {N(l.Width)}, {N(l.Convolved.Height * l.Convolved.Width)}, {h}.BatchNormEpsilon);");
         if (l.Activation is not null) w.Line(l.Activation.Reference(l, v, h));
         if (l.Pool is { } pool)
             w.Line(pool.Kind == PoolKind.Max

@@ -52,9 +52,6 @@ internal sealed partial class Conv2d : LayerKind
         if (layer.Activation is { } a && Registry.ActivationNamed(a.Kind) is { Derivative: Derivative.OwnPass })
             report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", $"{a.Kind} on a convolution",
                 string.Join(", ", Registry.Activations.Where(x => x.Derivative != Derivative.OwnPass).SelectMany(x => x.Aliases.Prepend(x.Name))));
-        // Per-channel batch norm needs its kernel (BatchNorm.Channels…, being written beside this); until then it is refused, not ignored.
-        if (layer.BatchNorm is not null)
-            report(Diagnostics.Unsupported, layer.Location, layer.Name, "stage", "BatchNorm on a convolution (not yet: its per-channel kernel is not in Functional.Runtime)", "Dropout, MaxPool2d, AvgPool2d");
         if (layer.Loss is { } loss) report(Diagnostics.ConvLossLayer, layer.Location, layer.Name, loss);
         if (layer.Pools.Length > 1)
             report(Diagnostics.TwoPools, layer.Location, layer.Name, N(layer.Pools.Length), string.Join(", ", layer.Pools.Select(PoolName)));
