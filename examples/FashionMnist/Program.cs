@@ -1,4 +1,4 @@
-// Trains FashionMlp (or a variant) on Fashion-MNIST as a pipeline: data → split → batches → fold → evaluation; and predicts with a saved model.
+// Trains FashionMlp (or a variant, or a CNN) on Fashion-MNIST as a pipeline: data → split → batches → fold → evaluation; and predicts with a saved model.
 using FashionExample;
 using System.CommandLine;
 
@@ -9,6 +9,8 @@ var seed = new Option<int>("--seed") { Description = "Seed for initialisation, t
 var data = new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" };
 var activation = new Option<string>("--activation") { Description = $"Hidden activation: {string.Join(", ", Variants.Activations)}", DefaultValueFactory = _ => "relu" };
 activation.AcceptOnlyFromAmong(Variants.Activations);
+var network = Cli.Require(new Option<string>("--network") { Description = "The network: mlp (784-256-128-10, the default), cnn (2 conv 5×5 + max pool, dense 128: issue 16's reference CNN) or cnn-bn (the same with batch norm per channel; --dropout sets p 0.2 on its dense layer)", DefaultValueFactory = _ => "mlp" },
+    v => Variants.Shapes.Contains(v), string.Join(", ", Variants.Shapes));
 var batchNorm = new Option<bool>("--batchnorm") { Description = "Batch normalization before each hidden activation" };
 var dropout = new Option<bool>("--dropout") { Description = "Inverted dropout (p = 0.2) after each hidden activation, training only" };
 var init = new Option<Functional.Dsl.Init?>("--init") { Description = "Weight initialisation for every layer: Xavier, He, XavierUniform, HeUniform, SmallRandom, Zeros (default: He for the ReLU family, Xavier otherwise)" };
@@ -20,7 +22,7 @@ var save = new Option<FileInfo?>("--save") { Description = "Save the trained mod
 var onnx = new Option<FileInfo?>("--onnx") { Description = "Export the trained model, with its standardisation in front, to this ONNX file (opset 13; outputs class probabilities)" };
 var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the run's pictures and an HTML report to this directory" };
 
-Option[] trainOptions = [epochs, batch, .. OptimizerChoice.Options, l2, seed, data, metrics, activation, batchNorm, dropout, init, checkpoint, resume, earlyStop, save, onnx, plots];
+Option[] trainOptions = [epochs, batch, .. OptimizerChoice.Options, l2, seed, data, metrics, network, activation, batchNorm, dropout, init, checkpoint, resume, earlyStop, save, onnx, plots];
 
 var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD or any other rule (the default verb).");
 var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model. " + ExitCode.Help);
@@ -33,9 +35,13 @@ foreach (var command in new Command[] { root, train })
     });
     command.SetAction(parse =>
     {
-        string chosen = parse.GetValue(activation)!;
+        string chosen = parse.GetValue(activation)!, shape = parse.GetValue(network)!;
         bool bn = parse.GetValue(batchNorm), drop = parse.GetValue(dropout);
-        var variant = Variants.Find(chosen, bn, drop)!;
+        // The CNNs are declared with ReLU (cnn-bn with batch norm): the MLP's structure options would be silently ignored.
+        if (shape != "mlp" && (chosen != "relu" || bn))
+            return Run.Fail($"--activation and --batchnorm choose among the MLPs; --network {shape} is declared with ReLU{(shape == "cnn-bn" ? " and batch norm" : "")} (try --network cnn-bn for batch norm)");
+        if (Variants.Find(shape, chosen, bn || shape == "cnn-bn", drop) is not { } variant)
+            return Run.Fail("--dropout needs --network mlp or cnn-bn: FashionCnn declares no dropout");
         // Options that mean nothing for the chosen rule or schedule: a usage error before any data is loaded.
         if (OptimizerChoice.From(parse.CommandResult).Problem() is { } problem) return Run.Fail(problem);
         return variant.Apply(new Run.Training(new Run.Options(

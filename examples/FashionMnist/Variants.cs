@@ -126,10 +126,13 @@ internal static class Variants
 {
     public static readonly string[] Activations = ["relu", "tanh", "sigmoid", "leaky-relu", "prelu", "elu", "maxout", "gelu", "silu"];
 
+    /// <summary>The shapes --network picks among: the MLPs (whose activation, batch norm and dropout the other options choose) and the two CNNs.</summary>
+    public static readonly string[] Shapes = ["mlp", "cnn", "cnn-bn"];
+
     /// <summary>One row of the table: the choice, the record's name, and how to run an action on its type.</summary>
-    public sealed record Variant(string Activation, bool BatchNorm, bool Dropout, string Network, Func<IVariantAction, int> Apply)
+    public sealed record Variant(string Activation, bool BatchNorm, bool Dropout, string Network, Func<IVariantAction, int> Apply, string Shape = "mlp")
     {
-        public string Label => Activation + (BatchNorm ? " + batch norm" : "") + (Dropout ? " + dropout 0.2" : "");
+        public string Label => (Shape == "mlp" ? "" : Shape + ": ") + Activation + (BatchNorm ? " + batch norm" : "") + (Dropout ? " + dropout 0.2" : "");
     }
 
     public static readonly Variant[] All =
@@ -170,11 +173,14 @@ internal static class Variants
         new("silu", false, true, typeof(FashionSilu).Name, v => v.Run<FashionSilu>()),
         new("silu", true, false, typeof(FashionSiluBn).Name, v => v.Run<FashionSiluBn>()),
         new("silu", true, true, typeof(FashionSiluBn).Name, v => v.Run<FashionSiluBn>()),
+        new("relu", false, false, typeof(FashionCnn).Name, v => v.Run<FashionCnn>(), "cnn"),
+        new("relu", true, false, typeof(FashionCnnBn).Name, v => v.Run<FashionCnnBn>(), "cnn-bn"),
+        new("relu", true, true, typeof(FashionCnnBn).Name, v => v.Run<FashionCnnBn>(), "cnn-bn"),
     ];
 
-    /// <summary>The variant for a command-line choice; null for an unknown activation.</summary>
-    public static Variant? Find(string activation, bool batchNorm, bool dropout) =>
-        All.FirstOrDefault(v => v.Activation == activation && v.BatchNorm == batchNorm && v.Dropout == dropout);
+    /// <summary>The variant for a command-line choice; null for a combination no record declares (FashionCnn has no dropout).</summary>
+    public static Variant? Find(string shape, string activation, bool batchNorm, bool dropout) =>
+        All.FirstOrDefault(v => v.Shape == shape && v.Activation == activation && v.BatchNorm == batchNorm && v.Dropout == dropout);
 
     /// <summary>The variant whose record is called <paramref name="network"/> (as a model file names it); null if none.</summary>
     public static Variant? Named(string network) => All.FirstOrDefault(v => v.Network == network);

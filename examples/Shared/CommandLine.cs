@@ -49,7 +49,8 @@ internal static class Cli
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count == 0) return parsed.Invoke();
-        foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
+        // An option shared by the root and a verb reports its error once per command: say it once.
+        foreach (var message in parsed.Errors.Select(e => e.Message).Distinct()) Console.Error.WriteLine($"error: {message}");
         Console.Error.WriteLine("(see --help)");
         return ExitCode.Usage;
     }

@@ -121,6 +121,54 @@ internal static class Declarations
             [Dense(3), Silu, Hinge] Dense Scores);
         """;
 
+    /// <summary>The issue's reference CNN (examples/FashionMnist): two 5×5 convolutions with ReLU and 2×2 max pooling, then dense 128 and 10.</summary>
+    public const string FashionCnn = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace FashionExample;
+
+        [Network(Channels = 1, Height = 28, Width = 28)]
+        public sealed partial record FashionCnn(
+            [Conv2d(16, 5, Padding = 2), Relu, MaxPool2d(2)] Conv2d Conv1,
+            [Conv2d(32, 5, Padding = 2), Relu, MaxPool2d(2)] Conv2d Conv2,
+            [Dense(128), Relu] Dense Hidden,
+            [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+        """;
+
+    /// <summary>
+    /// The other convolution paths: a fused convolution (leaky ReLU's run-time slope) under a stride-2 one with GELU
+    /// (kept z), overlapping average pooling and dropout, then a fused padding-0 one (tanh) into a dense layer.
+    /// </summary>
+    public const string CnnStaged = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace Samples;
+
+        [Network(Channels = 3, Height = 13, Width = 13, Inputs = 507)]
+        public sealed partial record CnnStaged(
+            [Conv2d(4, 3, Padding = 1), LeakyRelu(Slope = 0.1f)] Conv2d Edges,
+            [Conv2d(6, 3, Stride = 2, Padding = 1), Gelu, AvgPool2d(2, Stride = 1), Dropout(0.25f)] Conv2d Blobs,
+            [Conv2d(5, 3), Tanh] Conv2d Parts,
+            [Dense(3), Hinge] Dense Scores);
+        """;
+
+    /// <summary>The example's CNN with batch norm per channel before ReLU (no bias), and dropout on the dense layer.</summary>
+    public const string FashionCnnBn = """
+        using Functional;
+        using Functional.Dsl;
+
+        namespace FashionExample;
+
+        [Network(Channels = 1, Height = 28, Width = 28)]
+        public sealed partial record FashionCnnBn(
+            [Conv2d(16, 5, Padding = 2), BatchNorm, Relu, MaxPool2d(2)] Conv2d Conv1,
+            [Conv2d(32, 5, Padding = 2), BatchNorm, Gelu, AvgPool2d(2)] Conv2d Conv2,
+            [Dense(128), Relu, Dropout(0.3f)] Dense Hidden,
+            [Dense(10), SoftmaxCrossEntropy] Dense Scores);
+        """;
+
     public static TheoryData<string, string> All => new()
     {
         { nameof(FashionMlp), FashionMlp },
@@ -131,5 +179,8 @@ internal static class Declarations
         { nameof(StagedScores), StagedScores },
         { nameof(GeluMlp), GeluMlp },
         { nameof(SiluStaged), SiluStaged },
+        { nameof(FashionCnn), FashionCnn },
+        { nameof(CnnStaged), CnnStaged },
+        { nameof(FashionCnnBn), FashionCnnBn },
     };
 }

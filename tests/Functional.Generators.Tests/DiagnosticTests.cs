@@ -324,6 +324,117 @@ public sealed class DiagnosticTests
                 public int HiddenWeights => 3;
             }
             """, 8, "HiddenWeights", ["Net", "property", "'HiddenWeights'", "Hidden's W"]),
+        ["FN0030 zero stride"] = new("FN0030", """
+            [Network(Channels = 1, Height = 28, Width = 28)]
+            public sealed partial record Net(
+                [Conv2d(16, 5, Stride = 0), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "Stride is 0", "at least 1", "input [1, 28, 28] → Conv1 ✗"]),
+        ["FN0030 zero filters"] = new("FN0030", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(0, 3), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "Filters is 0"]),
+        ["FN0030 negative kernel"] = new("FN0030", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, -3), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "Kernel is -3"]),
+        ["FN0030 negative padding"] = new("FN0030", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, 3, Padding = -1), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "Padding is -1", "0 or more"]),
+        ["FN0030 zero pooling stride"] = new("FN0030", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, 3, Padding = 1), Relu, MaxPool2d(2, Stride = 0)] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "MaxPool2d stride is 0"]),
+        ["FN0031 kernel larger than the image"] = new("FN0031", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public sealed partial record Net(
+                [Conv2d(8, 5), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "kernel 5×5", "[1, 4, 4]", "input [1, 4, 4] → Conv1 ✗"]),
+        ["FN0031 kernel larger than the previous layer's output, shapes shown"] = new("FN0031", """
+            [Network(Channels = 1, Height = 12, Width = 12)]
+            public sealed partial record Net(
+                [Conv2d(4, 3, Padding = 1), Relu, MaxPool2d(4)] Conv2d Conv1,
+                [Conv2d(8, 5), Relu] Conv2d Conv2,
+                [Conv2d(8, 5), Relu] Conv2d Conv3,
+                [Dense(3), Hinge] Dense Scores);
+            """, 4, "Conv2", ["Conv2", "kernel 5×5", "[4, 3, 3]", "input [1, 12, 12] → Conv1 [4, 3, 3] → Conv2 ✗"]),
+        ["FN0031 pooling window larger than the convolution's output"] = new("FN0031", """
+            [Network(Channels = 1, Height = 6, Width = 6)]
+            public sealed partial record Net(
+                [Conv2d(4, 3), Relu, AvgPool2d(5)] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "AvgPool2d window 5×5", "[4, 4, 4]"]),
+        ["FN0032 stride that does not divide"] = new("FN0032", """
+            [Network(Channels = 1, Height = 28, Width = 28)]
+            public sealed partial record Net(
+                [Conv2d(16, 5, Stride = 2), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "stride 2", "12.5", "floor", "input [1, 28, 28] → Conv1 ✗"]),
+        ["FN0032 pooling that does not divide"] = new("FN0032", """
+            [Network(Channels = 1, Height = 7, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, 3, Padding = 1), Relu, MaxPool2d(2)] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "MaxPool2d window 2", "rows", "3.5"]),
+        ["FN0033 convolution after a dense layer"] = new("FN0033", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Dense(64), Relu] Dense Hidden,
+                [Conv2d(4, 3), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 4, "Conv1", ["Conv1", "[64]", "a dense layer's output", "input [1, 8, 8] → Hidden [64] → Conv1 ✗"]),
+        ["FN0033 convolution on a network declared by Inputs"] = new("FN0033", """
+            [Network(Inputs = 784)]
+            public sealed partial record Net(
+                [Conv2d(4, 3), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "[784]", "declares only Inputs", "Channels = …"]),
+        ["FN0034 pooling on a dense layer"] = new("FN0034", """
+            [Network(Inputs = 16)]
+            public sealed partial record Net(
+                [Dense(8), Relu, MaxPool2d(2)] Dense Hidden,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Hidden", ["Hidden", "MaxPool2d", "convolution"]),
+        ["FN0035 convolution with the loss"] = new("FN0035", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, 3), Relu] Conv2d Conv1,
+                [Conv2d(3, 6), Hinge] Conv2d Scores);
+            """, 4, "Scores", ["Scores", "Hinge", "Dense"]),
+        ["FN0036 Inputs disagree with the image"] = new("FN0036", """
+            [Network(Inputs = 784, Channels = 3, Height = 28, Width = 28)]
+            public sealed partial record Net(
+                [Conv2d(4, 3), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "Net", ["Net", "784", "3 × 28 × 28 = 2352"]),
+        ["FN0037 image without its width"] = new("FN0037", """
+            [Network(Channels = 1, Height = 28)]
+            public sealed partial record Net(
+                [Conv2d(4, 3), Relu] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 2, "Net", ["Net", "Channels = 1 and Height = 28", "not Width"]),
+        ["FN0038 two poolings"] = new("FN0038", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, 3, Padding = 1), Relu, MaxPool2d(2), AvgPool2d(2)] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "2 poolings", "MaxPool2d, AvgPool2d"]),
+        ["FN0013 Maxout on a convolution"] = new("FN0013", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial record Net(
+                [Conv2d(4, 3), Maxout(2)] Conv2d Conv1,
+                [Dense(3), Hinge] Dense Scores);
+            """, 3, "Conv1", ["Conv1", "Maxout on a convolution", "Relu"]),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
@@ -368,11 +479,15 @@ public sealed class DiagnosticTests
     /// <summary>The catalog's warnings: advice, not rejection; they are covered by <see cref="Warning_is_reported_and_code_is_still_generated"/>.</summary>
     private static readonly string[] Warnings = ["FN0019", "FN0020"];
 
+    /// <summary>The catalog's info lines (FN0039, the network's size): covered by <see cref="Every_valid_network_reports_its_size"/>.</summary>
+    private static readonly string[] Infos = ["FN0039"];
+
     [Fact]
     public void Every_catalog_error_has_a_case()
     {
-        var errors = Diagnostics.ById.Keys.Except(Warnings).Order(StringComparer.Ordinal);
+        var errors = Diagnostics.ById.Keys.Except(Warnings).Except(Infos).Order(StringComparer.Ordinal);
         Assert.All(Warnings, id => Assert.Equal(DiagnosticSeverity.Warning, Diagnostics.ById[id].DefaultSeverity));
+        Assert.All(Infos, id => Assert.Equal(DiagnosticSeverity.Info, Diagnostics.ById[id].DefaultSeverity));
         var covered = Cases.Values.Select(c => c.Id).Distinct().Order(StringComparer.Ordinal);
         Assert.Equal(errors, covered);
     }
@@ -428,6 +543,39 @@ public sealed class DiagnosticTests
             .ToList();
         Assert.NotEmpty(generated);
         Assert.True(loud.Count == 0, $"{name}: warnings or errors with the generated code:\n{GeneratorHarness.Describe(loud)}");
+    }
+
+    [Fact]
+    public void Every_valid_network_reports_its_size()
+    {
+        var outcome = GeneratorHarness.Run(Declarations.FashionCnn);
+        var info = Assert.Single(outcome.Infos);
+        Assert.Equal("FN0039", info.Id);
+        string message = info.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        // 1·16·25 + 16, 16·32·25 + 32, 1568·128 + 128, 128·10 + 10 parameters; 2·(16·28²·25 + 32·14²·400 + 1568·128 + 128·10) FLOPs.
+        Assert.Contains("215,370 parameters", message, StringComparison.Ordinal);
+        Assert.Contains("6,048,768 FLOPs per sample", message, StringComparison.Ordinal);
+        // Per row: input 784, Conv1 3136 + 12544 + 12544 + 3136 ints + 3136, Conv2 1568 + 6272 + 6272 + 1568 + 1568,
+        // Hidden 128 + 128, scores and their gradient 20: 52,804 × 64 × 4 bytes = 12.9 MiB.
+        Assert.Contains("12.9 MiB of activations per batch of 64", message, StringComparison.Ordinal);
+        Assert.Contains("Conv1 [16, 14, 14], 416 parameters, 627,200 FLOPs", message, StringComparison.Ordinal);
+        Assert.Contains("Conv2 [32, 7, 7], 12,832 parameters, 5,017,600 FLOPs", message, StringComparison.Ordinal);
+
+        // A network with errors says nothing about its size.
+        Assert.Empty(GeneratorHarness.Run(Header + """
+            [Network(Inputs = 4)]
+            public sealed partial record Net([Dense(0), Hinge] Dense Scores);
+            """).Infos);
+    }
+
+    [Fact]
+    public void Header_states_each_layers_shape_parameters_and_flops()
+    {
+        string source = GeneratorHarness.Run(Declarations.FashionCnn).SingleSource;
+        Assert.Contains("//   [1, 28, 28] inputs (C, H, W: 784 values per sample, NCHW)", source, StringComparison.Ordinal);
+        Assert.Contains("//       output [16, 14, 14], 416 parameters, 627,200 FLOPs per sample", source, StringComparison.Ordinal);
+        Assert.Contains("//       output [32, 7, 7], 12,832 parameters, 5,017,600 FLOPs per sample", source, StringComparison.Ordinal);
+        Assert.Contains("//       output [128], 200,832 parameters, 401,408 FLOPs per sample", source, StringComparison.Ordinal);
     }
 
     [Fact]

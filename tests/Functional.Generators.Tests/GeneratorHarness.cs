@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace Functional.Generators.Tests;
 
-/// <summary>Everything one generator run produced, flattened for assertions.</summary>
+/// <summary>Everything one generator run produced, flattened for assertions: errors and warnings in <c>GeneratorDiagnostics</c>, info lines in <c>Infos</c>.</summary>
 internal sealed record GeneratorOutcome(
     CSharpCompilation Input,
     Compilation Output,
@@ -15,7 +15,8 @@ internal sealed record GeneratorOutcome(
     GeneratorDriverRunResult RunResult,
     ImmutableArray<(string HintName, string Text)> Sources,
     ImmutableArray<Diagnostic> GeneratorDiagnostics,
-    ImmutableArray<Exception> Exceptions)
+    ImmutableArray<Exception> Exceptions,
+    ImmutableArray<Diagnostic> Infos)
 {
     private readonly Lazy<ImmutableArray<Diagnostic>> outputDiagnostics = new(() => Output.GetDiagnostics());
 
@@ -106,7 +107,10 @@ internal static class GeneratorHarness
             .Select(s => (s.HintName, s.SourceText.ToString()))
             .ToImmutableArray();
         var exceptions = result.Results.Where(r => r.Exception is not null).Select(r => r.Exception!).ToImmutableArray();
-        return new GeneratorOutcome(compilation, output, driver, result, sources, generatorDiagnostics, exceptions);
+        // Every valid network gets FN0039's info line (its size); tests of errors and warnings look at the rest.
+        var infos = generatorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Info).ToImmutableArray();
+        return new GeneratorOutcome(compilation, output, driver, result, sources,
+            generatorDiagnostics.Where(d => d.Severity != DiagnosticSeverity.Info).ToImmutableArray(), exceptions, infos);
     }
 
     /// <summary>Readable list of diagnostics for assertion messages.</summary>

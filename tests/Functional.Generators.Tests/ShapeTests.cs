@@ -37,4 +37,28 @@ public sealed class ShapeTests
         Assert.False(image.IsFlat);
         Assert.Equal("[3, 32, 32]", image.ToString());
     }
+
+    [Fact]
+    public void Convolutions_pool_and_flatten_into_dense_layers()
+    {
+        var net = ShapeOf(Declarations.FashionCnn);
+        Assert.Equal(new TensorShape(1, 28, 28), net.Input);
+        Assert.Equal(784, net.Inputs);
+        Assert.Equal([new TensorShape(16, 14, 14), new TensorShape(32, 7, 7), TensorShape.Flat(128), TensorShape.Flat(10)], net.Layers.Select(l => l.Output));
+        Assert.Equal([new TensorShape(16, 28, 28), new TensorShape(32, 14, 14)], net.Layers.Take(2).Select(l => l.Convolved));
+        // The dense layer reads the last convolution flattened: 32·7·7 inputs.
+        Assert.Equal(1568, net.Layers[2].Inputs);
+        Assert.Equal([416, 12_832, 200_832, 1_290], net.Layers.Select(l => l.ParameterTotal));
+        Assert.Equal(215_370, net.ParameterCount);
+    }
+
+    [Fact]
+    public void Stride_padding_and_overlapping_pooling_follow_PyTorchs_sizes()
+    {
+        // 13 → (13 + 2 − 3)/1 + 1 = 13; (13 + 2 − 3)/2 + 1 = 7, pooled 2 stride 1 → 6; (6 − 3)/1 + 1 = 4.
+        var net = ShapeOf(Declarations.CnnStaged);
+        Assert.Equal([new TensorShape(4, 13, 13), new TensorShape(6, 6, 6), new TensorShape(5, 4, 4), TensorShape.Flat(3)], net.Layers.Select(l => l.Output));
+        Assert.Equal(new TensorShape(6, 7, 7), net.Layers[1].Convolved);
+        Assert.Equal(2 * 6 * 49 * 4 * 9, net.Layers[1].Flops);
+    }
 }

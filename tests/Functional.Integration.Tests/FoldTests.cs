@@ -136,6 +136,18 @@ public sealed class FoldTests
     }
 
     [Fact]
+    public void Steady_state_convolution_steps_allocate_nothing()
+    {
+        // Pooling with indices, a kept z (GELU), dropout masks, fused and unfused optimizers; the convolution's per-thread scratch grows once, in the warm-up.
+        Assert.Equal(0, AllocatedBySteadySteps<CnnMaxPool>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnDropout>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnDropout>(Optimizers.Sgd.Momentum(0.01f, 0.9f) with { Fuse = false }));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnStridePadding>(Optimizers.Optimizer.Adam(1e-3f)));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnBatchNorm>(Optimizers.Sgd.Momentum(0.01f, 0.9f)));
+        Assert.Equal(0, AllocatedBySteadySteps<CnnBatchNormDropout>(Optimizers.Sgd.Momentum(0.01f, 0.9f) with { Fuse = false }));
+    }
+
+    [Fact]
     public void Steps_with_layer_statistics_allocate_nothing_either()
     {
         var data = TestData.Random(64 * AllocationProbe.StepsNeeded, ReluBnDrop.InputCount, ReluBnDrop.ClassCount, seed: 12);

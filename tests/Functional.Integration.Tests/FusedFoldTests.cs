@@ -59,4 +59,13 @@ public sealed class FusedFoldTests
         SameWithAndWithoutFusion<GeluDrop>(Of(momentum), batch, l2);
         SameWithAndWithoutFusion<SiluBn>(Of(momentum), Math.Max(batch, 2), l2);
     }
+
+    [Theory, MemberData(nameof(Settings))]
+    public void Convolutions(int batch, float l2, bool momentum)
+    {
+        SameWithAndWithoutFusion<CnnMaxPool>(Of(momentum), batch, l2);
+        SameWithAndWithoutFusion<CnnDropout>(Of(momentum), batch, l2);
+        SameWithAndWithoutFusion<CnnStridePadding>(Of(momentum), batch, l2);
+        SameWithAndWithoutFusion<CnnBatchNorm>(Of(momentum), Math.Max(batch, 2), l2);
+    }
 }

@@ -43,4 +43,26 @@ public sealed class ModelFileTests : IDisposable
         error.IfFail(e => Assert.Contains(path, e.Message));
         Assert.True(ModelFile.Load<SubsetMlp>(path).IsSucc);
     }
+
+    [Fact]
+    public void A_trained_convolutional_network_with_batch_norm_round_trips_bit_for_bit()
+    {
+        var data = TestData.Random(160, CnnBatchNorm.InputCount, CnnBatchNorm.ClassCount, seed: 8);
+        var pipeline = Preprocess.Standardize(Granularity.Scalar).Fit(data);
+        var trained = pipeline.Apply(data).Batches(16, seed: 1)
+            .Fold(TrainState.Of(CnnBatchNorm.Init(3), Sgd.Momentum(0.05f, 0.9f)), CnnBatchNorm.Step).Model;
+        // Ten steps moved the per-channel running statistics away from their fresh values (mean 0, variance 1).
+        Assert.Contains(trained.Buffers.ToArray(), v => v != 0f && v != 1f);
+
+        string path = Path.Combine(folder, "cnn.model");
+        ModelFile.Save(path, trained, pipeline).ThrowIfFail();
+        var (loaded, _) = ModelFile.Load<CnnBatchNorm>(path).ThrowIfFail();
+        Assert.Equal(trained.Parameters.ToArray(), loaded.Parameters.ToArray());
+        Assert.Equal(trained.Buffers.ToArray(), loaded.Buffers.ToArray());
+        Assert.Equal(trained.Conv2.Layout, loaded.Conv2.Layout);
+        // Another convolutional network's file is refused, naming it.
+        var other = ModelFile.Load<CnnGelu>(path);
+        Assert.True(other.IsFail);
+        other.IfFail(e => Assert.Contains(path, e.Message));
+    }
 }

@@ -24,11 +24,18 @@ public sealed class MonitoringTests
     private static readonly Dataset Data = TestData.Random(160, 6, 3, seed: 31);
 
     [Fact]
-    public void Layer_statistics_match_a_naive_computation_of_the_same_step()
+    public void Layer_statistics_match_a_naive_computation_of_the_same_step() => StatisticsMatchNaive<TinyMlp>(Data);
+
+    /// <summary>A convolution's W is F·C·K·K floats and its output the pooled image, flattened: what its monitor measures.</summary>
+    [Fact]
+    public void Convolution_layer_statistics_match_a_naive_computation_of_the_same_step() =>
+        StatisticsMatchNaive<CnnMaxPool>(TestData.Random(160, CnnMaxPool.InputCount, CnnMaxPool.ClassCount, seed: 31));
+
+    private static void StatisticsMatchNaive<TNet>(Dataset data) where TNet : class, INetwork<TNet>
     {
-        var start = TrainState.Of(TinyMlp.Init(seed: 4), Sgd.Momentum(0.1f, 0.9f));
-        var step = TinyMlp.Step.WithL2(1e-3f);
-        var batches = Data.Batches(16, seed: 2).ToList();
+        var start = TrainState.Of(TNet.Init(seed: 4), Sgd.Momentum(0.1f, 0.9f));
+        var step = new TrainStep<TNet>(L2: 1e-3f);
+        var batches = data.Batches(16, seed: 2).ToList();
         var capture = new Capture(every: 7);
         batches.Fold(start, step, capture);
         Assert.Equal([7L], capture.Seen.Select(s => s.Step));
@@ -36,21 +43,21 @@ public sealed class MonitoringTests
         // The same step by hand: the state after 6 steps, its whole gradient, the pure optimizer update.
         var before = batches.Take(6).Fold(start, step);
         var w0 = before.Model.Parameters.ToArray();
-        var gradient = new float[TinyMlp.ParameterCount];
-        var workspace = Workspace<TinyMlp>(16);
-        var result = Gradient<TinyMlp>(w0, batches[6], new StepOptions(1e-3f, Kernels.Dropout.Mix(0, 6)), gradient, workspace);
+        var gradient = new float[TNet.ParameterCount];
+        var workspace = Workspace<TNet>(16);
+        var result = Gradient<TNet>(w0, batches[6], new StepOptions(1e-3f, Kernels.Dropout.Mix(0, 6)), gradient, workspace);
         var (updates, _) = before.Optimizer.Update(gradient, before.OptimizerState, w0);
 
         var seen = capture.Seen[0].Layers;
-        for (int i = 0; i < TinyMlp.Layout.Layers.Count; i++)
+        for (int i = 0; i < TNet.Layout.Layers.Count; i++)
         {
-            var l = TinyMlp.Layout.Layers[i];
+            var l = TNet.Layout.Layers[i];
             var m = seen[i];
             Assert.Equal(l.Name, m.Layer);
             Assert.Equal(Norm(w0.AsSpan(l.WeightsOffset, l.WeightCount)), m.WeightNorm, 1e-5);
             Assert.Equal(Norm(gradient.AsSpan(l.WeightsOffset, l.WeightCount)), m.GradientNorm, 1e-5);
             Assert.Equal(Norm(updates.AsSpan(l.WeightsOffset, l.WeightCount)), m.UpdateNorm, 1e-6);
-            var y = Output<TinyMlp>(workspace, i, result.Count);
+            var y = Output<TNet>(workspace, i, result.Count);
             double mean = y.Average(v => (double)v);
             Assert.Equal(mean, m.ActivationMean, 1e-6);
             Assert.Equal(Math.Sqrt(y.Average(v => (v - mean) * (v - mean))), m.ActivationStd, 1e-5);

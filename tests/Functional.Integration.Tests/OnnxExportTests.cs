@@ -1,4 +1,4 @@
-// Exported ONNX models, run by onnxruntime, agree with the generated inference: every activation, batch norm, preprocessing, a trained network.
+// Exported ONNX models, run by onnxruntime, agree with the generated inference: every activation, batch norm, convolution and pooling, preprocessing, a trained network.
 using Functional.Data;
 using Functional.Export;
 using Functional.Optimizers;
@@ -26,6 +26,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         typeof(Elu), typeof(EluBn), typeof(EluDrop), typeof(Maxout), typeof(MaxoutBn), typeof(MaxoutBnDrop),
         typeof(Gelu), typeof(GeluBnDrop), typeof(Silu), typeof(SiluBn), typeof(GeluScores),
         typeof(StagedScores), typeof(HingeNet), typeof(ReluScores), typeof(AwkwardMlp), typeof(SoftmaxRegression),
+        // Convolutions: Reshape to NCHW, Conv (stride, padding), per-channel BatchNormalization, MaxPool/AveragePool, Flatten.
+        typeof(CnnMaxPool), typeof(CnnStridePadding), typeof(CnnDropout), typeof(CnnOverlap), typeof(CnnSigmoid), typeof(CnnElu),
+        typeof(CnnGelu), typeof(CnnSilu), typeof(CnnLinear), typeof(CnnBatchNorm), typeof(CnnBatchNormDropout),
     ];
 
     [Theory]

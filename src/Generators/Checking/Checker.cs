@@ -28,8 +28,7 @@ internal static class Checker
         foreach (var container in spec.ContainingTypes.Where(c => !c.IsPartial))
             Report(Diagnostics.ContainerNotPartial, container.Location, container.Name, spec.Name);
 
-        if (spec.Inputs is null) Report(Diagnostics.NoInputs, spec.Location, spec.Name);
-        else if (spec.Inputs <= 0) Report(Diagnostics.NonPositiveWidth, spec.Location, $"Network '{spec.Name}' Inputs", spec.Inputs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        CheckInput(spec, Report);
 
         if (spec.Layers.Length == 0)
         {
@@ -42,6 +41,10 @@ internal static class Checker
         var members = GeneratedMembers.Of(shape);
         var reserved = new HashSet<string>(members.Where(m => m.Layer is null && m.Scope == MemberScope.Record).Select(m => m.Name));
         var input = shape.Input;
+        string trail = $"input {input}";
+        // After a layer whose shape is impossible, the shapes after it are guesses: their shape diagnostics would only repeat it.
+        // So is every shape after an input that is missing or wrong.
+        bool shapeBroken = found.Any(d => d.Id == Diagnostics.PartialImage.Id || d.Id == Diagnostics.NoInputs.Id || d.Id == Diagnostics.NonPositiveWidth.Id || d.Id == Diagnostics.InputsMismatch.Id);
         foreach (var layer in spec.Layers)
         {
             if (reserved.Contains(layer.Name))
@@ -53,8 +56,12 @@ internal static class Checker
                 Report(Diagnostics.NotALayer, layer.Location, layer.Name, spec.Name, layer.TypeName, missing);
                 continue;
             }
-            kind.Check(layer, input, Report);
+            int before = found.Count;
+            Report layerReport = shapeBroken ? (d, at, args) => { if (!ShapeDiagnostics.Contains(d.Id)) Report(d, at, args); } : Report;
+            kind.Check(layer, input, $"{trail} → {layer.Name} ✗", layerReport);
+            shapeBroken |= found.Skip(before).Any(d => ShapeDiagnostics.Contains(d.Id));
             input = kind.OutputShape(layer, input);
+            trail += $" → {layer.Name} {input}";
             foreach (var activation in layer.Activations.Where(a => Registry.ActivationNamed(a.Kind) is null))
                 Report(Diagnostics.Unsupported, layer.Location, layer.Name, "activation", activation.Kind, string.Join(", ", Registry.ActivationNames));
             foreach (var activation in layer.Activations) Registry.ActivationNamed(activation.Kind)?.Check(layer, activation, Report);
@@ -93,7 +100,47 @@ internal static class Checker
         if (lossCount > 0 && last.Losses.Length > 0 && last.Units is int classes && classes is > 0 and < 2)
             Report(Diagnostics.TooFewClasses, last.Location, last.Name, classes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+        if (found.All(d => Diagnostics.ById[d.Id].DefaultSeverity != DiagnosticSeverity.Error)) Report(Diagnostics.Totals, spec.Location, Totals(shape));
         return found.ToEquatableArray();
+    }
+
+    /// <summary>The diagnostics that say a shape is impossible; a layer after one is not judged on its (guessed) shape again.</summary>
+    private static readonly HashSet<string> ShapeDiagnostics =
+        [Diagnostics.ConvSizeOutOfRange.Id, Diagnostics.WindowTooLarge.Id, Diagnostics.NotWhole.Id, Diagnostics.ConvNeedsImage.Id];
+
+    /// <summary>Inputs as a width, or as Channels × Height × Width (all three), or both when they agree.</summary>
+    private static void CheckInput(NetworkSpec spec, Report report)
+    {
+        string N(int v) => v.ToString(CultureInfo.InvariantCulture);
+        if (spec.Image is { } image)
+        {
+            var given = new[] { ("Channels", image.Channels), ("Height", image.Height), ("Width", image.Width) };
+            var missing = given.Where(g => g.Item2 is null).Select(g => g.Item1).ToList();
+            if (missing.Count > 0)
+            {
+                report(Diagnostics.PartialImage, spec.Location, spec.Name, string.Join(" and ", given.Where(g => g.Item2 is not null).Select(g => $"{g.Item1} = {N(g.Item2!.Value)}")), string.Join(" or ", missing));
+                return;
+            }
+            foreach (var (name, value) in given.Where(g => g.Item2 <= 0))
+                report(Diagnostics.NonPositiveWidth, spec.Location, $"Network '{spec.Name}' {name}", N(value!.Value));
+            long size = (long)image.Channels!.Value * image.Height!.Value * image.Width!.Value;
+            if (spec.Inputs is int inputs && given.All(g => g.Item2 > 0) && inputs != size)
+                report(Diagnostics.InputsMismatch, spec.Location, spec.Name, N(inputs), $"{N(image.Channels.Value)} × {N(image.Height.Value)} × {N(image.Width.Value)} = {size.ToString(CultureInfo.InvariantCulture)}");
+            return;
+        }
+        if (spec.Inputs is null) report(Diagnostics.NoInputs, spec.Location, spec.Name);
+        else if (spec.Inputs <= 0) report(Diagnostics.NonPositiveWidth, spec.Location, $"Network '{spec.Name}' Inputs", N(spec.Inputs.Value));
+    }
+
+    /// <summary>FN0039's figures: parameters, forward FLOPs per sample, and the workspace's per-row floats for a batch of 64, layer by layer.</summary>
+    private static string[] Totals(NetworkShape net)
+    {
+        long flops = net.Layers.Sum(l => l.Flops);
+        long perRow = net.ActivationFloatsPerSample;
+        string Bytes(long b) => b >= 1 << 20 ? $"{(b / (double)(1 << 20)).ToString("0.0", CultureInfo.InvariantCulture)} MiB" : $"{(b / 1024.0).ToString("0.0", CultureInfo.InvariantCulture)} KiB";
+        string layers = string.Join("; ", net.Layers.Select(l =>
+            $"{l.Name} {l.Output}, {l.ParameterTotal.ToString("N0", CultureInfo.InvariantCulture)} parameters, {l.Flops.ToString("N0", CultureInfo.InvariantCulture)} FLOPs"));
+        return [net.Name, net.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), flops.ToString("N0", CultureInfo.InvariantCulture), Bytes(perRow * 64 * sizeof(float)), layers];
     }
 
     /// <summary>
@@ -145,7 +192,7 @@ internal static class Checker
     private static long ParameterCount(NetworkSpec spec)
     {
         long total = 0;
-        var input = TensorShape.Flat(spec.Inputs ?? 0);
+        var input = NetworkShape.InputOf(spec);
         foreach (var layer in spec.Layers)
         {
             if (Registry.LayerNamed(layer.Kind) is not { } kind) continue;

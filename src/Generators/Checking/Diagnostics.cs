@@ -133,12 +133,54 @@ internal static class Diagnostics
         "Member name is taken by a generated member",
         "'{0}' declares the {1} '{2}', but the generator adds '{2}' to it as {3}: rename yours (generated names are reserved, overloads included)");
 
+    public static readonly DiagnosticDescriptor ConvSizeOutOfRange = Error("FN0030",
+        "Convolution or pooling size out of range",
+        "Layer '{0}': {1} is {2}, but must be {3} (shapes: {4})");
+
+    public static readonly DiagnosticDescriptor WindowTooLarge = Error("FN0031",
+        "Kernel or pooling window larger than its input",
+        "Layer '{0}': its {1} {2} is larger than its input {3} (shapes: {4})");
+
+    public static readonly DiagnosticDescriptor NotWhole = Error("FN0032",
+        "Output size is not a whole number",
+        "Layer '{0}': {1} over {2} {3} gives ({4}) / {5} + 1 = {6}, not a whole number (PyTorch would floor it and silently drop the last {7} {3}); change the padding, stride or window so that it divides (shapes: {8})");
+
+    public static readonly DiagnosticDescriptor ConvNeedsImage = Error("FN0033",
+        "Convolution without an image input",
+        "Layer '{0}' is a convolution, but its input {1} is {2}: a convolution needs an image (channels × height × width), so declare [Network(Channels = …, Height = …, Width = …)] and put every convolution before the dense layers (shapes: {3})");
+
+    public static readonly DiagnosticDescriptor PoolOnDense = Error("FN0034",
+        "Pooling on a dense layer",
+        "Layer '{0}' is dense but has [{1}]: pooling belongs to a convolution layer, after its activation; move it to a Conv2d layer or remove it");
+
+    public static readonly DiagnosticDescriptor ConvLossLayer = Error("FN0035",
+        "Convolution carries the loss",
+        "Layer '{0}' is a convolution with the loss {1}: class scores come from a dense layer, so add '[Dense(classes), {1}] Dense Scores' after it");
+
+    public static readonly DiagnosticDescriptor InputsMismatch = Error("FN0036",
+        "Inputs disagree with the image shape",
+        "Network '{0}' declares Inputs = {1}, but Channels × Height × Width = {2}: drop Inputs or make them agree");
+
+    public static readonly DiagnosticDescriptor PartialImage = Error("FN0037",
+        "Image shape incomplete",
+        "Network '{0}' gives {1} but not {2}: an image input needs Channels, Height and Width");
+
+    public static readonly DiagnosticDescriptor TwoPools = Error("FN0038",
+        "Layer has more than one pooling",
+        "Layer '{0}' has {1} poolings ({2}): keep at most one");
+
+    public static readonly DiagnosticDescriptor Totals = new("FN0039",
+        "Network size",
+        "Network '{0}': {1} parameters, {2} FLOPs per sample (forward products), {3} of activations per batch of 64 ({4})",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpRoot + "FN0039.md");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NoLayers, NonPositiveWidth, NoLoss, TwoLosses, LossNotLast, NotPartial, NotARecord, NotALayer,
         TwoActivations, NoInputs, ContainerNotPartial, TooFewClasses, Unsupported,
         MaxoutPieces, DropoutRange, EluAlpha, BatchNormWidthOne, ActivationAfterLoss, InitMismatch, ZerosInit, LeakySlope,
         DropoutOnLossLayer, BadConstant, UnsupportedForm, ReservedName, TooLarge, UndefinedEnumValue, GeneratedNameTaken, UserMemberTaken,
+        ConvSizeOutOfRange, WindowTooLarge, NotWhole, ConvNeedsImage, PoolOnDense, ConvLossLayer, InputsMismatch, PartialImage, TwoPools, Totals,
     }.ToDictionary(d => d.Id);
 }
 

@@ -33,7 +33,7 @@ internal static class Code
     public static string ReadOnly(string array, string start, string length) => $"new {Ro}({array}, {start}, {length})";
 
     /// <summary>The slice of a parameter-shaped block holding the layer's W, or its b.</summary>
-    public static string W(LayerShape l, string block) => $"{block}.Slice({GeneratedMembers.Weights.Of(l)}, {N(l.Inputs)} * {N(l.Width)})";
+    public static string W(LayerShape l, string block) => $"{block}.Slice({GeneratedMembers.Weights.Of(l)}, {l.WeightCountText})";
     public static string B(LayerShape l, string block) => $"{block}.Slice({GeneratedMembers.Bias.Of(l)}, {N(l.Width)})";
 
     /// <summary>

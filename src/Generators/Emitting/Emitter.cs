@@ -51,11 +51,16 @@ internal static class Emitter
 
     private static IEnumerable<string> Describe(NetworkShape net)
     {
-        yield return $"{net.Inputs} inputs";
-        foreach (var l in net.Layers) yield return $"→ {l.Name}: {l.Kind.Describe(l)}";
+        yield return net.Input.IsFlat ? $"{net.Inputs} inputs" : $"{net.Input} inputs (C, H, W: {net.Inputs} values per sample, NCHW)";
+        foreach (var l in net.Layers)
+        {
+            yield return $"→ {l.Name}: {l.Kind.Describe(l)}";
+            yield return $"    output {l.Output}, {l.ParameterTotal.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters, {l.Flops.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} FLOPs per sample";
+        }
         string extras = (net.Layers.Any(l => l.BatchNorm is not null) ? " (γ, β [out] instead with batch norm)" : "")
                       + (net.Layers.Any(l => l.HasSlopes) ? ", then PReLU slopes" : "");
-        yield return $"{Grouped(net.ParameterCount)} parameters in one float block: per layer W [in, out] row-major, then b [out]{extras}.";
+        string conv = net.Layers.Any(l => l.Conv is not null) ? "; a convolution's W [F, C, K, K] (PyTorch's), then b [F]" : "";
+        yield return $"{Grouped(net.ParameterCount)} parameters in one float block: per layer W [in, out] row-major, then b [out]{extras}{conv}.";
         if (net.BufferCount > 0) yield return $"{Grouped(net.BufferCount)} buffer floats: batch norm's running mean and variance, used by inference.";
         if (net.Last.BatchNorm is not null)
         {
@@ -245,12 +250,12 @@ internal static class Emitter
         {
             var allocations = new List<string>();
             foreach (var l in net.Layers)
-                l.Kind.EmitBuffers(l, (member, size, doc, perRow) =>
+                l.Kind.EmitBuffers(l, (member, size, doc, perRow, type) =>
                 {
                     string name = w.Declare(member, l);
                     w.Line($"/// <summary>{doc}</summary>");
-                    w.Line($"internal readonly float[] {name};");
-                    allocations.Add($"{name} = new float[{(perRow ? "maxBatch * " : "")}{size}];");
+                    w.Line($"internal readonly {type}[] {name};");
+                    allocations.Add($"{name} = new {type}[{(perRow ? "maxBatch * " : "")}{size}];");
                 });
             w.Line();
             using (w.Block("public Workspace(int maxBatch) : base(maxBatch, InputCount, ClassCount)"))

@@ -23,8 +23,8 @@ internal sealed class LayerMember(string suffix, MemberScope scope, string what)
     public string Of(LayerShape layer) => Of(layer.Name);
 }
 
-/// <summary>Declares one workspace buffer of a layer: its member, its size in floats (per row unless <paramref name="perRow"/> is false) and its doc.</summary>
-internal delegate void WorkspaceBuffer(LayerMember member, string size, string doc, bool perRow = true);
+/// <summary>Declares one workspace buffer of a layer: its member, its size in elements (per row unless <paramref name="perRow"/> is false), its doc and its element type.</summary>
+internal delegate void WorkspaceBuffer(LayerMember member, string size, string doc, bool perRow = true, string type = "float");
 
 /// <summary>
 /// The names the emitter gives its members. Every declaration the emitter writes goes through
@@ -55,6 +55,8 @@ internal static class GeneratedMembers
     public static readonly LayerMember ForwardTraining = new("ForwardTraining", R, "{0} training forward method");
     public static readonly LayerMember ForwardInference = new("ForwardInference", R, "{0} inference forward method");
     public static readonly LayerMember Backward = new("Backward", R, "{0} backward method");
+    public static readonly LayerMember ConvolutionShape = new("Convolution", R, "{0} convolution shape");
+    public static readonly LayerMember PoolingShape = new("Pooling", R, "{0} pooling shape");
 
     // In the Workspace: what forward saves for backward, and scratch.
     public static readonly LayerMember Output = new("Output", Ws, "{0} saved output");
@@ -69,6 +71,9 @@ internal static class GeneratedMembers
     public static readonly LayerMember Mask = new("Mask", Ws, "{0} dropout mask");
     public static readonly LayerMember OutputGradient = new("OutputGradient", Ws, "{0} output gradient");
     public static readonly LayerMember PieceGradient = new("PieceGradient", Ws, "{0} Maxout piece gradient");
+    public static readonly LayerMember Activated = new("Activated", Ws, "{0} activation before pooling");
+    public static readonly LayerMember ActivatedGradient = new("ActivatedGradient", Ws, "{0} gradient before pooling");
+    public static readonly LayerMember Indices = new("Indices", Ws, "{0} max-pool indices");
 
     /// <summary>Every member the emitter declares for <paramref name="net"/>, in the order it writes them (overloads once).</summary>
     public static IReadOnlyList<GeneratedMember> Of(NetworkShape net) => Emitter.Write(net).Declared;

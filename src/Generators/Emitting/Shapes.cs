@@ -14,7 +14,7 @@ internal sealed class NetworkShape
     {
         Spec = spec;
         // Missing widths count as 0, so the checker can ask an unfinished declaration which names it would generate.
-        Input = TensorShape.Flat(spec.Inputs ?? 0);
+        Input = InputOf(spec);
         var shape = Input;
         int parameters = 0, buffers = 0;
         for (int i = 0; i < spec.Layers.Length; i++)
@@ -28,6 +28,30 @@ internal sealed class NetworkShape
         // An unfinished declaration without a (known) loss is only shaped to list the names it would generate, which no
         // loss changes: it reads as the first.
         Loss = Registry.LossNamed(Layers.Count == 0 ? null : Last.Spec.Loss) ?? Registry.Losses[0];
+    }
+
+    /// <summary>The declared input: the image Channels × Height × Width when all three are given, else a vector of Inputs (missing: 0).</summary>
+    public static TensorShape InputOf(NetworkSpec spec) =>
+        spec.Image is { Channels: int c, Height: int h, Width: int w }
+            ? new TensorShape(System.Math.Max(0, c), System.Math.Max(0, h), System.Math.Max(0, w))
+            : TensorShape.Flat(spec.Inputs ?? 0);
+
+    /// <summary>
+    /// Floats the workspace holds per batch row: the gathered input, every per-row buffer the layers declare, the scores
+    /// and their gradient. What "activation memory" means in FN0039 (× batch × 4 bytes).
+    /// </summary>
+    public long ActivationFloatsPerSample
+    {
+        get
+        {
+            long total = Inputs + 2L * Classes;
+            foreach (var l in Layers)
+                l.Kind.EmitBuffers(l, (member, size, doc, perRow, type) =>
+                {
+                    if (perRow) total += long.Parse(size, System.Globalization.CultureInfo.InvariantCulture);
+                });
+            return total;
+        }
     }
 
     public NetworkSpec Spec { get; }
@@ -64,8 +88,9 @@ internal sealed class LayerShape
         Output = Kind.OutputShape(spec, input);
         Pieces = Activation?.Pieces(spec.Activation!) ?? 1;
         SlopeCount = Activation?.Slopes(spec.Activation!, Outputs) ?? 0;
+        if (Conv is not null) Convolved = Kinds.Layers.Conv2d.ConvOutput(spec, input);
         WeightsOffset = parameterOffset;
-        parameterOffset += Inputs * Width;
+        parameterOffset += WeightCount;
         if (HasBias) { BiasOffset = parameterOffset; parameterOffset += Width; }
         if (BatchNorm is not null)
         {
@@ -89,8 +114,25 @@ internal sealed class LayerShape
     public int Outputs => Output.Size;
     /// <summary>Maxout's k, else 1.</summary>
     public int Pieces { get; }
-    /// <summary>The product's output width: units × pieces.</summary>
-    public int Width => Outputs * Pieces;
+    /// <summary>The product's output width: units × pieces; a convolution's filters (the width of its b, γ and β).</summary>
+    public int Width => Conv is { } c ? System.Math.Max(0, c.Filters) : Outputs * Pieces;
+
+    /// <summary>The convolution's sizes, or null for a dense layer.</summary>
+    public ConvSpec? Conv => Kind is Kinds.Layers.Conv2d ? Spec.Conv : null;
+    /// <summary>The pooling after a convolution's activation, or null.</summary>
+    public PoolSpec? Pool => Conv is null ? null : Spec.Pool;
+    /// <summary>A convolution's output before pooling (F × OH × OW); its output when there is no pooling.</summary>
+    public TensorShape Convolved { get; }
+    /// <summary>C·K·K: a filter's weights, the convolution's fan-in.</summary>
+    public int PatchSize => Conv is { } c ? Input.Channels * c.Kernel * c.Kernel : Inputs;
+    /// <summary>Floats in W: inputs × width for a dense layer, F·C·K·K for a convolution.</summary>
+    public int WeightCount => Conv is not null ? Width * PatchSize : Inputs * Width;
+    /// <summary>W's size as the generated code writes it: "784 * 256", or "16 * 25" (filters × C·K·K).</summary>
+    public string WeightCountText => Conv is not null ? $"{Code.N(Width)} * {Code.N(PatchSize)}" : $"{Code.N(Inputs)} * {Code.N(Width)}";
+    /// <summary>Parameters of the layer (W, b or γ and β, slopes).</summary>
+    public long ParameterTotal => Kind.ParameterCount(Spec, Input);
+    /// <summary>The forward product's FLOPs per sample.</summary>
+    public long Flops => Kind.Flops(Spec, Input);
     public bool IsFirst => Index == 0;
     public bool IsLast { get; }
 
@@ -106,12 +148,16 @@ internal sealed class LayerShape
     public bool KeepsInput => Activation?.Derivative == Derivative.FromInput;
     /// <summary>An activation with passes of its own after the product (PReLU, Maxout).</summary>
     public bool HasOwnPass => Activation?.Derivative == Derivative.OwnPass;
-    public bool IsFused => IsPointwise && BatchNorm is null && Dropout is null;
+    /// <summary>
+    /// One product with bias and activation in its store, whose derivative the layer above applies. A convolution also
+    /// needs no pooling and an activation whose derivative reads its output (the convolution kernel keeps no z).
+    /// </summary>
+    public bool IsFused => IsPointwise && BatchNorm is null && Dropout is null && (Conv is null || Pool is null && !KeepsInput);
     /// <summary>
     /// Staged only for its dropout: with p = 0 at run time it runs as a fused layer (the product writes y, the layer
     /// above fuses its derivative), so a trial that turns dropout off pays nothing for it.
     /// </summary>
-    public bool IsDropoutOnly => IsPointwise && BatchNorm is null && Dropout is not null;
+    public bool IsDropoutOnly => Conv is null && IsPointwise && BatchNorm is null && Dropout is not null;
     /// <summary>Whether the activation has a run-time parameter (leaky ReLU's slope, ELU's α) its kernels take as a value.</summary>
     public bool HasActivationParameter => Activation?.Number is not null;
     /// <summary>Batch norm's β replaces the bias, which would only be subtracted out again.</summary>

@@ -13,10 +13,14 @@ namespace Functional.Generators.Kinds;
 /// </summary>
 internal static class Registry
 {
-    public static readonly LayerKind[] Layers = [new Dense()];
+    public static readonly LayerKind[] Layers = [new Dense(), new Conv2d()];
 
     /// <summary>What a product layer may carry between its product and its output, besides an activation.</summary>
-    public static readonly Stage[] Stages = [new BatchNormStage(), new DropoutStage()];
+    public static readonly Stage[] Stages =
+    [
+        new BatchNormStage(), new DropoutStage(),
+        new PoolStage(Model.PoolKind.Max, "Functional.Dsl.MaxPool2dAttribute"), new PoolStage(Model.PoolKind.Avg, "Functional.Dsl.AvgPool2dAttribute"),
+    ];
 
     public static readonly Activation[] Activations =
         [new Relu(), new Sigmoid(), new Tanh(), new LeakyRelu(), new PRelu(), new Elu(), new Maxout(), new Gelu(), new Silu()];

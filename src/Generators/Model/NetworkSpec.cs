@@ -18,7 +18,11 @@ internal sealed record NetworkSpec(
     EquatableArray<LayerSpec> Layers,
     LocationInfo Location,
     string? UnsupportedForm = null,
-    EquatableArray<UserMember> UserMembers = default);
+    EquatableArray<UserMember> UserMembers = default,
+    ImageSpec? Image = null);
+
+/// <summary>[Network(Channels, Height, Width)] as written: each null when not given (a network of flat inputs gives none).</summary>
+internal sealed record ImageSpec(int? Channels, int? Height, int? Width);
 
 /// <summary>A member the user declared in the record's body (any part): its name, what kind it is ("method", "property", …) and where.</summary>
 internal sealed record UserMember(string Name, string Kind, LocationInfo Location);
@@ -49,8 +53,12 @@ internal sealed record LayerSpec(
     BatchNormSpec? BatchNorm,
     float? Dropout,
     LocationInfo Location,
-    EquatableArray<UndefinedEnumArgument> UndefinedEnums = default)
+    EquatableArray<UndefinedEnumArgument> UndefinedEnums = default,
+    ConvSpec? Conv = null,
+    EquatableArray<PoolSpec> Pools = default)
 {
+    /// <summary>The single pooling stage, or null (valid specs have at most one, and only on a convolution).</summary>
+    public PoolSpec? Pool => Pools.Length == 0 ? null : Pools[0];
     /// <summary>The single activation, or null for a linear layer (valid specs have at most one).</summary>
     public ActivationSpec? Activation => Activations.Length == 0 ? null : Activations[0];
     public string? Loss => Losses.Length == 0 ? null : Losses[0];
@@ -68,6 +76,22 @@ internal sealed record ActivationSpec(string Kind, float Number, int Pieces, boo
 /// the argument, the value as written, and the enum's members by name, so the checker can list them.
 /// </summary>
 internal sealed record UndefinedEnumArgument(string Attribute, string Argument, string Value, string EnumName, EquatableArray<string> Defined);
+
+/// <summary>
+/// A convolution's sizes as written (<see cref="LayerSpec.Units"/> holds its filters too, so the rules about missing
+/// widths apply to it unchanged): square kernels, one stride and one padding for both axes.
+/// </summary>
+internal sealed record ConvSpec(int Filters, int Kernel, int Stride, int Padding);
+
+/// <summary>Which pooling a convolution layer carries after its activation.</summary>
+internal enum PoolKind { Max, Avg }
+
+/// <summary>A pooling stage as written: its kind, square window, and stride (null: the window's size, PyTorch's default).</summary>
+internal sealed record PoolSpec(PoolKind Kind, int Size, int? Stride)
+{
+    /// <summary>The stride in use: the written one, else the window's size.</summary>
+    public int Step => Stride ?? Size;
+}
 
 /// <summary>Batch normalization's two constants.</summary>
 internal sealed record BatchNormSpec(float Momentum, float Epsilon);

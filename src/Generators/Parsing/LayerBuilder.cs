@@ -18,6 +18,8 @@ internal sealed class LayerBuilder
     public BatchNormSpec? BatchNorm { get; set; }
     public float? Dropout { get; set; }
     public List<UndefinedEnumArgument> UndefinedEnums { get; } = [];
+    public ConvSpec? Conv { get; set; }
+    public List<PoolSpec> Pools { get; } = [];
 
     public LayerSpec Build(string name, string typeName, LocationInfo location) => new(
         Name: name,
@@ -33,5 +35,7 @@ internal sealed class LayerBuilder
         BatchNorm: BatchNorm,
         Dropout: Dropout,
         Location: location,
-        UndefinedEnums: UndefinedEnums.ToEquatableArray());
+        UndefinedEnums: UndefinedEnums.ToEquatableArray(),
+        Conv: Conv,
+        Pools: Pools.ToEquatableArray());
 }

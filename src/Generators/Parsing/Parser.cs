@@ -47,7 +47,8 @@ internal static class Parser
             Layers: shape == TypeShape.RecordClass ? ReadLayers(type, cancellation) : EquatableArray<LayerSpec>.Empty,
             Location: location,
             UnsupportedForm: UnsupportedForm(type, syntax),
-            UserMembers: shape == TypeShape.RecordClass ? UserMembers(type, cancellation) : EquatableArray<UserMember>.Empty);
+            UserMembers: shape == TypeShape.RecordClass ? UserMembers(type, cancellation) : EquatableArray<UserMember>.Empty,
+            Image: ReadImage(context.Attributes));
     }
 
     /// <summary>
@@ -102,6 +103,20 @@ internal static class Parser
                 if (named.Key == "Inputs" && named.Value.Value is int inputs)
                     return inputs;
         return null;
+    }
+
+    /// <summary>[Network(Channels, Height, Width)]: null when none of the three is written.</summary>
+    private static ImageSpec? ReadImage(System.Collections.Immutable.ImmutableArray<AttributeData> attributes)
+    {
+        int? Named(string key)
+        {
+            foreach (var attribute in attributes)
+                foreach (var named in attribute.NamedArguments)
+                    if (named.Key == key && named.Value.Value is int value) return value;
+            return null;
+        }
+        var image = new ImageSpec(Named("Channels"), Named("Height"), Named("Width"));
+        return image.Channels is null && image.Height is null && image.Width is null ? null : image;
     }
 
     private static EquatableArray<ContainingType> ContainingTypes(TypeDeclarationSyntax syntax)

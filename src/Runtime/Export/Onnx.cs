@@ -14,6 +14,9 @@ namespace Functional.Export;
 /// outputs <c>probabilities</c>; a hinge network outputs its raw <c>scores</c>, since the multiclass SVM defines no
 /// probabilities. With a fitted pipeline the graph starts with it (centering as Sub, scaling as Div, PCA and the
 /// whitenings as Sub + MatMul), so the model takes raw features; without one it takes already preprocessed features.
+/// A convolutional network reshapes its input [N, C·H·W] to [N, C, H, W] before the first convolution (Conv with W
+/// [F, C, K, K] as stored, pads and strides; BatchNormalization per channel; MaxPool or AveragePool) and flattens
+/// (Flatten, axis 1: C, H, W order, as the dense layer reads it) before the first dense layer after one.
 /// </summary>
 public static class Onnx
 {
@@ -71,7 +74,7 @@ public static class Onnx
     }
 
     private static string Describe(LayerLayout l) =>
-        $"{l.Name} (dense {l.Inputs}→{l.Outputs}{(l.Dense.Pieces > 1 ? $"×{l.Dense.Pieces}" : "")}" +
+        $"{l.Name} ({(l.Convolution is { } c ? $"conv {c.Channels}×{c.Height}×{c.Width} → {c.Filters}×{c.OutputHeight}×{c.OutputWidth}, {c.Kernel}×{c.Kernel} stride {c.Stride} padding {c.Padding}{(c.Pooling == PoolingKind.None ? "" : $", {c.Pooling} pool {c.PoolSize}")}" : $"dense {l.Inputs}→{l.Outputs}{(l.Dense.Pieces > 1 ? $"×{l.Dense.Pieces}" : "")}")}" +
         (l.BatchNormEpsilon is null ? "" : ", batch norm") + (l.Activation == ActivationKind.None ? "" : $", {l.Activation}") +
         (l.Dropout is null ? "" : ", dropout (identity)") + ")";
 
@@ -94,15 +97,34 @@ public static class Onnx
             return name;
         }
 
+        /// <summary>Whether the value flowing between layers is an image [N, C, H, W] (after a convolution) rather than a matrix [N, features].</summary>
+        private bool image;
+
         public string Layer(LayerLayout l, LayerHyperparameters h, string x)
         {
             var d = l.Dense;
             string n = l.Name;
             var w = parameters.AsSpan(d.WeightsOffset, d.WeightCount);
-            string weights = Tensor($"{n}.W", w, d.Inputs, d.Width);
-            string z = d.BiasOffset >= 0
-                ? Op("Gemm", $"{n}.z", [x, weights, Tensor($"{n}.b", parameters.AsSpan(d.BiasOffset, d.Width), d.Width)])
-                : Op("Gemm", $"{n}.z", [x, weights]);
+            string z;
+            if (l.Convolution is { } c)
+            {
+                if (!image) x = Op("Reshape", $"{n}.image", [x, Shape($"{n}.image_shape", -1, c.Channels, c.Height, c.Width)]);
+                image = true;
+                string filters = Tensor($"{n}.W", w, c.Filters, c.Channels, c.Kernel, c.Kernel);
+                ProtoWriter[] geometry = [IntsAttribute("kernel_shape", c.Kernel, c.Kernel), IntsAttribute("strides", c.Stride, c.Stride), IntsAttribute("pads", c.Padding, c.Padding, c.Padding, c.Padding)];
+                z = d.BiasOffset >= 0
+                    ? Op("Conv", $"{n}.z", [x, filters, Tensor($"{n}.b", parameters.AsSpan(d.BiasOffset, d.Width), d.Width)], geometry)
+                    : Op("Conv", $"{n}.z", [x, filters], geometry);
+            }
+            else
+            {
+                if (image) x = Op("Flatten", $"{n}.flat", [x], IntAttribute("axis", 1));
+                image = false;
+                string weights = Tensor($"{n}.W", w, d.Inputs, d.Width);
+                z = d.BiasOffset >= 0
+                    ? Op("Gemm", $"{n}.z", [x, weights, Tensor($"{n}.b", parameters.AsSpan(d.BiasOffset, d.Width), d.Width)])
+                    : Op("Gemm", $"{n}.z", [x, weights]);
+            }
             if (h.HasBatchNorm)
                 z = Op("BatchNormalization", $"{n}.bn", [z,
                         Tensor($"{n}.gamma", parameters.AsSpan(d.GammaOffset, d.Width), d.Width),
@@ -110,6 +132,16 @@ public static class Onnx
                         Tensor($"{n}.running_mean", buffers.AsSpan(d.RunningMeanOffset, d.Width), d.Width),
                         Tensor($"{n}.running_var", buffers.AsSpan(d.RunningVarianceOffset, d.Width), d.Width)],
                     FloatAttribute("epsilon", h.BatchNormEpsilon));
+            string y = Activation(l, h, z);
+            if (l.Convolution is not { Pooling: not PoolingKind.None } pooled) return y;
+            return Op(pooled.Pooling == PoolingKind.Max ? "MaxPool" : "AveragePool", $"{n}.pool", [y],
+                IntsAttribute("kernel_shape", pooled.PoolSize, pooled.PoolSize), IntsAttribute("strides", pooled.PoolStride, pooled.PoolStride));
+        }
+
+        private string Activation(LayerLayout l, LayerHyperparameters h, string z)
+        {
+            var d = l.Dense;
+            string n = l.Name;
             return l.Activation switch
             {
                 ActivationKind.None => z,

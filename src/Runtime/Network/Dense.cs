@@ -23,19 +23,14 @@ public readonly record struct DenseLayout(
 /// The parameters of one dense layer, as read-only views into the network's contiguous blocks. Training never
 /// changes a model it was given; it returns a new one.
 /// </summary>
-public sealed class Dense
+public sealed class Dense : LayerParameters
 {
-    private readonly float[] parameters;
-    private readonly float[] buffers;
-
     /// <summary>A plain layer (W at <paramref name="offset"/> followed by b) inside <paramref name="block"/>.</summary>
     public Dense(float[] block, int offset, int inputs, int outputs) : this(block, [], DenseLayout.Plain(offset, inputs, outputs)) { }
 
     /// <summary>A layer laid out by <paramref name="layout"/> in <paramref name="parameters"/> and <paramref name="buffers"/>.</summary>
-    public Dense(float[] parameters, float[] buffers, DenseLayout layout)
+    public Dense(float[] parameters, float[] buffers, DenseLayout layout) : base(parameters, buffers)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(buffers);
         if (layout.Inputs <= 0 || layout.Outputs <= 0 || layout.Pieces <= 0)
             throw new ArgumentOutOfRangeException(nameof(layout), $"a dense layer needs positive widths, got {layout.Inputs} → {layout.Outputs}×{layout.Pieces}");
         Fits(parameters, layout.WeightsOffset, layout.WeightCount, "W");
@@ -45,16 +40,7 @@ public sealed class Dense
         Fits(parameters, layout.SlopeOffset, layout.SlopeCount, "PReLU slope");
         Fits(buffers, layout.RunningMeanOffset, layout.Width, "running mean");
         Fits(buffers, layout.RunningVarianceOffset, layout.Width, "running variance");
-        this.parameters = parameters;
-        this.buffers = buffers;
         Layout = layout;
-    }
-
-    private static void Fits(float[] block, int offset, int count, string part)
-    {
-        if (offset < 0) return;
-        if ((long)offset + count > block.Length)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"{part} ({count} floats at {offset}) does not fit a block of {block.Length}");
     }
 
     /// <summary>Where this layer's parameters and buffers lie in their blocks.</summary>
@@ -67,30 +53,19 @@ public sealed class Dense
     public int Outputs => Layout.Outputs;
 
     /// <summary>W as [Inputs, Width], row-major.</summary>
-    public ReadOnlySpan<float> Weights => parameters.AsSpan(Layout.WeightsOffset, Layout.WeightCount);
+    public ReadOnlySpan<float> Weights => Parameters.AsSpan(Layout.WeightsOffset, Layout.WeightCount);
     /// <summary>b [Width]; empty for a batch-norm layer.</summary>
-    public ReadOnlySpan<float> Bias => View(parameters, Layout.BiasOffset, Layout.Width);
+    public ReadOnlySpan<float> Bias => View(Parameters, Layout.BiasOffset, Layout.Width);
     /// <summary>Batch norm's scale γ [Width]; empty without batch norm.</summary>
-    public ReadOnlySpan<float> Gamma => View(parameters, Layout.GammaOffset, Layout.Width);
+    public ReadOnlySpan<float> Gamma => View(Parameters, Layout.GammaOffset, Layout.Width);
     /// <summary>Batch norm's shift β [Width]; empty without batch norm.</summary>
-    public ReadOnlySpan<float> Beta => View(parameters, Layout.BetaOffset, Layout.Width);
+    public ReadOnlySpan<float> Beta => View(Parameters, Layout.BetaOffset, Layout.Width);
     /// <summary>PReLU's learned slopes (one per unit, or one shared); empty for other activations.</summary>
-    public ReadOnlySpan<float> Slope => View(parameters, Layout.SlopeOffset, Layout.SlopeCount);
+    public ReadOnlySpan<float> Slope => View(Parameters, Layout.SlopeOffset, Layout.SlopeCount);
     /// <summary>Batch norm's running mean [Width], used by inference; empty without batch norm.</summary>
-    public ReadOnlySpan<float> RunningMean => View(buffers, Layout.RunningMeanOffset, Layout.Width);
+    public ReadOnlySpan<float> RunningMean => View(Buffers, Layout.RunningMeanOffset, Layout.Width);
     /// <summary>Batch norm's running variance [Width], used by inference; empty without batch norm.</summary>
-    public ReadOnlySpan<float> RunningVariance => View(buffers, Layout.RunningVarianceOffset, Layout.Width);
-
-    private static ReadOnlySpan<float> View(float[] block, int offset, int count) => offset < 0 ? default : block.AsSpan(offset, count);
-
-    /// <summary>The whole parameter block this view is part of.</summary>
-    public ReadOnlyMemory<float> Block => parameters;
-
-    /// <summary>The whole buffer block (non-trained state such as batch-norm statistics); empty when the network has none.</summary>
-    public ReadOnlyMemory<float> BufferBlock => buffers;
-
-    /// <summary>Whether both views are of the same parameter and buffer blocks.</summary>
-    public bool SharesBlockWith(Dense other) => ReferenceEquals(parameters, other.parameters) && ReferenceEquals(buffers, other.buffers);
+    public ReadOnlySpan<float> RunningVariance => View(Buffers, Layout.RunningVarianceOffset, Layout.Width);
 
     /// <summary>The layer's shape and offset, for diagnostics.</summary>
     public override string ToString() => $"Dense {Inputs} → {Outputs}{(Layout.Pieces > 1 ? $"×{Layout.Pieces}" : "")} at {Offset}";

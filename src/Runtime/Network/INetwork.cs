@@ -124,9 +124,23 @@ public enum ActivationKind
     Silu,
 }
 
-/// <summary>One layer's name and its place in the parameter and buffer blocks.</summary>
+/// <summary>
+/// One layer's name and its place in the parameter and buffer blocks. <see cref="Dense"/> says where its tensors lie
+/// for every kind (a convolution's as <see cref="Conv2dLayout.AsDense"/>: W as C·K·K × F, per-channel tensors [F]);
+/// <see cref="Convolution"/> is set for a convolution layer and holds its shapes.
+/// </summary>
 public sealed record LayerLayout(string Name, DenseLayout Dense)
 {
+    /// <summary>A convolution layer: its tensors' places through <see cref="Conv2dLayout.AsDense"/>, and its shapes.</summary>
+    public LayerLayout(string name, Conv2dLayout convolution) : this(name, convolution.AsDense()) => Convolution = convolution;
+
+    /// <summary>
+    /// The convolution's shapes and offsets, or null for a dense layer. Serialised (a model file of another geometry is
+    /// refused), and left out when null, so a dense network's layout reads as it always has.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Conv2dLayout? Convolution { get; init; }
+
     /// <summary>
     /// The layer's declared activation. Not part of a model file's layout check (which is about where parameters lie),
     /// so it is left out of the serialised form.
@@ -149,10 +163,10 @@ public sealed record LayerLayout(string Name, DenseLayout Dense)
     [System.Text.Json.Serialization.JsonIgnore]
     public float? Dropout { get; init; }
 
-    /// <summary>The layer's input width (<see cref="DenseLayout.Inputs"/>).</summary>
-    public int Inputs => Dense.Inputs;
-    /// <summary>The layer's output width (<see cref="DenseLayout.Outputs"/>).</summary>
-    public int Outputs => Dense.Outputs;
+    /// <summary>The layer's input values per sample (<see cref="DenseLayout.Inputs"/>; a convolution's C·H·W).</summary>
+    public int Inputs => Convolution?.InputSize ?? Dense.Inputs;
+    /// <summary>The layer's output values per sample (<see cref="DenseLayout.Outputs"/>; a convolution's F·OH·OW after pooling).</summary>
+    public int Outputs => Convolution?.OutputSize ?? Dense.Outputs;
     /// <summary>Where the layer's W starts in the parameter block (<see cref="DenseLayout.WeightsOffset"/>).</summary>
     public int WeightsOffset => Dense.WeightsOffset;
     /// <summary>Floats in the layer's W (<see cref="DenseLayout.WeightCount"/>).</summary>

@@ -535,8 +535,18 @@ public static class ModelFile
         if (reshaped.Count > 0)
             differences.AddRange(reshaped.Select(p => $"layer {p.Index + 1} is {Layer(p.File)} in the file, {Layer(p.Type)} in {typeName}"));
         else if (pairs.Count > 0)
-            differences.Add($"layer {pairs[0].Index + 1} ({Layer(pairs[0].Type)}) is laid out differently: " +
-                            $"{Describe(Field(pairs[0].File, "dense"))} in the file, {Describe(Field(pairs[0].Type, "dense"))} in {typeName}");
+        {
+            // A convolution's geometry (kernel, stride, padding, pooling) can differ while its tensors' places agree: show what differs.
+            string part = !JsonNode.DeepEquals(Field(pairs[0].File, "dense"), Field(pairs[0].Type, "dense")) ? "dense" : "convolution";
+            var (inFile, inType) = (Field(pairs[0].File, part), Field(pairs[0].Type, part));
+            // Name the fields that differ (a convolution's would not fit a clipped echo of the whole object).
+            var keys = inType is JsonObject t && inFile is JsonObject f
+                ? t.Select(kv => kv.Key).Union(f.Select(kv => kv.Key)).Where(k => !JsonNode.DeepEquals(f[k], t[k])).Take(4).ToList()
+                : [];
+            differences.Add($"layer {pairs[0].Index + 1} ({Layer(pairs[0].Type)}) is laid out differently: " + (keys.Count > 0
+                ? string.Join(", ", keys.Select(k => $"{part} {Clip(k, 30)} {Describe(Field(inFile, k))} in the file, {Describe(Field(inType, k))} in {typeName}"))
+                : $"{Describe(inFile)} in the file, {Describe(inType)} in {typeName}"));
+        }
         return Error.New($"{name}: saved from network {storedName}, whose layout differs from {typeName}'s: " +
                          string.Join("; ", differences.DefaultIfEmpty("the layouts differ")));
     }

@@ -25,7 +25,8 @@ internal sealed class BatchNormStage : Stage
     public override void Check(LayerSpec layer, Report report)
     {
         if (layer.BatchNorm is not { } bn) return;
-        if (layer.Units == 1) report(Diagnostics.BatchNormWidthOne, layer.Location, layer.Name, "1");
+        // Per channel after a convolution, each statistic is taken over batch × pixels: one filter is fine there.
+        if (layer.Units == 1 && layer.Conv is null) report(Diagnostics.BatchNormWidthOne, layer.Location, layer.Name, "1");
         if (!(bn.Momentum > 0 && bn.Momentum <= 1)) report(Diagnostics.BadConstant, layer.Location, layer.Name, "BatchNorm Momentum", Number(bn.Momentum), "in (0, 1]");
         if (!(bn.Epsilon > 0) || float.IsInfinity(bn.Epsilon)) report(Diagnostics.BadConstant, layer.Location, layer.Name, "BatchNorm Epsilon", Number(bn.Epsilon), "a positive number");
     }

@@ -24,15 +24,7 @@ internal sealed partial class Dense
 
     public override void EmitOffsets(SourceWriter w, LayerShape l)
     {
-        w.Line($"private const int {w.Declare(Weights, l)} = {N(l.WeightsOffset)}; // W [{l.Inputs}, {l.Width}]");
-        if (l.HasBias) w.Line($"private const int {w.Declare(Bias, l)} = {N(l.BiasOffset)}; // b [{l.Width}]");
-        if (l.BatchNorm is not null)
-        {
-            w.Line($"private const int {w.Declare(Gamma, l)} = {N(l.GammaOffset)}; // γ [{l.Width}]");
-            w.Line($"private const int {w.Declare(Beta, l)} = {N(l.BetaOffset)}; // β [{l.Width}]");
-            w.Line($"private const int {w.Declare(RunningMean, l)} = {N(l.RunningMeanOffset)}; // buffer: running mean [{l.Width}]");
-            w.Line($"private const int {w.Declare(RunningVariance, l)} = {N(l.RunningVarianceOffset)}; // buffer: running variance [{l.Width}]");
-        }
+        EmitTensorOffsets(w, l, $"[{l.Inputs}, {l.Width}]", "");
         if (l.HasSlopes) w.Line($"private const int {w.Declare(Slope, l)} = {N(l.SlopeOffset)}; // PReLU slope [{l.SlopeCount}]");
     }
 
@@ -298,66 +290,9 @@ internal sealed partial class Dense
         }
     }
 
-    // ── Calls from the inference loop and the training step ─────────────────────────────────────
-
-    /// <summary>Whether the layer's forward (training or inference) reads its run-time hyperparameters.</summary>
-    private static bool ForwardNeedsH(LayerShape l, Mode mode) =>
-        l.HasActivationParameter || l.BatchNorm is not null || mode == Mode.Training && l.Dropout is not null;
-
-    /// <summary>Whether the layer's backward reads its own run-time hyperparameters (dropout p, the activation's parameter in its own pass).</summary>
-    private static bool BackwardNeedsH(LayerShape l) => !l.IsFused && (l.Dropout is not null || l.IsPointwise && l.HasActivationParameter);
-
-    /// <summary>Whether a backward must know the layer below's hyperparameters: to fuse its activation's parameter, or to fuse it at all (dropout p = 0).</summary>
-    private static bool NeedsBelow(LayerShape below) => below.IsFused ? below.HasActivationParameter : below.IsDropoutOnly;
-
-    /// <summary>Whether the backward above fuses the layer's derivative from its kept input z (GELU, SiLU: fused, or staged only for dropout).</summary>
-    private static bool FusesInput(LayerShape below) => below.KeepsInput && (below.IsFused || below.IsDropoutOnly);
-
-    public override bool ForwardReads(LayerShape l, Mode mode) => ForwardNeedsH(l, mode);
-
-    public override bool TrainingReads(LayerShape l) =>
-        ForwardNeedsH(l, Mode.Training) || BackwardNeedsH(l) || l.IsLast && l.IsFused && l.HasActivationParameter;
-
-    public override string ForwardCall(LayerShape l, string input, string output, Mode mode)
-    {
-        string h = ForwardNeedsH(l, mode) && !(l.IsFused && !l.HasActivationParameter) ? $", h[{N(l.Index)}]" : "";
-        return l.IsFused
-            ? $"{Forward.Of(l)}(parameters, {input}, {(l.KeepsInput ? $"workspace.{Z.Of(l)}, " : "")}{output}, n{h});"
-            : mode == Mode.Training
-                ? $"{ForwardTraining.Of(l)}(parameters, buffers, {input}, {output}, workspace, n, options.DropoutSeed{h});"
-                : $"{ForwardInference.Of(l)}(parameters, buffers, {input}, {output}, workspace, n{h});";
-    }
-
-    public override string? ScoresDerivative(LayerShape last) => last.IsFused && last.Activation is not null
-        ? WithActivation($"{Kernels}.ActivationPass.BackwardInPlace", last,
-            $"{Span("dScores", "0", "n * ClassCount")}, {(last.KeepsInput ? $"workspace.{Z.Of(last)}" : "scores")}", $"h[{N(last.Index)}]") + ";"
-        : null;
-
-    public override string GradientBuffer(LayerShape l) => l.IsFused ? $"workspace.{Gradient.Of(l)}" : $"workspace.{OutputGradient.Of(l)}";
-
-    public override string BackwardCall(NetworkShape net, LayerShape l)
-    {
-        var below = l.IsFirst ? null : net.Layers[l.Index - 1];
-        var args = new List<string> { "parameters", "gradient" };
-        if (!l.IsFused) args.Add("workspace");
-        args.Add(below is null ? "x" : $"workspace.{Output.Of(below)}");
-        args.Add(l.IsLast ? "dScores" : GradientBuffer(l));
-        if (below is not null)
-        {
-            args.Add(below.Kind.GradientBuffer(below));
-            if (FusesInput(below)) args.Add($"workspace.{Z.Of(below)}");
-        }
-        args.Add("n");
-        args.Add("options.L2");
-        args.Add("update");
-        if (BackwardNeedsH(l)) args.Add($"h[{N(l.Index)}]");
-        if (below is not null && NeedsBelow(below)) args.Add($"h[{N(below.Index)}]");
-        return $"{Backward.Of(l)}({string.Join(", ", args)});";
-    }
+    // ── Calls from the inference loop and the training step: LayerKind's, shared with the convolution ──
 
     // ── Reference ──────────────────────────────────────────────────────────────────────────────
-
-    public override bool ReferenceReads(LayerShape l) => l.BatchNorm is not null || l.HasActivationParameter || l.Dropout is not null;
 
     public override void EmitReference(SourceWriter w, LayerShape l, string input, string v)
     {

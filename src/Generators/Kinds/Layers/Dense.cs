@@ -22,25 +22,14 @@ internal sealed partial class Dense : LayerKind
     {
         layer.Kind = Name;
         if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int units) layer.Units = units;
-        foreach (var named in attribute.NamedArguments)
-        {
-            // An Init cast from a number no member has is left at the default here and reported as FN0027.
-            if (named.Key == "Init" && named.Value.Value is int i && System.Enum.IsDefined(typeof(InitKind), i)) layer.Init = (InitKind)i;
-            if (named.Key == "InitStd" && named.Value.Value is float std) layer.InitStd = std;
-            if (named.Key == "BiasInit" && named.Value.Value is float bias) layer.BiasInit = bias;
-        }
+        ReadInit(attribute, layer);
     }
 
-    public override void Check(LayerSpec layer, TensorShape input, Report report)
+    public override void Check(LayerSpec layer, TensorShape input, string shapes, Report report)
     {
         if (layer.Units is int units && units <= 0)
             report(Diagnostics.NonPositiveWidth, layer.Location, $"Layer '{layer.Name}'", units.ToString(CultureInfo.InvariantCulture));
-        if (layer.Init == InitKind.SmallRandom && (!(layer.InitStd > 0) || float.IsInfinity(layer.InitStd)))
-            report(Diagnostics.BadConstant, layer.Location, layer.Name, "InitStd", Number(layer.InitStd), "a positive number");
-        if (float.IsNaN(layer.BiasInit) || float.IsInfinity(layer.BiasInit))
-            report(Diagnostics.BadConstant, layer.Location, layer.Name, "BiasInit", Number(layer.BiasInit), "a finite number");
-        if (layer.Init == InitKind.Zeros)
-            report(Diagnostics.ZerosInit, layer.Location, layer.Name);
+        CheckInit(layer, report);
     }
 
     public override TensorShape OutputShape(LayerSpec layer, TensorShape input) => TensorShape.Flat(layer.Units ?? 0);
@@ -52,5 +41,11 @@ internal sealed partial class Dense : LayerKind
         long width = units * System.Math.Max(1, activation?.Pieces(layer.Activation!) ?? 1);
         long slopes = activation?.Slopes(layer.Activation!, (int)units) ?? 0;
         return (long)input.Size * width + (layer.BatchNorm is null ? width : 2 * width) + slopes;
+    }
+
+    public override long Flops(LayerSpec layer, TensorShape input)
+    {
+        var activation = Registry.ActivationNamed(layer.Activation?.Kind);
+        return 2L * input.Size * (layer.Units ?? 0) * System.Math.Max(1, activation?.Pieces(layer.Activation!) ?? 1);
     }
 }
