@@ -36,10 +36,23 @@ internal sealed record OptimizerChoice(
     public static readonly Option[] Options =
         [RuleOption, LrOption, MomentumOption, Beta1Option, Beta2Option, EpsOption, WeightDecayOption, AlphaOption, ScheduleOption, GammaOption, StepSizeOption, PatienceOption, WarmupOption, ClipOption];
 
-    public static OptimizerChoice From(System.CommandLine.Parsing.CommandResult r) => new(
-        r.GetValue(RuleOption)!, r.GetValue(LrOption), r.GetValue(MomentumOption), r.GetValue(Beta1Option), r.GetValue(Beta2Option), r.GetValue(EpsOption),
-        r.GetValue(WeightDecayOption), r.GetValue(AlphaOption), r.GetValue(ScheduleOption)!, r.GetValue(GammaOption), r.GetValue(StepSizeOption),
-        r.GetValue(PatienceOption), r.GetValue(WarmupOption), r.GetValue(ClipOption));
+    /// <summary>
+    /// The options as given; a <paramref name="recipe"/> (a network's own defaults) fills the learning rate, schedule and
+    /// warm-up when none of the three is given, and the weight decay when it is not, as long as the rule is momentum's
+    /// (a recipe tuned for momentum means nothing to Adam).
+    /// </summary>
+    public static OptimizerChoice From(System.CommandLine.Parsing.CommandResult r, Recipe? recipe = null)
+    {
+        var given = new OptimizerChoice(
+            r.GetValue(RuleOption)!, r.GetValue(LrOption), r.GetValue(MomentumOption), r.GetValue(Beta1Option), r.GetValue(Beta2Option), r.GetValue(EpsOption),
+            r.GetValue(WeightDecayOption), r.GetValue(AlphaOption), r.GetValue(ScheduleOption)!, r.GetValue(GammaOption), r.GetValue(StepSizeOption),
+            r.GetValue(PatienceOption), r.GetValue(WarmupOption), r.GetValue(ClipOption));
+        if (recipe is null || given.Rule != "momentum") return given;
+        bool Given(Option option) => r.GetResult(option) is { Implicit: false };
+        var filled = given with { WeightDecay = given.WeightDecay ?? recipe.WeightDecay };
+        return Given(LrOption) || Given(ScheduleOption) || Given(WarmupOption)
+            ? filled : filled with { LearningRate = recipe.LearningRate, Schedule = recipe.Schedule, Warmup = recipe.Warmup };
+    }
 
     /// <summary>The first option that does not apply to the chosen rule and schedule, as an error line; null when all do.</summary>
     public string? Problem()
@@ -125,4 +138,22 @@ internal sealed record OptimizerChoice(
         ["stepSize"] = StepSize,
         ["patience"] = Schedule == "plateau" ? Patience : null,
     };
+}
+
+/// <summary>
+/// A network's own defaults for SGD momentum, chosen by measurement (README: the CNNs' 15-epoch results); the MLP has
+/// none and keeps PyTorch's (lr 0.01, constant, no weight decay).
+/// </summary>
+internal sealed record Recipe(float LearningRate, string Schedule, int Warmup, float WeightDecay)
+{
+    /// <summary>The recipe of <c>--network</c> <paramref name="shape"/>, or null for the MLP.</summary>
+    public static Recipe? For(string shape) => shape switch
+    {
+        "cnn" => new(0.02f, "cosine", 500, 5e-4f),
+        "cnn-bn" => new(0.05f, "cosine", 500, 5e-4f),
+        _ => null,
+    };
+
+    /// <summary>The recipe as the options that would give it.</summary>
+    public string CommandLine() => FormattableString.Invariant($"--lr {LearningRate} --schedule {Schedule} --warmup {Warmup} --weight-decay {WeightDecay}");
 }

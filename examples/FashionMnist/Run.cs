@@ -65,7 +65,7 @@ internal static class Run
         using var interrupt = new Interruption();
         var run = RunConfiguration.Of<TNet>() with
         {
-            Variant = o.Variant, Dropout = o.Variant.Contains("dropout") ? 0.2f : 0f, Init = o.Init?.ToString() ?? "as declared",
+            Variant = o.Variant, Dropout = o.Variant.StartsWith("cnn-bn", StringComparison.Ordinal) ? 0.3f : o.Variant.Contains("dropout") ? 0.2f : 0f, Init = o.Init?.ToString() ?? "as declared",
             Optimizer = o.Optimizer.Describe(), LearningRate = o.Optimizer.Rate, Schedule = o.Optimizer.DescribeSchedule(),
             L2 = o.L2, Batch = o.Batch, Epochs = o.Epochs, Seed = o.Seed, Data = fashion.Source,
         };

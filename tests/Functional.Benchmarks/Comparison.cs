@@ -37,7 +37,23 @@ public static class Comparison
         new("infer1", "batch-1 inference", 2, 0),
         new("step1", "batch-1 training step", 1, 8.0),
         new("step1adam", "batch-1 training step, Adam", 1, 0),
+        // Issue 16's reference CNN (BenchCnn), against bench/torch_cnn.py's same network on the same data and batches.
+        new("cnn64", "CNN epoch, batch 64", 1, 1.5),
+        new("cnn64bn", "CNN epoch, batch 64, batch norm", 1, 0),
+        new("cnninfer1", "CNN batch-1 inference", 1, 3.0),
     ];
+
+    /// <summary>Whether a figure times the CNN, which PyTorch's side runs in bench/torch_cnn.py under its own figure name.</summary>
+    private static bool IsCnn(string key) => key.StartsWith("cnn", StringComparison.Ordinal);
+
+    /// <summary>torch_cnn.py's name for a CNN figure (its serve protocol speaks torch_reference.py's names).</summary>
+    private static string TorchCnnFigure(string key) => key switch
+    {
+        "cnn64" => "epoch64",
+        "cnn64bn" => "epoch64bn",
+        "cnninfer1" => "infer1",
+        _ => throw new ArgumentException($"unknown CNN figure {key}"),
+    };
 
     /// <summary>The figure names `--figures` accepts; each may also be given as name@threads for one thread count only.</summary>
     public static IReadOnlyList<string> FigureKeys => [.. Figures.Select(f => f.Key).Distinct()];
@@ -55,11 +71,14 @@ public static class Comparison
         var data = LoadFashionMnist();
         Console.WriteLine($"data: {data.Count:N0} training images × {data.FeatureCount}, standardised, in memory");
 
-        using var torch = Torch.Start(root);
+        using var torch = Torch.Start(root, "torch_reference.py", "--serve");
         Console.WriteLine($"PyTorch: {torch.Version}, BLAS from {torch.Blas}; torch.optim.SGD runs {torch.SgdLoop}, torch.optim.Adam runs {torch.AdamLoop}");
+        // The CNN's PyTorch side is a second child, started only when a CNN figure is asked for.
+        using var torchCnn = figures.Any(f => IsCnn(f.Key)) ? Torch.Start(root, "torch_cnn.py", "serve") : null;
         var ours = new Ours(data);
+        double Theirs(Figure f) => IsCnn(f.Key) ? torchCnn!.Measure(TorchCnnFigure(f.Key), f.Threads) : torch.Measure(f.Key, f.Threads);
 
-        var load = BackgroundLoad.Start(torch.ProcessId);
+        var load = BackgroundLoad.Start(torchCnn is null ? [torch.ProcessId] : [torch.ProcessId, torchCnn.ProcessId]);
         var results = figures.ToDictionary(f => f, _ => (Ours: new List<double>(), Torch: new List<double>()));
         var cores = new List<double>();
         for (int run = 0; run < runs; run++)
@@ -67,8 +86,8 @@ public static class Comparison
             {
                 if (f.Threads == 2) cores.Add(Peak.TwoThreadCores());
                 // Alternate who goes first, so neither side always inherits the other's warm or cold caches.
-                if (run % 2 == 0) { results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); results[f].Torch.Add(torch.Measure(f.Key, f.Threads)); }
-                else { results[f].Torch.Add(torch.Measure(f.Key, f.Threads)); results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); }
+                if (run % 2 == 0) { results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); results[f].Torch.Add(Theirs(f)); }
+                else { results[f].Torch.Add(Theirs(f)); results[f].Ours.Add(ours.Measure(f.Key, f.Threads)); }
                 Console.Error.Write($"\rrun {run + 1}/{runs} {f.Label}, {f.Threads} thread(s)          ");
             }
         Console.Error.WriteLine();
@@ -196,6 +215,21 @@ public static class Comparison
             return seconds;
         }
 
+        /// <summary>Seconds per batch-1 inference, over 20,000 calls after 2,000 to warm up (PyTorch's side does the same).</summary>
+        private double InferOne<TNet>(string key) where TNet : class, INetwork<TNet>
+        {
+            var model = State<TNet>(key).Model;
+            var parameters = model.Parameters.Span;
+            var buffers = model.Buffers.Span;
+            var workspace = TNet.CreateWorkspace(1);
+            var scores = new float[TNet.ClassCount];
+            const int n = 20000;
+            for (int i = 0; i < 2000; i++) TNet.Infer(parameters, buffers, data.Row(i % 1000), 1, scores, workspace);
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < n; i++) TNet.Infer(parameters, buffers, data.Row(i % 1000), 1, scores, workspace);
+            return clock.Elapsed.TotalSeconds / n;
+        }
+
         public double Measure(string key, int threads)
         {
             Parallelism.Threads = threads;
@@ -204,19 +238,10 @@ public static class Comparison
                 case "epoch64" or "epoch64adam": return Epoch<BenchMlp>(key, 64);
                 case "epoch256": return Epoch<BenchMlp>(key, 256);
                 case "epoch64bn": return Epoch<BenchBnMlp>(key, 64);
-                case "infer1":
-                {
-                    var model = State<BenchMlp>(key).Model;
-                    var parameters = model.Parameters.Span;
-                    var buffers = model.Buffers.Span;
-                    var workspace = new BenchMlp.Workspace(1);
-                    var scores = new float[BenchMlp.ClassCount];
-                    const int n = 20000;
-                    for (int i = 0; i < 2000; i++) BenchMlp.Infer(parameters, buffers, data.Row(i % 1000), 1, scores, workspace);
-                    var clock = Stopwatch.StartNew();
-                    for (int i = 0; i < n; i++) BenchMlp.Infer(parameters, buffers, data.Row(i % 1000), 1, scores, workspace);
-                    return clock.Elapsed.TotalSeconds / n;
-                }
+                case "cnn64": return Epoch<BenchCnn>(key, 64);
+                case "cnn64bn": return Epoch<BenchBnCnn>(key, 64);
+                case "cnninfer1": return InferOne<BenchCnn>(key);
+                case "infer1": return InferOne<BenchMlp>(key);
                 case "step1" or "step1adam":
                 {
                     const int n = 5000;
@@ -257,18 +282,19 @@ public static class Comparison
             AdamLoop = ready.GetProperty("adam").GetString()!;
         }
 
-        public static Torch Start(string root)
+        /// <summary>Starts bench/<paramref name="script"/> with <paramref name="serve"/> and reads its ready line.</summary>
+        public static Torch Start(string root, string script, string serve)
         {
             const string blas = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
             if (!Directory.Exists(blas))
                 throw new InvalidOperationException($"{blas} is missing: apt-get install -y libopenblas0-openmp (without it torch uses the reference BLAS, ~20× slower)");
-            var info = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(root, "bench", "torch_reference.py"), "--serve"])
+            var info = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(root, "bench", script), serve])
             {
                 RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
             };
             info.Environment["LD_LIBRARY_PATH"] = blas;
             var process = Process.Start(info) ?? throw new InvalidOperationException("could not start /usr/bin/python3");
-            using var ready = JsonDocument.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("bench/torch_reference.py exited before it was ready"));
+            using var ready = JsonDocument.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"bench/{script} exited before it was ready"));
             return new Torch(process, ready.RootElement);
         }
 
@@ -295,18 +321,21 @@ public static class Comparison
     /// </summary>
     private sealed class BackgroundLoad
     {
-        private readonly int torch;
+        private readonly int[] torch;
         private readonly long machineBusy, ours, theirs;
         private readonly Stopwatch clock = Stopwatch.StartNew();
 
-        private BackgroundLoad(int torch) => (this.torch, machineBusy, ours, theirs) = (torch, MachineBusy(), ProcessTicks(Environment.ProcessId), ProcessTicks(torch));
+        private BackgroundLoad(int[] torch) => (this.torch, machineBusy, ours, theirs) = (torch, MachineBusy(), ProcessTicks(Environment.ProcessId), Theirs(torch));
 
-        public static BackgroundLoad Start(int torch) => new(torch);
+        /// <summary>Starts counting; <paramref name="torch"/> are PyTorch's processes, whose time is not background.</summary>
+        public static BackgroundLoad Start(int[] torch) => new(torch);
+
+        private static long Theirs(int[] torch) => torch.Sum(ProcessTicks);
 
         /// <summary>Average number of cores kept busy by other processes since the start.</summary>
         public double Stop()
         {
-            long other = MachineBusy() - machineBusy - (ProcessTicks(Environment.ProcessId) - ours) - (ProcessTicks(torch) - theirs);
+            long other = MachineBusy() - machineBusy - (ProcessTicks(Environment.ProcessId) - ours) - (Theirs(torch) - theirs);
             return Math.Max(0, other / 100.0 / clock.Elapsed.TotalSeconds); // USER_HZ is 100 on Linux
         }
 

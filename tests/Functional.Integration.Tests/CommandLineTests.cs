@@ -141,6 +141,21 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("   at ", stderr);
     }
 
+    [Theory]
+    [InlineData("cnn", new string[0], "weight decay 0.0005, lr 0.02 (cosine after 500 warm-up steps)")]
+    [InlineData("cnn-bn", new string[0], "weight decay 0.0005, lr 0.05 (cosine after 500 warm-up steps)")]
+    [InlineData("cnn", new[] { "--lr", "0.01" }, "weight decay 0.0005, lr 0.01 (constant)")]
+    [InlineData("cnn", new[] { "--weight-decay", "0" }, "SGD momentum 0.9, lr 0.02 (cosine after 500 warm-up steps)")]
+    [InlineData("cnn", new[] { "--optimizer", "adam" }, "ε 1e-8, lr 0.001 (constant)")]
+    [InlineData("mlp", new string[0], "SGD momentum 0.9, lr 0.01 (constant)")]
+    public void A_cnn_takes_its_recipe_for_what_the_command_line_leaves_unset(string network, string[] given, string expected)
+    {
+        var (code, stdout, _) = Run(["--network", network, "--epochs", "1", "--batch", "1000", .. given]);
+        Assert.Equal(0, code);
+        string configuration = stdout.Split('\n').Single(l => l.StartsWith("train ", StringComparison.Ordinal));
+        Assert.Contains(expected, configuration);
+    }
+
     [Fact]
     public void Redirected_output_has_no_progress_bar_only_one_plain_line_per_epoch()
     {
