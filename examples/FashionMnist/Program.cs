@@ -24,8 +24,8 @@ var plots = new Option<DirectoryInfo?>("--plots") { Description = "Write the run
 
 Option[] trainOptions = [epochs, batch, .. OptimizerChoice.Options, l2, seed, data, metrics, network, activation, batchNorm, dropout, init, checkpoint, resume, earlyStop, save, onnx, plots];
 
-var train = new Command("train", "Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD or any other rule (the default verb).");
-var root = new RootCommand("Train a 784-256-128-10 network on Fashion-MNIST with mini-batch SGD (ReLU by default); check it the lecture's way; predict with a saved model. " + ExitCode.Help);
+var train = new Command("train", "Train a network on Fashion-MNIST (the 784-256-128-10 MLP, or a CNN with --network) with mini-batch SGD or any other rule (the default verb).");
+var root = new RootCommand("Train a network on Fashion-MNIST (the 784-256-128-10 MLP by default, or a CNN) with mini-batch SGD; check it the lecture's way; predict with a saved model. " + ExitCode.Help);
 foreach (var command in new Command[] { root, train })
 {
     foreach (var option in trainOptions) command.Options.Add(option);
