@@ -52,7 +52,8 @@ internal static class Run
         // The schedule is a function of the step over the whole run, so the optimizer is built once.
         var optimizer = o.Optimizer.Build(o.Epochs, batchesPerEpoch);
 
-        var state = TrainState.Of(TNet.Init(o.Seed, o.Init, hyperparameters: Variants.Hyperparameters<TNet>(o.Variant)), optimizer);
+        var hyperparameters = Variants.Hyperparameters<TNet>(o.Variant);
+        var state = TrainState.Of(TNet.Init(o.Seed, o.Init, hyperparameters: hyperparameters), optimizer);
         var progress = new TrainingProgress(Epoch: 1, BatchesDone: 0, StepCount: 0);
         if (o.Resume)
         {
@@ -65,7 +66,7 @@ internal static class Run
         using var interrupt = new Interruption();
         var run = RunConfiguration.Of<TNet>() with
         {
-            Variant = o.Variant, Dropout = o.Variant.StartsWith("cnn-bn", StringComparison.Ordinal) ? 0.3f : o.Variant.Contains("dropout") ? 0.2f : 0f, Init = o.Init?.ToString() ?? "as declared",
+            Variant = o.Variant, Dropout = hyperparameters.Layers.Max(l => l.Dropout), Init = o.Init?.ToString() ?? "as declared",
             Optimizer = o.Optimizer.Describe(), LearningRate = o.Optimizer.Rate, Schedule = o.Optimizer.DescribeSchedule(),
             L2 = o.L2, Batch = o.Batch, Epochs = o.Epochs, Seed = o.Seed, Data = fashion.Source,
         };
