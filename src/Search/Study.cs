@@ -224,8 +224,9 @@ public static class Study
             using var stop = cancel.Register(Pulse);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             lock (gate)
-                while (pulses == seen && !cancel.IsCancellationRequested && clock.Elapsed < timeout)
-                    Monitor.Wait(gate, timeout - clock.Elapsed);
+                // The time left is read once per wait: read twice, it could pass 0 between the check and the wait (a negative timeout throws).
+                for (var left = timeout; pulses == seen && !cancel.IsCancellationRequested && left > TimeSpan.Zero; left = timeout - clock.Elapsed)
+                    Monitor.Wait(gate, left);
         }
     }
 
