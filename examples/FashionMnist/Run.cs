@@ -141,8 +141,9 @@ internal static class Run
         }
         metrics?.WriteTest(tested.Loss, tested.Accuracy, tested.Count);
         if (o.MetricsFile is not null) Console.WriteLine($"metrics: {o.MetricsFile.FullName}");
-        if (recorder is not null)
-            Console.WriteLine($"report: {RunReport.Write(o.PlotsDirectory!.FullName, recorder, run, [new("test accuracy", $"{tested.Accuracy:P2}"), new("test loss", $"{tested.Loss:F4}")])}");
+        // The recorder also runs for --metrics alone (the metrics file is written from its epochs); only --plots has a report.
+        if (recorder is not null && o.PlotsDirectory is not null)
+            Console.WriteLine($"report: {RunReport.Write(o.PlotsDirectory.FullName, recorder, run, [new("test accuracy", $"{tested.Accuracy:P2}"), new("test loss", $"{tested.Loss:F4}")])}");
         return ExitCode.Ok;
     }
 

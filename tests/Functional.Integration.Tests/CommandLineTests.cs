@@ -204,6 +204,20 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"test accuracy {accuracy:P2}", stdout);
     }
 
+    [Fact]
+    public void Metrics_alone_write_one_json_line_per_epoch_and_the_test_and_no_report()
+    {
+        // --metrics without --plots once ended in a NullReferenceException after training, exit code 134.
+        string metrics = Path.Combine(dir, "alone", "metrics.jsonl");
+        var (code, stdout, stderr) = Run(["--epochs", "2", "--metrics", metrics]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"metrics: {metrics}", stdout);
+        Assert.DoesNotContain("report:", stdout);
+        var records = File.ReadAllLines(metrics).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
+        Assert.Equal([1, 2], records.Where(r => (string?)r["kind"] == "epoch").Select(r => (int)r["epoch"]!));
+        Assert.Single(records, r => (string?)r["kind"] == "test");
+    }
+
     private static string Last(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("test accuracy"));
 
     // The built-in subset's files, whatever is installed: the same data on every machine, and fast.
