@@ -53,7 +53,20 @@ public static class Finite
     /// <summary>Index of the first NaN or infinity in <paramref name="values"/>, or −1.</summary>
     public static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
-        for (int i = 0; i < values.Length; i++)
+        // A float is NaN or ±∞ exactly when its exponent bits are all ones: eight at a time, then the lane is found
+        // one by one (data sets of 43 million values are checked on every transform).
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            var exponent = System.Runtime.Intrinsics.Vector256.Create(0x7F80_0000u);
+            var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(values);
+            for (; i <= bits.Length - 8; i += 8)
+            {
+                var v = System.Runtime.Intrinsics.Vector256.Create(bits.Slice(i, 8));
+                if (System.Runtime.Intrinsics.Vector256.EqualsAny(v & exponent, exponent)) break;
+            }
+        }
+        for (; i < values.Length; i++)
             if (!float.IsFinite(values[i])) return i;
         return -1;
     }

@@ -36,6 +36,45 @@ public sealed class PreprocessingTests
         Assert.Equal([-1f, 0f, 1f, 0f], standardized.Features.ToArray());
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(8, 2)]
+    [InlineData(13, 1)]
+    [InlineData(36, 3)]
+    [InlineData(785, 5)]
+    public void Means_and_stds_are_the_one_by_one_double_sums_to_the_last_bit(int features, int channels)
+    {
+        // Values offset from 0 (where rounding shows), at widths around the eight-float blocks the fit sums with.
+        var random = new Random(features);
+        int rows = 301;
+        var values = Enumerable.Range(0, rows * features).Select(_ => (float)(1000 + random.NextDouble() * 3)).ToArray();
+        var train = Dataset.Create("train", values, [.. Enumerable.Range(0, rows).Select(i => i % 2)], features, 2).ThrowIfFail();
+        foreach (var g in new[] { Granularity.Scalar, Granularity.PerFeature, Granularity.PerChannel(channels) })
+        {
+            int groups = g.Kind switch { GranularityKind.Scalar => 1, GranularityKind.PerFeature => features, _ => channels }, size = features / groups;
+            var sums = new double[features];
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < features; j++) sums[j] += values[i * features + j];
+            var mean = new double[groups];
+            for (int j = 0; j < features; j++) mean[j / size] += sums[j];
+            for (int c = 0; c < groups; c++) mean[c] /= (double)rows * size;
+            var squares = new double[features];
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < features; j++)
+                {
+                    double e = values[i * features + j] - mean[j / size];
+                    squares[j] += e * e;
+                }
+            var std = new double[groups];
+            for (int j = 0; j < features; j++) std[j / size] += squares[j];
+            for (int c = 0; c < groups; c++) std[c] = Math.Sqrt(std[c] / ((double)rows * size));
+
+            Assert.Equal(mean.Select(m => (float)m), Centering.Fit(train, g).Mean.ToArray());
+            Assert.Equal(std.Select(v => (float)v), Scaling.Fit(train, g).Std.ToArray());
+        }
+    }
+
     [Fact]
     public void Later_steps_are_fitted_on_the_output_of_earlier_ones()
     {

@@ -1,4 +1,6 @@
 // Means and standard deviations of a training set, per group of features, accumulated in double precision.
+using System.Runtime.Intrinsics;
+
 namespace Functional.Data;
 
 internal static class Statistics
@@ -11,7 +13,16 @@ internal static class Statistics
         for (int i = 0; i < data.Count; i++)
         {
             var row = data.Row(i);
-            for (int j = 0; j < d; j++) sums[j] += row[j];
+            int j = 0;
+            // Four doubles at a time, each feature's sum taking the same additions in the same order as one by one.
+            if (Vector256.IsHardwareAccelerated)
+                for (; j <= d - 8; j += 8)
+                {
+                    var (low, high) = Vector256.Widen(Vector256.Create(row.Slice(j, 8)));
+                    (Vector256.Create<double>(sums.AsSpan(j, 4)) + low).CopyTo(sums.AsSpan(j, 4));
+                    (Vector256.Create<double>(sums.AsSpan(j + 4, 4)) + high).CopyTo(sums.AsSpan(j + 4, 4));
+                }
+            for (; j < d; j++) sums[j] += row[j];
         }
         return Pool(sums, groups, size, (double)data.Count * size);
     }
@@ -23,13 +34,27 @@ internal static class Statistics
     public static double[] Std(Dataset data, Granularity granularity, double[] mean)
     {
         int d = data.FeatureCount, groups = granularity.GroupCount(d), size = granularity.GroupSize(d);
+        // Each feature's group mean spread out once: a division per value (j / size) cost more than the rest of the pass.
+        var around = new double[d];
+        for (int j = 0; j < d; j++) around[j] = mean[j / size];
         var sums = new double[d];
         for (int i = 0; i < data.Count; i++)
         {
             var row = data.Row(i);
-            for (int j = 0; j < d; j++)
+            int j = 0;
+            // As in Mean; e·e and the sum are rounded apart, as one by one (no fused multiply-add).
+            if (Vector256.IsHardwareAccelerated)
+                for (; j <= d - 8; j += 8)
+                {
+                    var (low, high) = Vector256.Widen(Vector256.Create(row.Slice(j, 8)));
+                    var e0 = low - Vector256.Create<double>(around.AsSpan(j, 4));
+                    var e1 = high - Vector256.Create<double>(around.AsSpan(j + 4, 4));
+                    (Vector256.Create<double>(sums.AsSpan(j, 4)) + e0 * e0).CopyTo(sums.AsSpan(j, 4));
+                    (Vector256.Create<double>(sums.AsSpan(j + 4, 4)) + e1 * e1).CopyTo(sums.AsSpan(j + 4, 4));
+                }
+            for (; j < d; j++)
             {
-                double e = row[j] - mean[j / size];
+                double e = row[j] - around[j];
                 sums[j] += e * e;
             }
         }
