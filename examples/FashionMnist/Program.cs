@@ -9,8 +9,7 @@ var seed = new Option<int>("--seed") { Description = "Seed for initialisation, t
 var data = new Option<string?>("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" };
 var activation = new Option<string>("--activation") { Description = $"Hidden activation: {string.Join(", ", Variants.Activations)}", DefaultValueFactory = _ => "relu" };
 activation.AcceptOnlyFromAmong(Variants.Activations);
-var network = Cli.Require(new Option<string>("--network") { Description = "The network: mlp (784-256-128-10, the default), cnn (2 conv 5×5 + max pool, dense 128: issue 16's reference CNN) or cnn-bn (the same with batch norm before each hidden ReLU and dropout 0.3 on the dense layer)", DefaultValueFactory = _ => "mlp" },
-    v => Variants.Shapes.Contains(v), string.Join(", ", Variants.Shapes));
+var network = VerbData.NetworkOption();
 var batchNorm = new Option<bool>("--batchnorm") { Description = "Batch normalization before each hidden activation" };
 var dropout = new Option<bool>("--dropout") { Description = "Inverted dropout (p = 0.2) after each hidden activation, training only" };
 var init = new Option<Functional.Dsl.Init?>("--init") { Description = "Weight initialisation for every layer: Xavier, He, XavierUniform, HeUniform, SmallRandom, Zeros (default: He for the ReLU family, Xavier otherwise)" };

@@ -39,6 +39,11 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         { "--schedule onecycle --warmup 10", "error: --warmup does not combine with --schedule onecycle, which warms up by itself" },
         { "train --lr -1", "error: --lr must be a positive finite number, got -1" },
         { "predict --count 3", "error: Option '--model' is required." },
+        { "--network resnet", "error: --network must be one of mlp, cnn, cnn-bn, got resnet" },
+        { "sanity --network rnn", "error: --network must be one of mlp, cnn, cnn-bn, got rnn" },
+        { "sanity --network cnn --loss hinge", "error: --loss hinge is declared for the MLP only; --network cnn ends in softmax cross-entropy" },
+        { "overfit --network mlp2", "error: --network must be one of mlp, cnn, cnn-bn, got mlp2" },
+        { "lr-find --network cnn --steps 5", "error: need 0 < --min-lr < --max-lr, --steps ≥ 10 and a positive --batch" },
         { "--no-such-option", "error: Unrecognized command or argument '--no-such-option'." },
     };
 
@@ -216,6 +221,32 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         var records = File.ReadAllLines(metrics).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
         Assert.Equal([1, 2], records.Where(r => (string?)r["kind"] == "epoch").Select(r => (int)r["epoch"]!));
         Assert.Single(records, r => (string?)r["kind"] == "test");
+    }
+
+    [Theory]
+    [InlineData("cnn", "FashionCnn")]
+    [InlineData("cnn-bn", "FashionCnnBn")]
+    public void The_babysitting_verbs_check_a_cnn_when_asked(string network, string record)
+    {
+        // Initial loss: the CNN's own record is measured (its score spread decides pass or warn: exit 0 or 1, never 2).
+        var (sane, said, error) = Run(["sanity", "--network", network, "--examples", "200"]);
+        Assert.True(sane is 0 or 1, error);
+        Assert.Contains($"{record} (SoftmaxCrossEntropy, 10 classes)", said);
+        Assert.Matches(@"sanity: (pass|warn)", said);
+
+        // Overfitting 20 images must pass on a working network.
+        var (fits, overfit, overfitError) = Run(["overfit", "--network", network]);
+        Assert.True(fits == 0, overfit + overfitError);
+        Assert.Contains($"{record} on 20 images", overfit);
+        Assert.Contains("overfit: pass", overfit);
+
+        // The range test runs on it and plots.
+        string plot = Path.Combine(dir, $"lr-{network}.png");
+        var (found, range, rangeError) = Run(["lr-find", "--network", network, "--steps", "60", "--plot", plot]);
+        Assert.True(found == 0, range + rangeError);
+        Assert.Contains($"{record}, batch 64, SGD momentum 0.9", range);
+        Assert.Contains("suggested search range: lr ", range);
+        Assert.True(new FileInfo(plot).Length > 1000);
     }
 
     private static string Last(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("test accuracy"));

@@ -18,10 +18,11 @@ internal static class LrFind
         var batch = new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => defaults.BatchSize };
         // The range depends on the optimizer: with momentum μ the effective step is lr/(1 − μ), so test with the one you will train with.
         var momentum = new Option<float>("--momentum") { Description = "Momentum μ of the SGD being tested (0 for plain SGD); train's default is 0.9", DefaultValueFactory = _ => 0.9f };
+        var network = VerbData.NetworkOption();
         var plot = new Option<FileInfo>("--plot") { Description = "PNG of the loss against the learning rate, regions marked", DefaultValueFactory = _ => new FileInfo(Path.Combine("runs", "lr-find.png")) };
         var command = new Command("lr-find", "Babysitting step 5: an exponential learning-rate range test (one learning rate per step, smoothed loss, stop at 4× the minimum or divergence); prints the regions and a range to search, and plots them.")
         {
-            data, seed, steps, minLr, maxLr, batch, momentum, plot,
+            data, seed, steps, minLr, maxLr, batch, momentum, network, plot,
         };
         command.SetAction(parse =>
         {
@@ -32,15 +33,24 @@ internal static class LrFind
             if (train is null) return 2;
             float mu = parse.GetValue(momentum);
             Func<float, Optimizer> optimizer = mu > 0 ? lr => Sgd.Momentum(lr, mu) : lr => Sgd.Plain(lr);
-            Console.WriteLine($"FashionMlp, batch {o.BatchSize}, {(mu > 0 ? $"SGD momentum {mu}" : "plain SGD")}, lr {o.MinLearningRate:G3} → {o.MaxLearningRate:G3} over {o.Steps} steps, L2 off");
-            var r = LearningRateFinder.Run(FashionMlp.Init(o.Seed), train, optimizer, o);
-            Print(r);
-            var file = parse.GetValue(plot)!;
-            LrFindPlot.Save(r, file, $"Learning-rate range test: FashionMlp, batch {o.BatchSize}, {(mu > 0 ? $"momentum {mu}" : "plain SGD")}");
-            Console.WriteLine($"plot: {file.FullName}");
-            return 0;
+            return VerbData.Network(parse.GetValue(network)!).Apply(new Test(train, optimizer, mu, o, parse.GetValue(plot)!));
         });
         return command;
+    }
+
+    /// <summary>The range test on the chosen network's record.</summary>
+    private sealed record Test(Functional.Data.Dataset Train, Func<float, Optimizer> Optimizer, float Mu, LrFinderOptions Options, FileInfo Plot) : IVariantAction
+    {
+        public int Run<TNet>() where TNet : class, Functional.INetwork<TNet>
+        {
+            var (o, mu, name) = (Options, Mu, typeof(TNet).Name);
+            Console.WriteLine($"{name}, batch {o.BatchSize}, {(mu > 0 ? $"SGD momentum {mu}" : "plain SGD")}, lr {o.MinLearningRate:G3} → {o.MaxLearningRate:G3} over {o.Steps} steps, L2 off");
+            var r = LearningRateFinder.Run(TNet.Init(o.Seed), Train, Optimizer, o);
+            Print(r);
+            LrFindPlot.Save(r, Plot, $"Learning-rate range test: {name}, batch {o.BatchSize}, {(mu > 0 ? $"momentum {mu}" : "plain SGD")}");
+            Console.WriteLine($"plot: {Plot.FullName}");
+            return 0;
+        }
     }
 
     private static void Print(LrFinderReport r)

@@ -17,9 +17,10 @@ internal static class Overfit
         var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.05f };
         var momentum = new Option<float>("--momentum") { Description = "Momentum μ (0 for plain SGD)", DefaultValueFactory = _ => 0.9f };
         var every = new Option<int>("--every") { Description = "Print the loss every this many steps", DefaultValueFactory = _ => 5 };
+        var network = VerbData.NetworkOption();
         var command = new Command("overfit", $"Babysitting step 4: overfit a tiny subset (full batch, L2 off) to 100 % accuracy and loss < {OverfitCheck.DefaultLossTarget} within the budget. Exit 0 pass, 1 fail.")
         {
-            data, seed, examples, steps, lr, momentum, every,
+            data, seed, examples, steps, lr, momentum, every, network,
         };
         command.SetAction(parse =>
         {
@@ -30,8 +31,19 @@ internal static class Overfit
             var tiny = VerbData.Sample(train, n, s);
             float rate = parse.GetValue(lr), mu = parse.GetValue(momentum);
             Optimizer optimizer = mu > 0 ? Sgd.Momentum(rate, mu) : Sgd.Plain(rate);
-            Console.WriteLine($"FashionMlp on {tiny.Count} images, full batch, L2 off, lr {rate}, momentum {mu}, at most {budget} steps");
-            var r = OverfitCheck.Run(FashionMlp.Init(s), tiny, optimizer, budget, seed: s);
+            return VerbData.Network(parse.GetValue(network)!).Apply(new Check(tiny, optimizer, rate, mu, budget, s, printEvery));
+        });
+        return command;
+    }
+
+    /// <summary>The check on the chosen network's record.</summary>
+    private sealed record Check(Functional.Data.Dataset Tiny, Optimizer Optimizer, float Rate, float Mu, int Budget, int Seed, int PrintEvery) : IVariantAction
+    {
+        public int Run<TNet>() where TNet : class, Functional.INetwork<TNet>
+        {
+            var (tiny, budget, printEvery) = (Tiny, Budget, PrintEvery);
+            Console.WriteLine($"{typeof(TNet).Name} on {tiny.Count} images, full batch, L2 off, lr {Rate}, momentum {Mu}, at most {budget} steps");
+            var r = OverfitCheck.Run(TNet.Init(Seed), tiny, Optimizer, budget, seed: Seed);
 
             Console.WriteLine($"  {"step",6}{"loss",10}{"accuracy",10}");
             foreach (var p in r.Curve.Where(p => p.Step == 1 || p.Step % printEvery == 0 || p.Step == r.Steps))
@@ -42,7 +54,6 @@ internal static class Overfit
                 ? $"overfit: pass — 100 % and loss < {r.LossTarget} at step {r.StepsToTarget}"
                 : $"overfit: fail — no 100 % with loss < {r.LossTarget} within {r.MaxSteps} steps: a bug in the model or loss, or a learning rate far off (try lr-find)");
             return VerbData.ExitCode(r.Outcome);
-        });
-        return command;
+        }
     }
 }

@@ -23,26 +23,37 @@ internal static class Sanity
         var examples = new Option<int>("--examples") { Description = "Rows of the training set the loss is measured on (one batch)", DefaultValueFactory = _ => 1000 };
         var loss = new Option<string>("--loss") { Description = "The network's loss: softmax (FashionMlp) or hinge (the same widths with the SVM loss)", DefaultValueFactory = _ => "softmax" };
         loss.AcceptOnlyFromAmong("softmax", "hinge");
+        var network = VerbData.NetworkOption();
         var init = new Option<Init?>("--init") { Description = "Weight initialisation for every layer (default: as declared, He for ReLU layers, Xavier for the scores)" };
         var command = new Command("sanity", "Babysitting step 3: the initial loss with regularisation off against what it should be (ln C for softmax), then the loss as L2 rises. Exit 0 pass, 1 warn.")
         {
-            data, seed, examples, loss, init,
+            data, seed, examples, loss, network, init,
         };
         command.SetAction(parse =>
         {
             if (parse.GetValue(examples) <= 0) return Run.Fail("--examples must be positive");
+            string shape = parse.GetValue(network)!;
+            if (parse.GetValue(loss) == "hinge" && shape != "mlp") return Run.Fail($"--loss hinge is declared for the MLP only; --network {shape} ends in softmax cross-entropy");
             var train = VerbData.Train(parse.GetValue(data), parse.GetValue(seed));
             if (train is null) return 2;
             var batch = VerbData.Sample(train, parse.GetValue(examples), parse.GetValue(seed));
             int s = parse.GetValue(seed);
             var chosen = parse.GetValue(init);
-            var report = parse.GetValue(loss) == "hinge"
-                ? InitialLossCheck.Run(FashionHinge.Init(s, chosen), batch)
-                : InitialLossCheck.Run(FashionMlp.Init(s, chosen), batch);
-            Print(report, chosen);
-            return VerbData.ExitCode(report.Outcome);
+            var check = new Check(batch, s, chosen);
+            return parse.GetValue(loss) == "hinge" ? check.Run<FashionHinge>() : VerbData.Network(shape).Apply(check);
         });
         return command;
+    }
+
+    /// <summary>The check on the chosen network's record.</summary>
+    private sealed record Check(Functional.Data.Dataset Batch, int Seed, Init? Chosen) : IVariantAction
+    {
+        public int Run<TNet>() where TNet : class, Functional.INetwork<TNet>
+        {
+            var report = InitialLossCheck.Run(TNet.Init(Seed, Chosen), Batch);
+            Print(report, Chosen);
+            return VerbData.ExitCode(report.Outcome);
+        }
     }
 
     private static void Print(InitialLossReport r, Init? init)

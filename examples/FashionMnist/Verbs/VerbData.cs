@@ -1,4 +1,4 @@
-// What the babysitting verbs share: the --data and --seed options, and the training split standardised as the train run sees it.
+// What the babysitting verbs share: the --data, --seed and --network options, and the training split standardised as the train run sees it.
 using System.CommandLine;
 using Functional.Data;
 
@@ -7,6 +7,17 @@ namespace FashionExample;
 internal static class VerbData
 {
     public static Option<string?> DataOption() => new("--data") { Description = "Directory with the four Fashion-MNIST .gz files (else $FASHION_MNIST_DIR, the Debian package, or the built-in subset)" };
+
+    /// <summary>--network mlp|cnn|cnn-bn, as train takes it (train adds --activation and friends for the MLPs).</summary>
+    public static Option<string> NetworkOption() => Cli.Require(new Option<string>("--network")
+    {
+        Description = "The network: mlp (784-256-128-10, the default), cnn (2 conv 5×5 + max pool, dense 128: issue 16's reference CNN) or cnn-bn (the same with batch norm before each hidden ReLU and dropout 0.3 on the dense layer)",
+        DefaultValueFactory = _ => "mlp",
+    }, v => Variants.Shapes.Contains(v), $"one of {string.Join(", ", Variants.Shapes)}");
+
+    /// <summary>The declared record --network <paramref name="shape"/> names with its default (ReLU) layers.</summary>
+    public static Variants.Variant Network(string shape) => Variants.Find(shape, "relu", shape == "cnn-bn", false)
+        ?? throw new ArgumentOutOfRangeException(nameof(shape), shape, "no such network");
 
     public static Option<int> SeedOption() => new("--seed") { Description = "Seed for initialisation, the validation split and batch order", DefaultValueFactory = _ => 1 };
 
