@@ -10,26 +10,33 @@ namespace FashionExample;
 /// line is redrawn in place, laid out by <see cref="ProgressLine"/> for the terminal's current width. When output is
 /// redirected nothing is drawn, so a log holds only <see cref="Finish"/>'s one line per epoch.
 /// </summary>
-internal sealed class EpochProgress(int epoch, int epochs, int batches, int alreadyDone = 0) : IStepObserver
+internal sealed class EpochProgress(int epoch, int epochs, int batches, int alreadyDone = 0, Functional.Persistence.EpochTally? soFar = null) : IStepObserver
 {
     private static readonly long RedrawEvery = Stopwatch.Frequency / 10;
     private readonly bool interactive = !Console.IsOutputRedirected;
     private readonly long started = Stopwatch.GetTimestamp();
     private long drawnAt = Stopwatch.GetTimestamp();
     private bool drawn;
-    private double lossSum;
-    private long correct, seen;
+    // The epoch's sums, from its first batch (a resumed epoch starts from the checkpoint's); the rate counts this run's samples.
+    private double lossSum = soFar?.LossSum ?? 0, dataLossSum = soFar?.DataLossSum ?? 0;
+    private long correct = soFar?.Correct ?? 0, seen = soFar?.Seen ?? 0, firstStep = soFar?.FirstStep ?? -1, seenHere;
     private readonly int skipped = alreadyDone;
     private int steps = alreadyDone;
 
     public double MeanLoss => seen == 0 ? double.NaN : lossSum / seen;
     public double Accuracy => seen == 0 ? 0 : (double)correct / seen;
 
+    /// <summary>The sums so far, for a checkpoint written mid-epoch.</summary>
+    public Functional.Persistence.EpochTally SoFar => new(lossSum, dataLossSum, correct, seen, firstStep);
+
     public Verdict OnStep(in StepReport report)
     {
         lossSum += (double)report.Loss * report.Count;
+        dataLossSum += (double)report.DataLoss * report.Count;
         correct += report.Correct;
         seen += report.Count;
+        seenHere += report.Count;
+        if (firstStep < 0) firstStep = report.Step;
         steps++;
         if (interactive)
         {
@@ -58,7 +65,7 @@ internal sealed class EpochProgress(int epoch, int epochs, int batches, int alre
         var elapsed = Stopwatch.GetElapsedTime(started, now);
         int done = steps - skipped;
         TimeSpan? remaining = done > 0 ? elapsed * ((double)(batches - steps) / done) : null;
-        double rate = elapsed > TimeSpan.Zero ? seen / elapsed.TotalSeconds : 0;
+        double rate = elapsed > TimeSpan.Zero ? seenHere / elapsed.TotalSeconds : 0;
         return new ProgressFrame(epoch, epochs, steps, batches, elapsed, remaining, rate, MeanLoss, Accuracy);
     }
 

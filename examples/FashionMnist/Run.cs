@@ -82,11 +82,13 @@ internal static class Run
         {
             // The rate the epoch starts with (a schedule moves it every step; a plateau cut shows here).
             float rate = state.LearningRate ?? float.NaN;
-            recorder?.BeginEpoch(epoch, rate);
-            metrics?.BeginEpoch(epoch, rate);
             int skip = epoch == progress.Epoch ? progress.BatchesDone : 0;
+            // A resumed epoch's figures continue from the sums its checkpoint kept, so they cover every batch.
+            var soFar = skip > 0 ? progress.SoFar : null;
+            recorder?.BeginEpoch(epoch, rate, soFar);
+            metrics?.BeginEpoch(epoch, rate);
             var clock = Stopwatch.StartNew();
-            var bar = new EpochProgress(epoch, o.Epochs, batchesPerEpoch, skip);
+            var bar = new EpochProgress(epoch, o.Epochs, batchesPerEpoch, skip, soFar);
             TrainState<TNet> next;
             try
             {
@@ -104,7 +106,7 @@ internal static class Run
             {
                 bar.Abandon();
                 int done = skip + (int)(next.StepCount - state.StepCount);
-                return Interrupted(o, next, standardize, new TrainingProgress(epoch, done, next.StepCount), configuration);
+                return Interrupted(o, next, standardize, new TrainingProgress(epoch, done, next.StepCount, bar.SoFar), configuration);
             }
             double seconds = clock.Elapsed.TotalSeconds;
             var held = Evaluate.On(next.Model, validation);

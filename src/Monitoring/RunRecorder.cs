@@ -1,4 +1,5 @@
 // Keeps what a run's pictures and report need — every step's losses, per-layer statistics at a cadence, epochs and activation histograms — in bounded memory.
+using Functional.Persistence;
 using Functional.Training;
 
 namespace Functional.Monitoring;
@@ -101,13 +102,21 @@ public sealed class RunRecorder : IStepObserver
     /// <summary>The epoch whose steps are being recorded (1-based).</summary>
     public int CurrentEpoch => epoch;
 
-    /// <summary>Marks the start of <paramref name="number"/> (1-based) trained at <paramref name="rate"/>. Optional: without it epochs count up from 1 and the rate is NaN.</summary>
-    public void BeginEpoch(int number, float rate)
+    /// <summary>
+    /// Marks the start of <paramref name="number"/> (1-based) trained at <paramref name="rate"/>. Optional: without it epochs
+    /// count up from 1 and the rate is NaN. A run resumed mid-epoch passes the checkpoint's <paramref name="soFar"/>, so the
+    /// epoch's record covers all of its batches.
+    /// </summary>
+    public void BeginEpoch(int number, float rate, EpochTally? soFar = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(number);
         epoch = number;
         learningRate = rate;
+        if (soFar is { } t) (lossSum, dataLossSum, correct, seen, firstStep) = (t.LossSum, t.DataLossSum, t.Correct, t.Seen, t.FirstStep);
     }
+
+    /// <summary>The current epoch's sums so far, for a checkpoint written mid-epoch.</summary>
+    public EpochTally SoFar => new(lossSum, dataLossSum, correct, seen, firstStep);
 
     /// <summary>Records the step's losses and accuracy, and its layer statistics when it carries them; never stops the fold.</summary>
     public Verdict OnStep(in StepReport report)

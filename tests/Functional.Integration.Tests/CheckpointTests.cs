@@ -57,6 +57,25 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_mid_epoch_checkpoint_keeps_the_epochs_sums_exactly_and_an_older_one_has_none()
+    {
+        var state = TrainState.Of(ReluBnDrop.Init(seed: 2), Sgd.Momentum(0.05f, 0.9f));
+        // Sums with digits a decimal round trip could lose.
+        var soFar = new EpochTally(LossSum: 1.0 / 3 * 417, DataLossSum: Math.PI * 100, Correct: 301, Seen: 416, FirstStep: 7);
+        string path = Path.Combine(dir, "sums.fnm");
+        Checkpoint.Save(path, state, Pipeline, new TrainingProgress(2, 13, 20, soFar)).ThrowIfFail();
+        Assert.Equal(soFar, Checkpoint.Load<ReluBnDrop>(path, Sgd.Momentum(0.05f, 0.9f)).ThrowIfFail().Progress.SoFar);
+
+        Checkpoint.Save(path, state, Pipeline, new TrainingProgress(2, 0, 20)).ThrowIfFail();
+        Assert.Null(Checkpoint.Load<ReluBnDrop>(path, Sgd.Momentum(0.05f, 0.9f)).ThrowIfFail().Progress.SoFar);
+
+        // Sums that are no partly done epoch's are refused by name.
+        Checkpoint.Save(path, state, Pipeline, new TrainingProgress(2, 13, 20, soFar with { Correct = 500 })).ThrowIfFail();
+        var error = Checkpoint.Load<ReluBnDrop>(path, Sgd.Momentum(0.05f, 0.9f));
+        Assert.Contains("soFar", error.Match(_ => "loaded", e => e.Message));
+    }
+
+    [Fact]
     public void A_checkpoint_is_a_model_file_but_a_model_file_is_not_a_checkpoint()
     {
         var state = TrainState.Of(ReluBnDrop.Init(seed: 2), Sgd.Momentum(0.05f, 0.9f));

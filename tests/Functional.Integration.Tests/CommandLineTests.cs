@@ -107,7 +107,14 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("resumed from", resumed);
         Assert.Equal(Last(straight), Last(resumed)); // "test accuracy … (loss …) on … images", to every printed digit
+        // Every epoch the resumed run reports, the interrupted one included, has the straight run's training and
+        // validation figures: the checkpoint kept the partly done epoch's sums (the seconds differ, so they are cut off).
+        var epochs = Epochs(resumed);
+        Assert.NotEmpty(epochs);
+        Assert.All(epochs, e => Assert.Contains(e, Epochs(straight)));
     }
+
+    private static List<string> Epochs(string text) => [.. text.Split('\n').Where(l => l.StartsWith("epoch ")).Select(l => l[..l.LastIndexOf("  ", StringComparison.Ordinal)])];
 
     [Fact]
     public void Kill_9_during_training_leaves_a_checkpoint_that_resumes()

@@ -16,7 +16,19 @@ namespace Functional.Persistence;
 /// depend on — batch order is drawn per epoch from the seed, dropout masks from the seed and the step — so resuming here
 /// continues the same run bit for bit.
 /// </summary>
-public sealed record TrainingProgress(int Epoch, int BatchesDone, long StepCount);
+/// <remarks><see cref="SoFar"/> holds the partly done epoch's training figures, so the resumed epoch reports all of its
+/// batches, not only those after the resume (null when the epoch had not begun, or the saver did not keep them).</remarks>
+public sealed record TrainingProgress(int Epoch, int BatchesDone, long StepCount, EpochTally? SoFar = null);
+
+/// <summary>
+/// The running sums behind an epoch's training loss and accuracy after some of its steps: Σ loss·n (what was minimised),
+/// Σ data loss·n, the correct predictions, the samples seen, and the epoch's first step (−1 before any).
+/// </summary>
+public sealed record EpochTally(double LossSum, double DataLossSum, long Correct, long Seen, long FirstStep)
+{
+    /// <summary>Nothing seen yet.</summary>
+    public static EpochTally Empty { get; } = new(0, 0, 0, 0, -1);
+}
 
 /// <summary>A resumed run: the state, the fitted preprocessing, the progress, and the configuration the run saved.</summary>
 public sealed record Resumed<TNet>(TrainState<TNet> State, FittedPipeline Pipeline, TrainingProgress Progress, JsonObject Configuration)
@@ -53,6 +65,9 @@ public static class Checkpoint
             ["epoch"] = progress.Epoch,
             ["batchesDone"] = progress.BatchesDone,
             ["step"] = progress.StepCount,
+            ["soFar"] = progress.SoFar is { } t
+                ? new JsonObject { ["lossSum"] = t.LossSum, ["dataLossSum"] = t.DataLossSum, ["correct"] = t.Correct, ["seen"] = t.Seen, ["firstStep"] = t.FirstStep }
+                : null,
             ["configuration"] = configuration?.DeepClone() ?? new JsonObject(),
         };
         var contents = new ModelFile.ModelContents(TNet.Layout, state.Model.Parameters.ToArray(), state.Model.Buffers.ToArray(), pipeline)
@@ -108,9 +123,11 @@ public static class Checkpoint
                     return Error.New($"{path}: the optimizer's {name} block lies outside its section");
                 blocks[name] = pool.AsSpan((int)offset, (int)length).ToArray();
             }
-            var progress = new TrainingProgress(checked((int)Progress(run, "epoch")), checked((int)Progress(run, "batchesDone")), Progress(run, "step"));
+            var progress = new TrainingProgress(checked((int)Progress(run, "epoch")), checked((int)Progress(run, "batchesDone")), Progress(run, "step"), Tally(run["soFar"]));
             if (progress.Epoch < 1 || progress.BatchesDone < 0 || progress.StepCount < 0)
                 return Error.New($"{path}: the progress (epoch {progress.Epoch}, {progress.BatchesDone} batches, step {progress.StepCount}) is not a place in a run");
+            if (progress.SoFar is { } t && !(double.IsFinite(t.LossSum) && double.IsFinite(t.DataLossSum) && t.Correct >= 0 && t.Seen >= t.Correct && t.FirstStep >= -1))
+                return Error.New($"{path}: the progress section's soFar ({t}) is not a partly done epoch's sums");
             var state = new TrainState<TNet>(TNet.FromParameters(contents.Parameters, contents.Buffers, contents.Hyperparameters), optimizer,
                 optimizer.Restore(TNet.Layout, blocks, progress.StepCount), progress.StepCount);
             return new Resumed<TNet>(state, contents.Pipeline, progress, run["configuration"] as JsonObject ?? []);
@@ -120,6 +137,16 @@ public static class Checkpoint
             return Error.New($"{path}: the checkpoint's run sections are malformed: {e.Message}");
         }
     }
+
+    // Absent in checkpoints written before it was kept, and null when the epoch had not begun.
+    private static EpochTally? Tally(JsonNode? node) => node is null ? null : new EpochTally(
+        Real(ModelFile.Field(node, "lossSum"), "lossSum"), Real(ModelFile.Field(node, "dataLossSum"), "dataLossSum"),
+        ModelFile.Whole(ModelFile.Field(node, "correct"), "the progress section's soFar.correct"),
+        ModelFile.Whole(ModelFile.Field(node, "seen"), "the progress section's soFar.seen"),
+        ModelFile.Whole(ModelFile.Field(node, "firstStep"), "the progress section's soFar.firstStep"));
+
+    private static double Real(JsonNode? node, string key) =>
+        node is JsonValue v && v.TryGetValue<double>(out var number) ? number : throw new FormatException($"the progress section's soFar.{key} should be a number");
 
     private static long Progress(JsonObject run, string key) => ModelFile.Whole(ModelFile.Field(run, key), $"the progress section's {key}");
 }
