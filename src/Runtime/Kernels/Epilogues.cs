@@ -12,6 +12,13 @@ public unsafe interface IEpilogue
 {
     /// <summary>The value to store at (row, column) given the accumulated dot product.</summary>
     TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct;
+
+    /// <summary>
+    /// True for C ← C + A·B (<see cref="Accumulate"/>). A product blocked over k keeps its partial sums in C between k
+    /// blocks, so an epilogue that reads C on the last block would read the first block's partial sums, not what C held
+    /// before the product: the packed path instead starts the first block's sums from C and stores the last plainly.
+    /// </summary>
+    static virtual bool AddsToOutput => false;
 }
 
 /// <summary>Stores the product unchanged.</summary>
@@ -87,11 +94,16 @@ public readonly struct Activated<TAct>(TAct activation) : IEpilogue where TAct :
 /// <summary>
 /// C ← C + acc, with C at <paramref name="c"/> (row stride <paramref name="ldc"/>, the product's own C): sums products
 /// over several calls, as a convolution's weight gradient sums one product per image. Each element reads only itself
-/// before its store, so any split of the product adds the same two numbers.
+/// before its store, so any split of the product over threads adds the same numbers. The packed path does not call
+/// <see cref="Apply"/>: it starts the tile's sums from C (<see cref="AddsToOutput"/>), which stays right when the
+/// product is blocked over k; the direct and streaming paths, which take every k in one pass, add C here.
 /// </summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly unsafe struct Accumulate(float* c, nint ldc) : IEpilogue
 {
+    /// <inheritdoc/>
+    public static bool AddsToOutput => true;
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV Apply<TS, TV>(TV accumulator, nint row, nint column) where TS : ISimd<TV> where TV : struct

@@ -451,6 +451,13 @@ internal static unsafe class GemmKernel
     internal static void Tiles<TS, TV, TE>(in Operands p, TE e, ATiles a, float* bPanel, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
     {
+        // C ← C + A·B: C's old value starts the first k block's sums (it would be gone by the last block, overwritten
+        // by the partial sums), and the last block stores what it summed.
+        if (TE.AddsToOutput)
+        {
+            Tiles<TS, TV, Plain>(p, default, a, bPanel, kc, accumulate: true, finish, from, to, col, cols, tile);
+            return;
+        }
         int panel = 2 * TS.Count;
         for (int row = from; row < to; row += Rows)
         {
