@@ -41,8 +41,8 @@ internal static class Run
         // Hold out a validation set from the training data (5,000 of 60,000; proportionally fewer for the subset).
         var (rawTrain, rawValidation) = fashion.Train.Split(Math.Min(5000, fashion.Train.Count / 12), o.Seed);
         // Zero-centre and scale by statistics of the training part only, then apply the same transform everywhere.
-        var standardize = Preprocess.Standardize(Granularity.Scalar).Fit(rawTrain);
-        var (train, validation, test) = (standardize.Apply(rawTrain), standardize.Apply(rawValidation), standardize.Apply(fashion.Test));
+        var (standardize, train) = Preprocess.Standardize(Granularity.Scalar).FitTransform(rawTrain);
+        var (validation, test) = (standardize.Apply(rawValidation), standardize.Apply(fashion.Test));
         Console.WriteLine($"train {train.Count:N0}, validation {validation.Count:N0}, test {fashion.Test.Count:N0}; " +
                           $"{typeof(TNet).Name} ({o.Variant}), {TNet.ParameterCount:N0} parameters, init {(o.Init?.ToString() ?? "as declared")}; batch {o.Batch}, {o.Optimizer.Describe()}, lr {o.Optimizer.Rate} ({o.Optimizer.DescribeSchedule()}), L2 {o.L2}, seed {o.Seed}");
 

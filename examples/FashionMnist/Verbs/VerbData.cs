@@ -35,7 +35,7 @@ internal static class VerbData
         }
         var fashion = loaded.ThrowIfFail();
         var (rawTrain, _) = fashion.Train.Split(Math.Min(5000, fashion.Train.Count / 12), seed);
-        var train = Preprocess.Standardize(Granularity.Scalar).Fit(rawTrain).Apply(rawTrain);
+        var (_, train) = Preprocess.Standardize(Granularity.Scalar).FitTransform(rawTrain);
         Console.WriteLine($"data: {fashion.Source}; training part {train.Count:N0} images, standardised");
         return train;
     }

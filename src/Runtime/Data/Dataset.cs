@@ -34,6 +34,10 @@ public sealed class Dataset
     public ReadOnlySpan<float> Features => features;
     /// <summary>One label per sample, in [0, <see cref="ClassCount"/>).</summary>
     public ReadOnlySpan<int> Labels => labels;
+    /// <summary>The features' array itself, for a transform writing a set that only it holds (<see cref="PipelineSteps"/>).</summary>
+    internal float[] FeatureArray => features;
+    /// <summary>Whether this set's features are <paramref name="other"/>'s very array.</summary>
+    internal bool SharesFeatures(Dataset other) => ReferenceEquals(features, other.features);
     /// <summary>The features of sample <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Row(int index) => features.AsSpan(index * FeatureCount, FeatureCount);
 

@@ -13,8 +13,8 @@ public sealed record Fold(int Index, Dataset Train, Dataset Validation)
     /// </summary>
     public (Fold Fold, FittedPipeline Fitted) Preprocess(Pipeline pipeline)
     {
-        var fitted = pipeline.Fit(Train);
-        return (this with { Train = fitted.Apply(Train), Validation = fitted.Apply(Validation) }, fitted);
+        var (fitted, train) = pipeline.FitTransform(Train);
+        return (this with { Train = train, Validation = fitted.Apply(Validation) }, fitted);
     }
 }
 

@@ -87,6 +87,31 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void Fit_transform_is_fit_then_apply_to_the_bit_and_no_caller_set_is_overwritten()
+    {
+        var random = new Random(3);
+        var values = Enumerable.Range(0, 40 * 6).Select(_ => (float)(random.NextDouble() * 9 - 2)).ToArray();
+        var train = Dataset.Create("train", (float[])values.Clone(), [.. Enumerable.Range(0, 40).Select(i => i % 2)], 6, 2).ThrowIfFail();
+        var held = Rows("held", 6, [1, 2, 3, 4, 5, 6], [0, -1, 7, 2, 2, 9]);
+        var heldValues = held.Features.ToArray();
+        // Element-wise steps after the first write in place; after PCA (not element-wise) too; PCA first copies.
+        foreach (var pipeline in new[] { Preprocess.Standardize(), Preprocess.Standardize(Granularity.PerFeature).Then(Preprocess.Center()),
+                     Preprocess.Center().Then(Preprocess.Pca(4)).Then(Preprocess.Scale(Granularity.Scalar)) })
+        {
+            var fitted = pipeline.Fit(train);
+            var expected = fitted.Steps.Aggregate(train, (current, step) => step.Apply(current));
+            var (again, transformed) = pipeline.FitTransform(train);
+
+            Assert.Equal(fitted, again);
+            Assert.Equal(expected.Features.ToArray(), transformed.Features.ToArray());
+            Assert.Equal(expected.Features.ToArray(), fitted.Apply(train).Features.ToArray());
+            Assert.Equal(fitted.Steps.Aggregate(held, (current, step) => step.Apply(current)).Features.ToArray(), fitted.Apply(held).Features.ToArray());
+            Assert.Equal(values, train.Features.ToArray());
+            Assert.Equal(heldValues, held.Features.ToArray());
+        }
+    }
+
+    [Fact]
     public void Applying_to_a_set_of_another_width_names_the_set()
     {
         var fitted = Preprocess.Standardize().Fit(Rows("train", 2, [1, 2], [3, 5]));

@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace Functional.Data;
 
 /// <summary>x ↦ x − μ, with μ the training mean per <see cref="Granularity"/> (one value, one per channel or one per feature).</summary>
-public sealed record Centering : ITransform
+public sealed record Centering : IElementwiseTransform
 {
     private readonly float[] mean;
 
@@ -37,9 +37,13 @@ public sealed record Centering : ITransform
     {
         TransformChecks.Width(this, data);
         var output = new float[data.Features.Length];
-        Groups.Map(data, mean, output, Granularity, static (x, m, y) => TensorPrimitives.Subtract(x, m, y), static (x, m, y) => TensorPrimitives.Subtract(x, m, y));
+        ((IElementwiseTransform)this).Map(data, output);
         return data.WithFeatures(output);
     }
+
+    /// <summary>x − μ, from <paramref name="data"/>'s features into <paramref name="output"/> (which may be those very features).</summary>
+    void IElementwiseTransform.Map(Dataset data, float[] output) =>
+        Groups.Map(data, mean, output, Granularity, static (x, m, y) => TensorPrimitives.Subtract(x, m, y), static (x, m, y) => TensorPrimitives.Subtract(x, m, y));
 
     /// <inheritdoc/>
     public TransformDescription Describe() => new(nameof(Centering),
@@ -59,7 +63,7 @@ public sealed record Centering : ITransform
 /// with σ = 0 (a pixel that is black in every training image) is divided by 1 instead, as scikit-learn's
 /// StandardScaler does: there is no spread to normalise, and dividing by 0 would turn every such value into ∞ or NaN.
 /// </summary>
-public sealed record Scaling : ITransform
+public sealed record Scaling : IElementwiseTransform
 {
     private readonly float[] std;
 
@@ -94,9 +98,13 @@ public sealed record Scaling : ITransform
     {
         TransformChecks.Width(this, data);
         var output = new float[data.Features.Length];
-        Groups.Map(data, std, output, Granularity, static (x, s, y) => TensorPrimitives.Divide(x, s, y), static (x, s, y) => TensorPrimitives.Divide(x, s, y));
+        ((IElementwiseTransform)this).Map(data, output);
         return data.WithFeatures(output);
     }
+
+    /// <summary>x / σ, from <paramref name="data"/>'s features into <paramref name="output"/> (which may be those very features).</summary>
+    void IElementwiseTransform.Map(Dataset data, float[] output) =>
+        Groups.Map(data, std, output, Granularity, static (x, s, y) => TensorPrimitives.Divide(x, s, y), static (x, s, y) => TensorPrimitives.Divide(x, s, y));
 
     /// <inheritdoc/>
     public TransformDescription Describe() => new(nameof(Scaling),

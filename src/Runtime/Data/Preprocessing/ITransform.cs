@@ -24,6 +24,34 @@ public interface ITransform
 }
 
 /// <summary>
+/// A transform that maps each feature on its own, keeping the width (centering, scaling): it can overwrite a set's
+/// features where they lie. <see cref="FittedPipeline"/> and <see cref="Pipeline.FitTransform"/> use it on the sets
+/// they made themselves and nobody else holds, so a standardisation copies the training set once, not twice.
+/// </summary>
+internal interface IElementwiseTransform : ITransform
+{
+    /// <summary>Writes <paramref name="data"/>'s transformed features into <paramref name="output"/>, which may be <paramref name="data"/>'s own array.</summary>
+    void Map(Dataset data, float[] output);
+}
+
+/// <summary>How a pipeline applies its steps one after another.</summary>
+internal static class PipelineSteps
+{
+    /// <summary>
+    /// <paramref name="step"/> applied to <paramref name="current"/>; in place when the features are no longer
+    /// <paramref name="input"/>'s (a set an earlier step made, held by nobody else) and the step maps them one by one.
+    /// </summary>
+    public static Dataset Apply(ITransform step, Dataset current, Dataset input)
+    {
+        if (step is not IElementwiseTransform elementwise || current.SharesFeatures(input)) return step.Apply(current);
+        TransformChecks.Width(step, current);
+        var features = current.FeatureArray;
+        elementwise.Map(current, features);
+        return current.WithFeatures(features);
+    }
+}
+
+/// <summary>
 /// A fitted transform as data: <see cref="Kind"/> names the record type, <see cref="Settings"/> holds its scalar
 /// settings as invariant-culture text, <see cref="Arrays"/> its fitted parameters. Model files store it (settings as
 /// JSON, arrays as raw floats), so adding a setting or an array to a transform never changes the file format.
