@@ -150,7 +150,7 @@ internal sealed record Recipe(float LearningRate, string Schedule, int Warmup, f
     public static Recipe? For(string shape) => shape switch
     {
         "cnn" => new(0.02f, "cosine", 500, 5e-4f),
-        "cnn-bn" => new(0.05f, "cosine", 500, 5e-4f),
+        "cnn-bn" => new(0.05f, "cosine", 500, 1e-3f),
         _ => null,
     };
 

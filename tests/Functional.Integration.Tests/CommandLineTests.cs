@@ -155,7 +155,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
 
     [Theory]
     [InlineData("cnn", new string[0], "weight decay 0.0005, lr 0.02 (cosine after 500 warm-up steps)")]
-    [InlineData("cnn-bn", new string[0], "weight decay 0.0005, lr 0.05 (cosine after 500 warm-up steps)")]
+    [InlineData("cnn-bn", new string[0], "weight decay 0.001, lr 0.05 (cosine after 500 warm-up steps)")]
     [InlineData("cnn", new[] { "--lr", "0.01" }, "weight decay 0.0005, lr 0.01 (constant)")]
     [InlineData("cnn", new[] { "--weight-decay", "0" }, "SGD momentum 0.9, lr 0.02 (cosine after 500 warm-up steps)")]
     [InlineData("cnn", new[] { "--optimizer", "adam" }, "ε 1e-8, lr 0.001 (constant)")]
