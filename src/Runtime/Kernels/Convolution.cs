@@ -114,19 +114,22 @@ public readonly record struct Conv2dShape
 /// forward          y_n  = f(W · col_n + b)      filters as C's rows: W read in place, col_n packed, bias broadcast per row
 ///               or y_nᵀ = f(col_nᵀ · Wᵀ + b)    pixels as C's rows: col_n read in place, W packed; y_nᵀ then transposed
 /// weight gradient  dWᵀ  = Σ_n col_n · dz_nᵀ      col_n read in place, dz_n packed; images summed in the store; dW = (dWᵀ)ᵀ
+///               or dW   = Σ_n dz_n · col_nᵀ      dz_n read in place, col_nᵀ written straight into packed panels; images in fixed groups
 /// bias gradient    db   = Σ_n Σ_pixels dz_n
 /// input gradient   dx_n = col2im(Wᵀ · dz_n) ⊙ f′(below)   Wᵀ read through strides; col2im adds overlapping windows
 /// </code>
 /// Every orientation keeps the large operand (the im2col matrix) out of the packing where it can, and writes NCHW with at
-/// most a transpose of one image's output. The forward chooses by shape (<see cref="ForwardLowering"/>, measured). One
+/// most a transpose of one image's output. The forward and the weight gradient choose by shape (<see cref="ForwardLowering"/>,
+/// <see cref="WeightGradientLayout"/>, measured). One
 /// product per image rather than one over the batch: the batch's columns would interleave images in C (NCHW puts the
 /// channel between them), and an image's im2col matrix stays in L2 (313 KB for 16 channels of 14 × 14 under a 5 × 5
 /// kernel) where the batch's would not.
 /// </para>
 /// <para>
 /// Threads (<see cref="Parallelism"/>): the forward and the input gradient split the batch, whole images per chunk;
-/// the weight gradient splits dWᵀ's rows (the rows of col, so each chunk builds only its part of every image's
-/// im2col matrix, from only the channels it reads) and db's filters, and each chunk sums its images in order. Every
+/// the weight gradient with patch rows splits dWᵀ's rows (the rows of col, so each chunk builds only its part of every
+/// image's im2col matrix, from only the channels it reads) and db's filters, and each chunk sums its images in order;
+/// with filter rows it splits fixed groups of images, whose sums are then added in group order. Every
 /// output element is therefore computed by one chunk with the same arithmetic for any thread count: results are
 /// bit-identical across them. Scratch (im2col matrices, padded images, dWᵀ) is per thread, grows to the largest layer
 /// and is then reused, so steady-state calls allocate nothing.
@@ -217,17 +220,73 @@ public static unsafe class Convolution
         }
     }
 
-    /// <summary>dW and db at the width <see cref="Cpu.Current"/> selects; each finished row of dW is handed to <paramref name="rows"/> when there is one.</summary>
-    private static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+    /// <summary>
+    /// dW and db at the width <see cref="Cpu.Current"/> selects, in <paramref name="orientation"/> (null: as
+    /// <see cref="WeightGradientLayout"/> chooses for that width); each finished row of dW is handed to
+    /// <paramref name="rows"/> when there is one.
+    /// </summary>
+    private static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows,
+        WeightGradientOrientation? orientation = null)
     {
         switch (Cpu.Current)
         {
-            case Isa.Vector512: WeightGradient<Simd512, Vector512<float>>(x, dz, dWeights, dBias, shape, rows); break;
-            case Isa.Vector256: WeightGradient<Simd256, Vector256<float>>(x, dz, dWeights, dBias, shape, rows); break;
-            case Isa.Vector128: WeightGradient<Simd128, Vector128<float>>(x, dz, dWeights, dBias, shape, rows); break;
-            default: WeightGradient<Scalar, float>(x, dz, dWeights, dBias, shape, rows); break;
+            case Isa.Vector512: WeightGradient<Simd512, Vector512<float>>(x, dz, dWeights, dBias, shape, rows, orientation); break;
+            case Isa.Vector256: WeightGradient<Simd256, Vector256<float>>(x, dz, dWeights, dBias, shape, rows, orientation); break;
+            case Isa.Vector128: WeightGradient<Simd128, Vector128<float>>(x, dz, dWeights, dBias, shape, rows, orientation); break;
+            default: WeightGradient<Scalar, float>(x, dz, dWeights, dBias, shape, rows, orientation); break;
         }
     }
+
+    /// <summary>The weight and bias gradient in a chosen <paramref name="orientation"/>, for the benchmarks and tests that compare them.</summary>
+    internal static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, WeightGradientOrientation orientation)
+    {
+        shape.RequireMade();
+        WeightGradient(x, dz, dWeights, dBias, shape, rows: null, orientation);
+    }
+
+    /// <summary>Which operand of the weight gradient's product the filters are: C's columns or its rows.</summary>
+    internal enum WeightGradientOrientation
+    {
+        /// <summary>
+        /// dWᵀ [C·KH·KW, F] = Σ_n col_n · dz_nᵀ: each image's im2col matrix written and read in place as A, dz_n packed
+        /// transposed as B, dWᵀ transposed at the end. Split over threads by rows of dWᵀ.
+        /// </summary>
+        PatchRows,
+        /// <summary>
+        /// dW [F, C·KH·KW] = Σ_n dz_n · col_nᵀ: dz_n read in place as A, col_nᵀ written by im2col straight into the
+        /// product's packed panels (no im2col matrix, no separate packing). Images are summed in fixed groups
+        /// (<see cref="WeightGradientGroups"/>), the groups then added in order; split over threads by groups.
+        /// </summary>
+        FilterRows,
+    }
+
+    /// <summary>
+    /// The orientation the public weight gradient uses at a panel width of <paramref name="panel"/> floats (2 vectors):
+    /// filters as rows when that costs the micro-kernel fewer FMAs per output pixel, counting each tile of rows as the
+    /// kernel runs it (12 FMAs for up to six rows, 8 for up to four) over whole panels of columns. Small patches with few
+    /// filters fill a panel of patch columns better than a panel of filters (the reference CNN's first layer at
+    /// Vector512: 32 against 56); large patches (its second layer, 400 weights per filter and 32 filters: 78 against
+    /// 67) keep patch rows. A pointwise layer keeps patch rows, which read the image in place. Measured with the
+    /// `conv` benchmark's interleaved comparison (docs/performance.md).
+    /// </summary>
+    internal static WeightGradientOrientation WeightGradientLayout(in Conv2dShape s, int panel)
+    {
+        if (s.IsPointwise) return WeightGradientOrientation.PatchRows;
+        long filterRows = TileFmas(s.Filters) * (long)((s.PatchSize + panel - 1) / panel);
+        long patchRows = TileFmas(s.PatchSize) * (long)((s.Filters + panel - 1) / panel);
+        return filterRows < patchRows ? WeightGradientOrientation.FilterRows : WeightGradientOrientation.PatchRows;
+
+        // FMAs per k for one panel down M rows: six-row tiles, and a last tile of four or fewer at two thirds of the cost.
+        static long TileFmas(int m) => 12L * (m / GemmKernel.Rows) + (m % GemmKernel.Rows == 0 ? 0 : m % GemmKernel.Rows <= 4 ? 8 : 12);
+    }
+
+    /// <summary>
+    /// The most groups the filters-as-rows weight gradient sums a batch's images in: min(N, 8), each group a run of
+    /// consecutive images summed in its own buffer, the groups' buffers then added in order. Fixed by N, never by the
+    /// threads, so every element's summation order is the same on any number of them; eight is as many chunks as
+    /// two threads take (<see cref="Parallelism"/>'s four per thread), and the groups' sums cost one add per weight each.
+    /// </summary>
+    internal const int WeightGradientGroups = 8;
 
     /// <summary>dx = col2im(Wᵀ · dz) for a layer with nothing to differentiate below it but the identity.</summary>
     public static void InputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dx, in Conv2dShape shape)
@@ -511,9 +570,15 @@ public static unsafe class Convolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+    private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows,
+        WeightGradientOrientation? orientation)
         where TS : ISimd<TV> where TV : struct
     {
+        if ((orientation ?? WeightGradientLayout(shape, 2 * TS.Count)) == WeightGradientOrientation.FilterRows)
+        {
+            FilterRowsWeightGradient<TS, TV>(x, dz, dWeights, dBias, shape, rows);
+            return;
+        }
         // Chunks own blocks of whole six-row tiles of dWᵀ (the remainder joins the last block), so no chunk has the
         // one or two rows that the product would take on its direct path, whose last columns are summed differently.
         int units = Math.Max(1, shape.PatchSize / GemmKernel.Rows);
@@ -577,6 +642,195 @@ public static unsafe class Convolution
                     }
             }
         }
+    }
+
+    /// <summary>
+    /// dW = Σ_n dz_n · col_nᵀ with the filters as C's rows (<see cref="WeightGradientOrientation.FilterRows"/>): each
+    /// group of images sums into its own [F, patch rounded up to whole panels] buffer, the groups are then added in
+    /// order into dW, a filter's row at a time (a fused step takes each row as it is finished); db sums each image's
+    /// per-filter sums in image order, as the other orientation does, so db is the same bits either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FilterRowsWeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+        where TS : ISimd<TV> where TV : struct
+    {
+        int panel = 2 * TS.Count, patch = shape.PatchSize, filters = shape.Filters;
+        int groups = Math.Min(shape.Batch, WeightGradientGroups);
+        int width = (patch + panel - 1) / panel * panel;
+        nint groupSize = (nint)filters * width;
+        // The groups' sums, then every image's per-filter sums of dz (for db).
+        float* partial = Scratch.Transposed(groups * groupSize + (nint)shape.Batch * filters);
+        float* imageSums = partial + groups * groupSize;
+        var job = new FilterRowsJob<TS, TV>(x, dz, partial, dBias == null ? null : imageSums, shape, groups, width);
+        Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, groups));
+        for (int f = 0; f < filters; f++)
+        {
+            var row = new Span<float>(dWeights + (nint)f * patch, patch);
+            new ReadOnlySpan<float>(partial + (nint)f * width, patch).CopyTo(row);
+            for (int g = 1; g < groups; g++)
+                System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(partial + g * groupSize + (nint)f * width, patch), row);
+            if (rows is { } step) step.Finished(f, 1);
+        }
+        if (dBias == null) return;
+        for (int f = 0; f < filters; f++)
+        {
+            float sum = imageSums[f];
+            for (int n = 1; n < shape.Batch; n++) sum += imageSums[(nint)n * filters + f];
+            dBias[f] = sum;
+        }
+    }
+
+    /// <summary>
+    /// One chunk of groups of images: for each image and each k block of its output pixels, col_nᵀ's rows for those
+    /// pixels are written straight into the product's panels (<see cref="PackPatches"/>) and the filters' tiles take
+    /// them with dz_n read in place, each group's first block starting its sums from zero and every later one from
+    /// what C holds, so a group's images are summed in order. Each image's per-filter sums of dz go to
+    /// <c>imageSums</c> (null: no db) while dz_n is in cache.
+    /// </summary>
+    private readonly struct FilterRowsJob<TS, TV>(float* x, float* dz, float* partial, float* imageSums, Conv2dShape s, int groups, int width) : IParallelJob
+        where TS : ISimd<TV> where TV : struct
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int chunk, int chunks)
+        {
+            var (firstGroup, lastGroup) = Parallelism.Range(groups, chunk, chunks);
+            int panel = 2 * TS.Count, pixels = s.OutputPixels, filters = s.Filters, kc0 = GemmKernel.KcFor(pixels, panel);
+            int panels = width / panel;
+            int* runs = Scratch.Runs(PatchRuns.Capacity(s, panels));
+            PatchRuns.Cut(s, panel, panels, runs);
+            float* packed = Scratch.Columns((nint)kc0 * width);
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
+            for (int g = firstGroup; g < lastGroup; g++)
+            {
+                var (first, last) = Parallelism.Range(s.Batch, g, groups);
+                float* c = partial + (nint)g * filters * width;
+                for (int n = first; n < last; n++)
+                {
+                    float* image = x + (nint)n * s.InputSize, gradient = dz + (nint)n * s.OutputSize;
+                    // The image with its padding, in scratch even without any: the run copies read up to a vector past a run.
+                    float* padded = s.Padding > 0 ? Pad<TS, TV>(image, s, 0, s.Channels) : ScratchCopy<TS, TV>(image, s.InputSize);
+                    // A(m = filter, k = pixel) = dz_n[filter·pixels + pixel]; B[k = pixel, n = patch column] = col_n[column, pixel].
+                    var p = new GemmKernel.Operands(gradient, pixels, 1, null, 0, c, width, filters, pixels, width);
+                    for (int pc = 0; pc < pixels; pc += kc0)
+                    {
+                        int kc = Math.Min(kc0, pixels - pc);
+                        PackPatches(padded, s, runs, panels, panel, pc, kc, packed);
+                        bool accumulate = n > first || pc > 0;
+                        for (int col = 0; col < width; col += panel)
+                            GemmKernel.Tiles<TS, TV, Plain>(p, default, GemmKernel.InPlace(p, pc), packed + (nint)(col / panel) * kc * panel, kc,
+                                accumulate, finish: true, 0, filters, col, panel, tile);
+                    }
+                    if (imageSums != null)
+                        for (int f = 0; f < filters; f++) imageSums[(nint)n * filters + f] = Sum<TS, TV>(gradient + (nint)f * pixels, pixels);
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies <paramref name="count"/> floats of an image into this thread's padded-image scratch, which has slack past them.</summary>
+    private static float* ScratchCopy<TS, TV>(float* image, int count) where TS : ISimd<TV> where TV : struct
+    {
+        float* copy = Scratch.Padded(count);
+        Copy<TS, TV>(image, copy, count);
+        return copy;
+    }
+
+    /// <summary>
+    /// How one row of col_nᵀ (one output pixel's patch, C·KH·KW floats) falls into the product's panels: runs of
+    /// KW floats that are contiguous in the padded image (one kernel row of one channel) and in the patch, cut where a
+    /// panel ends, and after the patch's last column a run of zeros to the last panel's end. Laid out as the first run
+    /// of each panel (panels + 1 ints), then three ints per run: its column in the panel, its offset in the padded image
+    /// from the pixel's window corner (−1 for zeros), its length.
+    /// </summary>
+    private static class PatchRuns
+    {
+        public static int Capacity(in Conv2dShape s, int panels) => panels + 1 + 3 * (s.Channels * s.KernelHeight + 2 * panels);
+
+        public static void Cut(in Conv2dShape s, int panel, int panels, int* runs)
+        {
+            int patch = s.PatchSize, kw = s.KernelWidth, kh = s.KernelHeight, pw = s.PaddedWidth;
+            nint plane = (nint)s.PaddedHeight * pw;
+            int* run = runs + panels + 1;
+            int count = 0;
+            for (int j = 0; j < panels; j++)
+            {
+                runs[j] = count;
+                int low = j * panel, high = Math.Min(patch, low + panel);
+                for (int r = low; r < high;)
+                {
+                    int kernelRow = r / kw, column = r % kw, length = Math.Min(kw - column, high - r);
+                    run[3 * count] = r - low;
+                    run[3 * count + 1] = (int)(kernelRow / kh * plane) + kernelRow % kh * pw + column;
+                    run[3 * count + 2] = length;
+                    count++;
+                    r += length;
+                }
+                if (high - low < panel)
+                {
+                    run[3 * count] = high - low; run[3 * count + 1] = -1; run[3 * count + 2] = panel - (high - low);
+                    count++;
+                }
+            }
+            runs[panels] = count;
+        }
+    }
+
+    /// <summary>
+    /// Output pixels [p0, p0 + kc) of col_nᵀ, straight into the product's packed block: panel after panel of kc × 2w
+    /// floats, row k of a panel holding pixel p0 + k's patch columns of that panel (zeros past the patch). Every store
+    /// is a whole short vector (<see cref="CopyForward"/>) that may reach past its run, but only ever forward, into
+    /// places written later in this same order (the rest of the row, the next row, the next panel), or into the
+    /// scratch's slack after the last: so each float ends as its own run wrote it, with no tail of single floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackPatches(float* padded, in Conv2dShape s, int* runs, int panels, int panel, int p0, int kc, float* packed)
+    {
+        int outWidth = s.OutputWidth, stride = s.Stride, pw = s.PaddedWidth;
+        int* run = runs + panels + 1;
+        for (int j = 0; j < panels; j++)
+        {
+            int firstRun = runs[j], endRun = runs[j + 1];
+            float* row = packed + (nint)j * kc * panel;
+            int oh = p0 / outWidth, ow = p0 % outWidth;
+            for (int k = 0; k < kc; k++, row += panel)
+            {
+                float* corner = padded + (nint)oh * stride * pw + (nint)ow * stride;
+                for (int i = firstRun; i < endRun; i++)
+                {
+                    int offset = run[3 * i + 1];
+                    if (offset >= 0) CopyForward(corner + offset, row + run[3 * i], run[3 * i + 2]);
+                    else ZeroForward(row + run[3 * i], run[3 * i + 2]);
+                }
+                if (++ow == outWidth) { ow = 0; oh++; }
+            }
+        }
+    }
+
+    /// <summary>Floats <see cref="CopyForward"/> and <see cref="ZeroForward"/> may write (and read) past the run they are given.</summary>
+    private const int ForwardSpill = 7;
+
+    /// <summary>target[0 … count) = source[0 … count) in whole eight- or four-float vectors (one float at a time without them), writing up to <see cref="ForwardSpill"/> floats past.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyForward(float* source, float* target, int count)
+    {
+        if (Vector256.IsHardwareAccelerated)
+            for (int i = 0; i < count; i += 8) Vector256.Store(Vector256.Load(source + i), target + i);
+        else if (Vector128.IsHardwareAccelerated)
+            for (int i = 0; i < count; i += 4) Vector128.Store(Vector128.Load(source + i), target + i);
+        else
+            for (int i = 0; i < count; i++) target[i] = source[i];
+    }
+
+    /// <summary>target[0 … count) = 0, as <see cref="CopyForward"/> writes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZeroForward(float* target, int count)
+    {
+        if (Vector256.IsHardwareAccelerated)
+            for (int i = 0; i < count; i += 8) Vector256.Store(Vector256<float>.Zero, target + i);
+        else if (Vector128.IsHardwareAccelerated)
+            for (int i = 0; i < count; i += 4) Vector128.Store(Vector128<float>.Zero, target + i);
+        else
+            for (int i = 0; i < count; i++) target[i] = 0f;
     }
 
     private static void InputGradient<TS, TV, TAct>(float* dz, float* weights, float* below, float* dx, in Conv2dShape shape, TAct activation)
@@ -829,11 +1083,19 @@ public static unsafe class Convolution
         [ThreadStatic] private static float[]? padded;
         [ThreadStatic] private static float[]? transposed;
         [ThreadStatic] private static float[]? packing;
+        [ThreadStatic] private static int[]? runs;
 
         public static float* Columns(nint floats) => Grown(ref columns, floats);
         public static float* Padded(nint floats) => Grown(ref padded, floats);
         public static float* Transposed(nint floats) => Grown(ref transposed, floats);
         public static float* Packing(nint floats) => Grown(ref packing, floats);
+
+        /// <summary>The runs of <see cref="PatchRuns"/>, grown to the largest layer seen.</summary>
+        public static int* Runs(int ints)
+        {
+            if (runs is null || runs.Length < ints) runs = GC.AllocateUninitializedArray<int>(ints, pinned: true);
+            return (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(runs));
+        }
 
         private static float* Grown(ref float[]? buffer, nint floats)
         {
