@@ -696,9 +696,12 @@ public static unsafe class Convolution
             var (firstGroup, lastGroup) = Parallelism.Range(groups, chunk, chunks);
             int panel = 2 * TS.Count, pixels = s.OutputPixels, filters = s.Filters, kc0 = GemmKernel.KcFor(pixels, panel);
             int panels = width / panel;
-            int* runs = Scratch.Runs(PatchRuns.Capacity(s, panels));
+            int capacity = PatchRuns.Capacity(s, panels);
+            int* runs = Scratch.Runs(capacity + kc0), corners = runs + capacity;
             PatchRuns.Cut(s, panel, panels, runs);
             float* packed = Scratch.Columns((nint)kc0 * width);
+            // Columns past the patch that no run's vectors reach: zero, so C's unread columns there stay finite.
+            new Span<float>(packed, kc0 * width).Clear();
             float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
             for (int g = firstGroup; g < lastGroup; g++)
             {
@@ -714,7 +717,7 @@ public static unsafe class Convolution
                     for (int pc = 0; pc < pixels; pc += kc0)
                     {
                         int kc = Math.Min(kc0, pixels - pc);
-                        PackPatches(padded, s, runs, panels, panel, pc, kc, packed);
+                        PackPatches(padded, s, runs, panels, panel, pc, kc, corners, packed);
                         bool accumulate = n > first || pc > 0;
                         for (int col = 0; col < width; col += panel)
                             GemmKernel.Tiles<TS, TV, Plain>(p, default, GemmKernel.InPlace(p, pc), packed + (nint)(col / panel) * kc * panel, kc,
@@ -738,13 +741,15 @@ public static unsafe class Convolution
     /// <summary>
     /// How one row of col_nᵀ (one output pixel's patch, C·KH·KW floats) falls into the product's panels: runs of
     /// KW floats that are contiguous in the padded image (one kernel row of one channel) and in the patch, cut where a
-    /// panel ends, and after the patch's last column a run of zeros to the last panel's end. Laid out as the first run
-    /// of each panel (panels + 1 ints), then three ints per run: its column in the panel, its offset in the padded image
-    /// from the pixel's window corner (−1 for zeros), its length.
+    /// panel ends. Laid out as the first run of each panel (panels + 1 ints), then four ints per run: its column in
+    /// the panel, its offset in the padded image from the pixel's window corner, its length, and how much of it goes
+    /// in whole eight-float vectors (<see cref="PackPatches"/>).
     /// </summary>
     private static class PatchRuns
     {
-        public static int Capacity(in Conv2dShape s, int panels) => panels + 1 + 3 * (s.Channels * s.KernelHeight + 2 * panels);
+        public const int Fields = 4;
+
+        public static int Capacity(in Conv2dShape s, int panels) => panels + 1 + Fields * (s.Channels * s.KernelHeight + panels);
 
         public static void Cut(in Conv2dShape s, int panel, int panels, int* runs)
         {
@@ -756,19 +761,17 @@ public static unsafe class Convolution
             {
                 runs[j] = count;
                 int low = j * panel, high = Math.Min(patch, low + panel);
-                for (int r = low; r < high;)
+                for (int r = low; r < high; count++)
                 {
                     int kernelRow = r / kw, column = r % kw, length = Math.Min(kw - column, high - r);
-                    run[3 * count] = r - low;
-                    run[3 * count + 1] = (int)(kernelRow / kh * plane) + kernelRow % kh * pw + column;
-                    run[3 * count + 2] = length;
-                    count++;
+                    int at = r - low, whole = (length + 7) / 8 * 8;
+                    run[Fields * count] = at;
+                    run[Fields * count + 1] = (int)(kernelRow / kh * plane) + kernelRow % kh * pw + column;
+                    run[Fields * count + 2] = length;
+                    // Vectors may reach past the run into later columns of the same row (written after, or beyond
+                    // the patch), never past the row: that would be the next pixel's row, written before.
+                    run[Fields * count + 3] = !Vector256.IsHardwareAccelerated ? 0 : at + whole <= panel ? whole : length / 8 * 8;
                     r += length;
-                }
-                if (high - low < panel)
-                {
-                    run[3 * count] = high - low; run[3 * count + 1] = -1; run[3 * count + 2] = panel - (high - low);
-                    count++;
                 }
             }
             runs[panels] = count;
@@ -777,60 +780,39 @@ public static unsafe class Convolution
 
     /// <summary>
     /// Output pixels [p0, p0 + kc) of col_nᵀ, straight into the product's packed block: panel after panel of kc × 2w
-    /// floats, row k of a panel holding pixel p0 + k's patch columns of that panel (zeros past the patch). Every store
-    /// is a whole short vector (<see cref="CopyForward"/>) that may reach past its run, but only ever forward, into
-    /// places written later in this same order (the rest of the row, the next row, the next panel), or into the
-    /// scratch's slack after the last: so each float ends as its own run wrote it, with no tail of single floats.
+    /// floats, row k of a panel holding pixel p0 + k's patch columns of that panel. Run by run, each down all kc
+    /// pixels (one run's source and target offsets, then a tight loop of copies); a run goes in whole eight-float
+    /// vectors that may reach past it into columns a later run writes (or past the patch, whose columns of C nobody
+    /// reads), and only its part that would reach past the row is copied float by float. Columns past the patch that
+    /// no vector reaches keep what <paramref name="packed"/> held: zeroed once by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackPatches(float* padded, in Conv2dShape s, int* runs, int panels, int panel, int p0, int kc, float* packed)
+    private static void PackPatches(float* padded, in Conv2dShape s, int* runs, int panels, int panel, int p0, int kc, int* corners, float* packed)
     {
         int outWidth = s.OutputWidth, stride = s.Stride, pw = s.PaddedWidth;
+        for (int k = 0, oh = p0 / outWidth, ow = p0 % outWidth; k < kc; k++)
+        {
+            corners[k] = oh * stride * pw + ow * stride;
+            if (++ow == outWidth) { ow = 0; oh++; }
+        }
         int* run = runs + panels + 1;
         for (int j = 0; j < panels; j++)
         {
-            int firstRun = runs[j], endRun = runs[j + 1];
-            float* row = packed + (nint)j * kc * panel;
-            int oh = p0 / outWidth, ow = p0 % outWidth;
-            for (int k = 0; k < kc; k++, row += panel)
+            float* block = packed + (nint)j * kc * panel;
+            for (int i = runs[j]; i < runs[j + 1]; i++)
             {
-                float* corner = padded + (nint)oh * stride * pw + (nint)ow * stride;
-                for (int i = firstRun; i < endRun; i++)
+                int at = run[PatchRuns.Fields * i], length = run[PatchRuns.Fields * i + 2], whole = run[PatchRuns.Fields * i + 3];
+                float* source = padded + run[PatchRuns.Fields * i + 1];
+                float* target = block + at;
+                for (int k = 0; k < kc; k++, target += panel)
                 {
-                    int offset = run[3 * i + 1];
-                    if (offset >= 0) CopyForward(corner + offset, row + run[3 * i], run[3 * i + 2]);
-                    else ZeroForward(row + run[3 * i], run[3 * i + 2]);
+                    float* from = source + corners[k];
+                    int v = 0;
+                    for (; v < whole; v += 8) Vector256.Store(Vector256.Load(from + v), target + v);
+                    for (; v < length; v++) target[v] = from[v];
                 }
-                if (++ow == outWidth) { ow = 0; oh++; }
             }
         }
-    }
-
-    /// <summary>Floats <see cref="CopyForward"/> and <see cref="ZeroForward"/> may write (and read) past the run they are given.</summary>
-    private const int ForwardSpill = 7;
-
-    /// <summary>target[0 … count) = source[0 … count) in whole eight- or four-float vectors (one float at a time without them), writing up to <see cref="ForwardSpill"/> floats past.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyForward(float* source, float* target, int count)
-    {
-        if (Vector256.IsHardwareAccelerated)
-            for (int i = 0; i < count; i += 8) Vector256.Store(Vector256.Load(source + i), target + i);
-        else if (Vector128.IsHardwareAccelerated)
-            for (int i = 0; i < count; i += 4) Vector128.Store(Vector128.Load(source + i), target + i);
-        else
-            for (int i = 0; i < count; i++) target[i] = source[i];
-    }
-
-    /// <summary>target[0 … count) = 0, as <see cref="CopyForward"/> writes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ZeroForward(float* target, int count)
-    {
-        if (Vector256.IsHardwareAccelerated)
-            for (int i = 0; i < count; i += 8) Vector256.Store(Vector256<float>.Zero, target + i);
-        else if (Vector128.IsHardwareAccelerated)
-            for (int i = 0; i < count; i += 4) Vector128.Store(Vector128<float>.Zero, target + i);
-        else
-            for (int i = 0; i < count; i++) target[i] = 0f;
     }
 
     private static void InputGradient<TS, TV, TAct>(float* dz, float* weights, float* below, float* dx, in Conv2dShape shape, TAct activation)
