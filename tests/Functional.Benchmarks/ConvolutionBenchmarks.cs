@@ -195,17 +195,24 @@ public static unsafe class ConvolutionRates
             new("pool2 max forward", 0, () => MaxPool2d.Forward(y2, p2, i2, pool2)),
             new("pool2 max backward ⊙ ReLU′", 0, () => MaxPool2d.Backward<Relu>(p2, i2, y2, dp2, pool2)),
             new("conv2 forward, batch 1", one.ForwardFlops, () => Convolution.Forward<Relu>(p1.AsSpan(0, one.InputSize), w2, b2, y2one, one)),
+            // At the width the kernels run at: the copies' shapes depend on it (a 14-float row is less than one Vector512).
             new("conv2 pad + im2col alone, 64 images (no FLOPs)", 0, () =>
             {
                 fixed (float* px = p1, pc = col)
                     for (int n = 0; n < conv2.Batch; n++)
-                        Convolution.Im2Col<Simd256, Vector256<float>>(Convolution.Pad<Simd256, Vector256<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
+                        if (Cpu.Best == Isa.Vector512)
+                            Convolution.Im2Col<Simd512, Vector512<float>>(Convolution.Pad<Simd512, Vector512<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
+                        else
+                            Convolution.Im2Col<Simd256, Vector256<float>>(Convolution.Pad<Simd256, Vector256<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
             }),
             new("conv2 col2im ⊙ ReLU′ alone, 64 images (no FLOPs)", 0, () =>
             {
                 fixed (float* pdx = dx2, pc = col, pbelow = p1)
                     for (int n = 0; n < conv2.Batch; n++)
-                        Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
+                        if (Cpu.Best == Isa.Vector512)
+                            Convolution.Col2Im<Simd512, Vector512<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
+                        else
+                            Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
             }),
         ];
     }
