@@ -110,14 +110,14 @@ public static unsafe class ConvolutionRates
         Parallelism.Threads = 1;
         var lowerings = Enum.GetValues<Convolution.Lowering>();
         var orientations = Enum.GetValues<Convolution.WeightGradientOrientation>();
+        int panel = Convolution.PanelFloats(Cpu.Best);
         try
         {
             Console.WriteLine($"forward lowerings, one thread, on-CPU µs, interleaved rounds (ratio to {lowerings[0]} < 1: faster):");
             foreach (var s in ComparedShapes())
                 WithBuffers(s, (x, w, b, y) => Interleaved(s, runs, [.. lowerings.Select(l => l.ToString())],
                     [.. lowerings.Select(l => (Action)(() => Convolution.Forward((float*)x, (float*)w, (float*)b, (float*)y, s, default(Relu), l)))],
-                    $"the forward takes {Convolution.ForwardLowering(s)}"));
-            int panel = Cpu.Best switch { Isa.Vector512 => 32, Isa.Vector256 => 16, Isa.Vector128 => 8, _ => 2 };
+                    $"the forward takes {Convolution.ForwardLowering(s, panel)}"));
             Console.WriteLine($"weight-gradient orientations (dW and db), one thread, on-CPU µs, interleaved rounds (ratio to {orientations[0]} < 1: faster):");
             foreach (var s in ComparedShapes())
                 // y is dz here, w receives dW and b db.

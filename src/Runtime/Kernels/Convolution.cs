@@ -164,7 +164,7 @@ public static unsafe class Convolution
     public static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation)
         where TAct : struct, IActivation
     {
-        Forward(x, weights, bias, y, shape, activation, ForwardLowering(shape));
+        Forward(x, weights, bias, y, shape, activation, ForwardLowering(shape, PanelFloats(Cpu.Current)));
     }
 
     /// <summary>
@@ -258,6 +258,13 @@ public static unsafe class Convolution
         /// (<see cref="WeightGradientGroups"/>), the groups then added in order; split over threads by groups.
         /// </summary>
         FilterRows,
+        /// <summary>
+        /// Patch rows without the im2col matrix: the micro-kernel reads A((c, kh, kw), pixel) from the padded image at
+        /// the weight's offset plus the pixel's window corner (<see cref="ImageRows"/>, its tables swapped); dz_n packed
+        /// per k block. The same k blocks and FMA chains as <see cref="PatchRows"/>, so the same bits (but over at most
+        /// four output pixels, where that product streams).
+        /// </summary>
+        ImplicitPatchRows,
     }
 
     /// <summary>
@@ -266,15 +273,17 @@ public static unsafe class Convolution
     /// kernel runs it (12 FMAs for up to six rows, 8 for up to four) over whole panels of columns. Small patches with few
     /// filters fill a panel of patch columns better than a panel of filters (the reference CNN's first layer at
     /// Vector512: 32 against 56); large patches (its second layer, 400 weights per filter and 32 filters: 78 against
-    /// 67) keep patch rows. A pointwise layer keeps patch rows, which read the image in place. Measured with the
-    /// `conv` benchmark's interleaved comparison (docs/performance.md).
+    /// 67) keep patch rows, read from the image without an im2col matrix (<see cref="WeightGradientOrientation.ImplicitPatchRows"/>:
+    /// ×0.80–0.96 of the written matrix's time on all seven shapes measured, ×0.83 on that second layer). A pointwise
+    /// layer keeps patch rows, which read the image in place. Measured with the `conv` benchmark's interleaved
+    /// comparison (docs/performance.md).
     /// </summary>
     internal static WeightGradientOrientation WeightGradientLayout(in Conv2dShape s, int panel)
     {
         if (s.IsPointwise) return WeightGradientOrientation.PatchRows;
         long filterRows = TileFmas(s.Filters) * (long)((s.PatchSize + panel - 1) / panel);
         long patchRows = TileFmas(s.PatchSize) * (long)((s.Filters + panel - 1) / panel);
-        return filterRows < patchRows ? WeightGradientOrientation.FilterRows : WeightGradientOrientation.PatchRows;
+        return filterRows < patchRows ? WeightGradientOrientation.FilterRows : WeightGradientOrientation.ImplicitPatchRows;
 
         // FMAs per k for one panel down M rows: six-row tiles, and a last tile of four or fewer at two thirds of the cost.
         static long TileFmas(int m) => 12L * (m / GemmKernel.Rows) + (m % GemmKernel.Rows == 0 ? 0 : m % GemmKernel.Rows <= 4 ? 8 : 12);
@@ -361,20 +370,31 @@ public static unsafe class Convolution
         /// and only W packed; y_nᵀ is transposed into y_n. The large matrix is never packed, and M is the pixels.
         /// </summary>
         PixelRows,
+        /// <summary>
+        /// Pixels as rows without the im2col matrix: the micro-kernel reads A(pixel, (c, kh, kw)) from the padded image
+        /// at the pixel's window corner plus the weight's offset (<see cref="ImageRows"/>); Wᵀ is packed once per call.
+        /// </summary>
+        ImplicitPixelRows,
     }
 
     /// <summary>
-    /// The lowering the public forward uses for <paramref name="s"/>: pixels as rows when packing W and transposing the
-    /// output copy fewer than half the floats that packing the im2col matrix would, F·(C·KH·KW + OH·OW) &lt;
-    /// ½·C·KH·KW·OH·OW; else im2col with the filters as rows. A rule of thumb fitted to interleaved one-thread timings
-    /// (Functional.Benchmarks `conv`, docs/performance.md): PixelRows took ×0.77 of im2col's time on the reference
-    /// CNN's second layer and ×0.83 on its batch-1 inference, but ×1.1–1.6 on its first (one channel, 25-float patches,
-    /// where the copies are few either way); the implicit lowering lost everywhere (×1.04–1.29).
+    /// The lowering the public forward uses for <paramref name="s"/> at a panel width of <paramref name="panel"/>
+    /// floats: pixels as rows, read straight from the image (<see cref="Lowering.ImplicitPixelRows"/>), when packing W
+    /// and transposing the output copy fewer than half the floats that packing the im2col matrix would,
+    /// F·(C·KH·KW + OH·OW) &lt; ½·C·KH·KW·OH·OW, and the filters fill whole panels (a ragged panel makes every tile an
+    /// edge tile); else im2col with the filters as rows. Fitted to interleaved one-thread timings (Functional.Benchmarks
+    /// `conv`, docs/performance.md): at Vector512 implicit pixel rows took ×0.53 of im2col's time on the reference CNN's
+    /// second layer (×0.78 of pixel rows through an im2col matrix) and ×0.66 on its batch-1 inference, but ×11 on its
+    /// first (16 filters, half a panel) and ×1.9 on 16×14×14 → 16; the rule still misses two wins (1×28×28 → 32 at
+    /// ×0.53, 32×7×7 → 64 at ×0.39), and 3×32×32 → 32 lost (×2.1) though the filters fill the panel.
     /// </summary>
-    internal static Lowering ForwardLowering(in Conv2dShape s)
+    internal static Lowering ForwardLowering(in Conv2dShape s, int panel)
         => s.IsPointwise ? Lowering.Im2Col
-        : 2L * s.Filters * (s.PatchSize + s.OutputPixels) < (long)s.PatchSize * s.OutputPixels ? Lowering.PixelRows
+        : 2L * s.Filters * (s.PatchSize + s.OutputPixels) < (long)s.PatchSize * s.OutputPixels && s.Filters % panel == 0 ? Lowering.ImplicitPixelRows
         : Lowering.Im2Col;
+
+    /// <summary>Floats in the product's panel (two vectors) at <paramref name="isa"/>.</summary>
+    internal static int PanelFloats(Isa isa) => isa switch { Isa.Vector512 => 32, Isa.Vector256 => 16, Isa.Vector128 => 8, _ => 2 };
 
     /// <summary>The forward with a chosen <paramref name="lowering"/>, for the benchmarks and tests that compare them.</summary>
     internal static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation, Lowering lowering)
@@ -382,7 +402,7 @@ public static unsafe class Convolution
     {
         shape.RequireMade();
         if (bias == null) ForwardAt(x, weights, y, shape, new Activated<TAct>(activation), lowering);
-        else if (lowering == Lowering.PixelRows) ForwardAt(x, weights, y, shape, new BiasActivation<TAct>(bias, activation), lowering);
+        else if (lowering is Lowering.PixelRows or Lowering.ImplicitPixelRows) ForwardAt(x, weights, y, shape, new BiasActivation<TAct>(bias, activation), lowering);
         else ForwardAt(x, weights, y, shape, new RowBiasActivation<TAct>(bias, activation), lowering);
     }
 
@@ -399,6 +419,11 @@ public static unsafe class Convolution
         else if (lowering == Lowering.PixelRows)
         {
             var job = new PixelRowsForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
+            Launch(ref job, chunks);
+        }
+        else if (lowering == Lowering.ImplicitPixelRows)
+        {
+            var job = new ImplicitPixelRowsForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
             Launch(ref job, chunks);
         }
         else
@@ -438,6 +463,79 @@ public static unsafe class Convolution
                 Transpose(transposed, pixels, filters, y + (nint)n * s.OutputSize);
             }
         }
+    }
+
+    /// <summary>
+    /// One chunk of images with the pixels as the product's rows and no im2col matrix: Wᵀ packed whole once (it is the
+    /// same B for every image), then per image, k block by k block, the tiles read A(pixel, k) straight from the padded
+    /// image (<see cref="ImageRows"/>); yᵀ_n goes to scratch and is transposed into y_n as in <see cref="PixelRowsForwardJob{TS, TV, TE}"/>.
+    /// The same k blocks and FMA chains as that job's product, so the same bits.
+    /// </summary>
+    private readonly struct ImplicitPixelRowsForwardJob<TS, TV, TE>(float* x, float* weights, float* y, Conv2dShape s, TE epilogue) : IParallelJob
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int chunk, int chunks)
+        {
+            var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
+            if (first >= last) return;
+            int patch = s.PatchSize, pixels = s.OutputPixels, filters = s.Filters, panel = 2 * TS.Count, kc0 = GemmKernel.KcFor(patch, panel);
+            int width = (filters + panel - 1) / panel * panel;
+            float* packed = Scratch.Columns((nint)patch * width);
+            for (int pc = 0; pc < patch; pc += kc0)
+                GemmKernel.PackTransposed<TS, TV>(weights + pc, patch, Math.Min(kc0, patch - pc), filters, packed + (nint)pc * width);
+            int* corners = Scratch.Runs(pixels + patch), offsets = corners + pixels;
+            ImageRows.Offsets(s, corners, offsets);
+            float* transposed = Scratch.Packing((nint)pixels * filters);
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
+            var p = new GemmKernel.Operands(null, 0, 0, null, 0, transposed, filters, pixels, patch, filters);
+            for (int n = first; n < last; n++)
+            {
+                float* padded = Pad<TS, TV>(x + (nint)n * s.InputSize, s, 0, s.Channels);
+                for (int pc = 0; pc < patch; pc += kc0)
+                {
+                    int kc = Math.Min(kc0, patch - pc);
+                    bool accumulate = pc > 0, finish = pc + kc >= patch;
+                    var a = new ImageRows(padded, corners, offsets + pc);
+                    for (int col = 0; col < filters; col += panel)
+                        GemmKernel.Tiles<TS, TV, TE, ImageRows, ImageTile>(p, epilogue, a, packed + (nint)pc * width + (nint)(col / panel) * kc * panel, kc,
+                            accumulate, finish, 0, pixels, col, Math.Min(panel, filters - col), tile);
+                }
+                Transpose(transposed, pixels, filters, y + (nint)n * s.OutputSize);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An im2col matrix that is never written: A(row, k) = padded[rowOffsets[row] + columnOffsets[k]]. With the pixels
+    /// as rows (the forward), a pixel's offset is its window corner oh·S·P′W + ow·S and a weight's is its place
+    /// c·plane + kh·P′W + kw in the padded image (<see cref="Offsets"/>); with the weights as rows (the weight gradient),
+    /// the same two tables swap roles. Each tile of six rows takes its six offsets; each k, one offset shared by the six.
+    /// </summary>
+    internal readonly struct ImageRows(float* padded, int* rowOffsets, int* columnOffsets) : GemmKernel.ITileSource<ImageTile>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ImageTile Tile(int r) => new(padded, rowOffsets + r, columnOffsets);
+
+        /// <summary>Every pixel's window corner and every weight's offset in the padded image, for <paramref name="s"/>.</summary>
+        public static void Offsets(in Conv2dShape s, int* corners, int* offsets)
+        {
+            int pw = s.PaddedWidth, kernelArea = s.KernelHeight * s.KernelWidth, plane = s.PaddedHeight * pw;
+            for (int pixel = 0; pixel < s.OutputPixels; pixel++)
+                corners[pixel] = pixel / s.OutputWidth * s.Stride * pw + pixel % s.OutputWidth * s.Stride;
+            for (int r = 0; r < s.PatchSize; r++)
+                offsets[r] = r / kernelArea * plane + r % kernelArea / s.KernelWidth * pw + r % s.KernelWidth;
+        }
+    }
+
+    /// <summary>Six rows of <see cref="ImageRows"/>' implicit matrix: row i at its own offset, k at the k block's shared offsets.</summary>
+    internal readonly struct ImageTile(float* padded, int* rowOffsets, int* columnOffsets) : GemmKernel.ITileRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Row(int i) => padded + rowOffsets[i];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public nint Offset(nint k) => columnOffsets[k];
     }
 
     /// <summary>d[j·rows + i] = s[i·cols + j]: eight by eight through AVX where both sizes allow, the edges one float at a time.</summary>
@@ -574,7 +672,8 @@ public static unsafe class Convolution
         WeightGradientOrientation? orientation)
         where TS : ISimd<TV> where TV : struct
     {
-        if ((orientation ?? WeightGradientLayout(shape, 2 * TS.Count)) == WeightGradientOrientation.FilterRows)
+        var chosen = orientation ?? WeightGradientLayout(shape, 2 * TS.Count);
+        if (chosen == WeightGradientOrientation.FilterRows)
         {
             FilterRowsWeightGradient<TS, TV>(x, dz, dWeights, dBias, shape, rows);
             return;
@@ -583,7 +682,7 @@ public static unsafe class Convolution
         // one or two rows that the product would take on its direct path, whose last columns are summed differently.
         int units = Math.Max(1, shape.PatchSize / GemmKernel.Rows);
         float* transposed = Scratch.Transposed(shape.WeightCount);
-        var job = new WeightGradientJob<TS, TV>(x, dz, transposed, dBias, shape, units);
+        var job = new WeightGradientJob<TS, TV>(x, dz, transposed, dBias, shape, units, chosen == WeightGradientOrientation.ImplicitPatchRows);
         Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, units));
         // dWᵀ [C·KH·KW, F] → dW [F, C·KH·KW]: a copy of the weights' size, once per call, a filter's row at a time so
         // that a fused step takes each row while it is in L1.
@@ -602,7 +701,7 @@ public static unsafe class Convolution
     /// the images in order: the first image's product is stored, the others' added in the store. This orientation
     /// leaves the large matrix unpacked: with dW as C (F rows) the product would pack every col_n, transposed, per image.
     /// </summary>
-    private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* transposed, float* dBias, Conv2dShape s, int units) : IParallelJob
+    private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* transposed, float* dBias, Conv2dShape s, int units, bool imageRows) : IParallelJob
         where TS : ISimd<TV> where TV : struct
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -612,12 +711,40 @@ public static unsafe class Convolution
             var (f0, f1) = Parallelism.Range(s.Filters, chunk, chunks);
             int patch = s.PatchSize, pixels = s.OutputPixels, kernelArea = s.KernelHeight * s.KernelWidth;
             int j0 = first * GemmKernel.Rows, j1 = last == units ? patch : last * GemmKernel.Rows;
-            float* col = j0 >= j1 || s.IsPointwise ? null : Scratch.Columns((nint)(j1 - j0) * pixels);
+            bool implicitRows = imageRows && !s.IsPointwise;
+            float* col = j0 >= j1 || s.IsPointwise || implicitRows ? null : Scratch.Columns((nint)(j1 - j0) * pixels);
             float* c = transposed + (nint)j0 * s.Filters;
+            int panel = 2 * TS.Count, kc0 = GemmKernel.KcFor(pixels, panel), width = (s.Filters + panel - 1) / panel * panel;
+            int* corners = null, offsets = null;
+            float* packed = null;
+            if (implicitRows && j0 < j1)
+            {
+                corners = Scratch.Runs(pixels + patch);
+                offsets = corners + pixels;
+                ImageRows.Offsets(s, corners, offsets);
+                packed = Scratch.Columns((nint)kc0 * width);
+            }
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
             for (int n = 0; n < s.Batch; n++)
             {
                 float* g = dz + (nint)n * s.OutputSize;
-                if (j0 < j1)
+                if (j0 < j1 && implicitRows)
+                {
+                    float* padded = Pad<TS, TV>(x + (nint)n * s.InputSize, s, j0 / kernelArea, (j1 - 1) / kernelArea + 1);
+                    // C has only rows [j0, j1): its row r is patch row j0 + r, whose offset the tile source starts at.
+                    var p = new GemmKernel.Operands(null, 0, 0, null, 0, c, s.Filters, j1 - j0, pixels, s.Filters);
+                    for (int pc = 0; pc < pixels; pc += kc0)
+                    {
+                        int kc = Math.Min(kc0, pixels - pc);
+                        // B[k = pixel, n = filter] = dz_n[filter·pixels + pixel]: dz_n read transposed.
+                        GemmKernel.PackTransposed<TS, TV>(g + pc, pixels, kc, s.Filters, packed);
+                        var a = new ImageRows(padded, offsets + j0, corners + pc);
+                        for (int column = 0; column < s.Filters; column += panel)
+                            GemmKernel.Tiles<TS, TV, Plain, ImageRows, ImageTile>(p, default, a, packed + (nint)(column / panel) * kc * panel, kc,
+                                n > 0 || pc > 0, finish: true, 0, j1 - j0, column, Math.Min(panel, s.Filters - column), tile);
+                    }
+                }
+                else if (j0 < j1)
                 {
                     float* image = x + (nint)n * s.InputSize;
                     float* a;

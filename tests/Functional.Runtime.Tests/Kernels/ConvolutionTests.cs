@@ -138,6 +138,13 @@ public sealed unsafe class ConvolutionTests(ITestOutputHelper output)
         using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, gy.Pointer, s, default(Relu), lowering);
         Check($"Forward<Relu>, {lowering}", s, isa, gy.Span, expected, Bound(absolute, s.PatchSize));
         gy.AssertGuardsIntact("y");
+        // Reading the im2col matrix from the image instead of writing it changes no bit.
+        if (lowering == Convolution.Lowering.ImplicitPixelRows)
+        {
+            var written = new Guarded(s.Batch * s.OutputSize);
+            using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, written.Pointer, s, default(Relu), Convolution.Lowering.PixelRows);
+            Assert.True(written.Span.SequenceEqual(gy.Span), $"{s} at {isa}: implicit pixel rows differ from pixel rows");
+        }
 
         var unbiased = Reference.Conv2d(Reference.Widen(x), Reference.Widen(w), 0, -1, s, Reference.Relu);
         using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, null, gy.Pointer, s, default(Relu), lowering);
@@ -226,6 +233,15 @@ public sealed unsafe class ConvolutionTests(ITestOutputHelper output)
         Check($"WeightGradient db, {orientation}", s, isa, gdb.Span, db, Bound(absB, terms));
         gdw.AssertGuardsIntact("dW"); gdb.AssertGuardsIntact("db");
         Assert.Equal(x, gx.ToArray()); Assert.Equal(dz, gdz.ToArray());
+
+        // Reading the im2col matrix from the image instead of writing it changes no bit, where the written one's
+        // product takes the packed path (over at most four pixels it streams, summing in another order).
+        if (orientation == Convolution.WeightGradientOrientation.ImplicitPatchRows && s.OutputPixels > 4)
+        {
+            Guarded written = new(s.WeightCount), writtenBias = new(s.Filters);
+            using (Cpu.Pin(isa)) Convolution.WeightGradient(gx.Pointer, gdz.Pointer, written.Pointer, writtenBias.Pointer, s, Convolution.WeightGradientOrientation.PatchRows);
+            Assert.True(written.Span.SequenceEqual(gdw.Span) && writtenBias.Span.SequenceEqual(gdb.Span), $"{s} at {isa}: implicit patch rows differ from patch rows");
+        }
 
         // Without db: dW is the same bit for bit.
         var alone = new Guarded(s.WeightCount);
