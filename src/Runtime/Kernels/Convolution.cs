@@ -112,14 +112,14 @@ public readonly record struct Conv2dShape
 /// flattened), one product per image:
 /// <code>
 /// forward          y_n  = f(W · col_n + b)      filters as C's rows: W read in place, col_n packed, bias broadcast per row
-///               or y_nᵀ = f(col_nᵀ · Wᵀ + b)    pixels as C's rows: col_n read in place, W packed; y_nᵀ then transposed
-/// weight gradient  dWᵀ  = Σ_n col_n · dz_nᵀ      col_n read in place, dz_n packed; images summed in the store; dW = (dWᵀ)ᵀ
+///               or y_nᵀ = f(col_nᵀ · Wᵀ + b)    pixels as C's rows: col_n read from the image (implicit), W packed once; y_nᵀ transposed
+/// weight gradient  dWᵀ  = Σ_n col_n · dz_nᵀ      col_n read from the image (implicit), dz_n packed; images summed in C; dW = (dWᵀ)ᵀ
 ///               or dW   = Σ_n dz_n · col_nᵀ      dz_n read in place, col_nᵀ written straight into packed panels; images in fixed groups
 /// bias gradient    db   = Σ_n Σ_pixels dz_n
 /// input gradient   dx_n = col2im(Wᵀ · dz_n) ⊙ f′(below)   Wᵀ read through strides; col2im adds overlapping windows
 /// </code>
-/// Every orientation keeps the large operand (the im2col matrix) out of the packing where it can, and writes NCHW with at
-/// most a transpose of one image's output. The forward and the weight gradient choose by shape (<see cref="ForwardLowering"/>,
+/// Every orientation keeps the large operand (the im2col matrix) out of the packing where it can (and, read implicitly
+/// through <see cref="ImageRows"/>, out of memory altogether), and writes NCHW with at most a transpose of one image's output. The forward and the weight gradient choose by shape (<see cref="ForwardLowering"/>,
 /// <see cref="WeightGradientLayout"/>, measured). One
 /// product per image rather than one over the batch: the batch's columns would interleave images in C (NCHW puts the
 /// channel between them), and an image's im2col matrix stays in L2 (313 KB for 16 channels of 14 × 14 under a 5 × 5
