@@ -92,56 +92,72 @@ public static unsafe class ConvolutionRates
         return 0;
     }
 
+    /// <summary>The reference CNN's layers, then neighbours of them (more filters, more channels, 3 × 3, CIFAR's 3 × 32 × 32) to see the trend.</summary>
+    private static Conv2dShape[] ComparedShapes() =>
+    [
+        CnnLayers.Conv1(), CnnLayers.Conv2(), CnnLayers.Conv2(1),
+        new(64, 1, 28, 28, 32, 5, 5, 1, 2), new(64, 16, 14, 14, 16, 5, 5, 1, 2), new(64, 3, 32, 32, 32, 3, 3, 1, 1), new(64, 32, 7, 7, 64, 3, 3, 1, 1),
+    ];
+
     /// <summary>
-    /// The forward under each lowering, interleaved call by call on one thread (so load on the host moves all alike):
-    /// medians of each, and of each one's ratio to im2col within the same round.
+    /// The forward under each lowering, then the weight gradient in each orientation, interleaved call by call on one
+    /// thread (so load on the host moves all alike): medians of each, and of each one's ratio to the first within the
+    /// same round.
     /// </summary>
     private static void Lowerings(int runs)
     {
         int saved = Parallelism.Threads;
         Parallelism.Threads = 1;
         var lowerings = Enum.GetValues<Convolution.Lowering>();
+        var orientations = Enum.GetValues<Convolution.WeightGradientOrientation>();
+        int panel = Convolution.PanelFloats(Cpu.Best);
         try
         {
             Console.WriteLine($"forward lowerings, one thread, on-CPU µs, interleaved rounds (ratio to {lowerings[0]} < 1: faster):");
-            // The reference CNN's layers, then neighbours of them (more filters, more channels, 3 × 3, CIFAR's 3 × 32 × 32) to see the trend.
-            Conv2dShape[] shapes =
-            [
-                CnnLayers.Conv1(), CnnLayers.Conv2(), CnnLayers.Conv2(1),
-                new(64, 1, 28, 28, 32, 5, 5, 1, 2), new(64, 16, 14, 14, 16, 5, 5, 1, 2), new(64, 3, 32, 32, 32, 3, 3, 1, 1), new(64, 32, 7, 7, 64, 3, 3, 1, 1),
-            ];
-            foreach (var s in shapes)
-            {
-                float[] x = CnnLayers.Buffer(s.Batch * s.InputSize, 1), w = CnnLayers.Buffer(s.WeightCount, 2), b = CnnLayers.Buffer(s.Filters, 3);
-                float[] y = new float[s.Batch * s.OutputSize];
-                fixed (float* px = x, pw = w, pb = b, py = y)
-                {
-                    float* cx = px, cw = pw, cb = pb, cy = py;
-                    var shape = s;
-                    var passes = lowerings.Select(l => (Action)(() => Convolution.Forward(cx, cw, cb, cy, shape, default(Relu), l))).ToArray();
-                    for (int i = 0; i < 10; i++) foreach (var pass in passes) pass();
-                    int rounds = 4 * runs, repeats = s.Batch == 1 ? 50 : 3;
-                    var times = new double[passes.Length][];
-                    var ratios = new double[passes.Length][];
-                    for (int l = 0; l < passes.Length; l++) { times[l] = new double[rounds]; ratios[l] = new double[rounds]; }
-                    for (int i = 0; i < rounds; i++)
-                    {
-                        for (int l = 0; l < passes.Length; l++) times[l][i] = Once(passes[l], repeats);
-                        for (int l = 0; l < passes.Length; l++) ratios[l][i] = times[l][i] / times[0][i];
-                    }
-                    var line = new System.Text.StringBuilder($"  {s.Batch}×{s.Channels}×{s.Height}×{s.Width} ∗ {s.Filters}×{s.KernelHeight}×{s.KernelWidth}:");
-                    for (int l = 0; l < passes.Length; l++)
-                    {
-                        Array.Sort(times[l]); Array.Sort(ratios[l]);
-                        double t = times[l][rounds / 2];
-                        line.Append($"  {lowerings[l]} {t * 1e6:F0} ({s.ForwardFlops / t / 1e9:F1} GFLOP/s");
-                        line.Append(l == 0 ? ")" : $", ×{ratios[l][rounds / 2]:F3}, quartiles {ratios[l][rounds / 4]:F3}–{ratios[l][3 * rounds / 4]:F3})");
-                    }
-                    Console.WriteLine(line.Append($"; {rounds} rounds; the forward takes {Convolution.ForwardLowering(s)}"));
-                }
-            }
+            foreach (var s in ComparedShapes())
+                WithBuffers(s, (x, w, b, y) => Interleaved(s, runs, [.. lowerings.Select(l => l.ToString())],
+                    [.. lowerings.Select(l => (Action)(() => Convolution.Forward((float*)x, (float*)w, (float*)b, (float*)y, s, default(Relu), l)))],
+                    $"the forward takes {Convolution.ForwardLowering(s, panel)}"));
+            Console.WriteLine($"weight-gradient orientations (dW and db), one thread, on-CPU µs, interleaved rounds (ratio to {orientations[0]} < 1: faster):");
+            foreach (var s in ComparedShapes())
+                // y is dz here, w receives dW and b db.
+                WithBuffers(s, (x, w, b, y) => Interleaved(s, runs, [.. orientations.Select(o => o.ToString())],
+                    [.. orientations.Select(o => (Action)(() => Convolution.WeightGradient((float*)x, (float*)y, (float*)w, (float*)b, s, o)))],
+                    $"the weight gradient takes {Convolution.WeightGradientLayout(s, panel)}"));
         }
         finally { Parallelism.Threads = saved; }
+    }
+
+    /// <summary>Pinned x, W, b and y buffers of a shape's sizes, seeded, for the span of <paramref name="use"/>.</summary>
+    private static void WithBuffers(Conv2dShape s, Action<nint, nint, nint, nint> use)
+    {
+        float[] x = CnnLayers.Buffer(s.Batch * s.InputSize, 1), w = CnnLayers.Buffer(s.WeightCount, 2), b = CnnLayers.Buffer(s.Filters, 3);
+        float[] y = CnnLayers.Buffer(s.Batch * s.OutputSize, 4);
+        fixed (float* px = x, pw = w, pb = b, py = y) use((nint)px, (nint)pw, (nint)pb, (nint)py);
+    }
+
+    /// <summary>One line: each variant's median on-CPU time and its median ratio (with quartiles) to the first's in the same round.</summary>
+    private static void Interleaved(Conv2dShape s, int runs, string[] names, Action[] passes, string chosen)
+    {
+        for (int i = 0; i < 10; i++) foreach (var pass in passes) pass();
+        int rounds = 4 * runs, repeats = s.Batch == 1 ? 50 : 3;
+        var times = new double[passes.Length][];
+        var ratios = new double[passes.Length][];
+        for (int l = 0; l < passes.Length; l++) { times[l] = new double[rounds]; ratios[l] = new double[rounds]; }
+        for (int i = 0; i < rounds; i++)
+        {
+            for (int l = 0; l < passes.Length; l++) times[l][i] = Once(passes[l], repeats);
+            for (int l = 0; l < passes.Length; l++) ratios[l][i] = times[l][i] / times[0][i];
+        }
+        var line = new System.Text.StringBuilder($"  {s.Batch}×{s.Channels}×{s.Height}×{s.Width} ∗ {s.Filters}×{s.KernelHeight}×{s.KernelWidth}:");
+        for (int l = 0; l < passes.Length; l++)
+        {
+            Array.Sort(times[l]); Array.Sort(ratios[l]);
+            double t = times[l][rounds / 2];
+            line.Append($"  {names[l]} {t * 1e6:F0} ({s.ForwardFlops / t / 1e9:F1} GFLOP/s");
+            line.Append(l == 0 ? ")" : $", ×{ratios[l][rounds / 2]:F3}, quartiles {ratios[l][rounds / 4]:F3}–{ratios[l][3 * rounds / 4]:F3})");
+        }
+        Console.WriteLine(line.Append($"; {rounds} rounds; {chosen}"));
     }
 
     private static double Once(Action pass, int repeats)
@@ -179,17 +195,24 @@ public static unsafe class ConvolutionRates
             new("pool2 max forward", 0, () => MaxPool2d.Forward(y2, p2, i2, pool2)),
             new("pool2 max backward ⊙ ReLU′", 0, () => MaxPool2d.Backward<Relu>(p2, i2, y2, dp2, pool2)),
             new("conv2 forward, batch 1", one.ForwardFlops, () => Convolution.Forward<Relu>(p1.AsSpan(0, one.InputSize), w2, b2, y2one, one)),
+            // At the width the kernels run at: the copies' shapes depend on it (a 14-float row is less than one Vector512).
             new("conv2 pad + im2col alone, 64 images (no FLOPs)", 0, () =>
             {
                 fixed (float* px = p1, pc = col)
                     for (int n = 0; n < conv2.Batch; n++)
-                        Convolution.Im2Col<Simd256, Vector256<float>>(Convolution.Pad<Simd256, Vector256<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
+                        if (Cpu.Best == Isa.Vector512)
+                            Convolution.Im2Col<Simd512, Vector512<float>>(Convolution.Pad<Simd512, Vector512<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
+                        else
+                            Convolution.Im2Col<Simd256, Vector256<float>>(Convolution.Pad<Simd256, Vector256<float>>(px + n * conv2.InputSize, conv2, 0, conv2.Channels), conv2, pc, 0, conv2.PatchSize);
             }),
             new("conv2 col2im ⊙ ReLU′ alone, 64 images (no FLOPs)", 0, () =>
             {
                 fixed (float* pdx = dx2, pc = col, pbelow = p1)
                     for (int n = 0; n < conv2.Batch; n++)
-                        Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
+                        if (Cpu.Best == Isa.Vector512)
+                            Convolution.Col2Im<Simd512, Vector512<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
+                        else
+                            Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
             }),
         ];
     }

@@ -112,21 +112,24 @@ public readonly record struct Conv2dShape
 /// flattened), one product per image:
 /// <code>
 /// forward          y_n  = f(W · col_n + b)      filters as C's rows: W read in place, col_n packed, bias broadcast per row
-///               or y_nᵀ = f(col_nᵀ · Wᵀ + b)    pixels as C's rows: col_n read in place, W packed; y_nᵀ then transposed
-/// weight gradient  dWᵀ  = Σ_n col_n · dz_nᵀ      col_n read in place, dz_n packed; images summed in the store; dW = (dWᵀ)ᵀ
+///               or y_nᵀ = f(col_nᵀ · Wᵀ + b)    pixels as C's rows: col_n read from the image (implicit), W packed once; y_nᵀ transposed
+/// weight gradient  dWᵀ  = Σ_n col_n · dz_nᵀ      col_n read from the image (implicit), dz_n packed; images summed in C; dW = (dWᵀ)ᵀ
+///               or dW   = Σ_n dz_n · col_nᵀ      dz_n read in place, col_nᵀ written straight into packed panels; images in fixed groups
 /// bias gradient    db   = Σ_n Σ_pixels dz_n
 /// input gradient   dx_n = col2im(Wᵀ · dz_n) ⊙ f′(below)   Wᵀ read through strides; col2im adds overlapping windows
 /// </code>
-/// Every orientation keeps the large operand (the im2col matrix) out of the packing where it can, and writes NCHW with at
-/// most a transpose of one image's output. The forward chooses by shape (<see cref="ForwardLowering"/>, measured). One
+/// Every orientation keeps the large operand (the im2col matrix) out of the packing where it can (and, read implicitly
+/// through <see cref="ImageRows"/>, out of memory altogether), and writes NCHW with at most a transpose of one image's output. The forward and the weight gradient choose by shape (<see cref="ForwardLowering"/>,
+/// <see cref="WeightGradientLayout"/>, measured). One
 /// product per image rather than one over the batch: the batch's columns would interleave images in C (NCHW puts the
 /// channel between them), and an image's im2col matrix stays in L2 (313 KB for 16 channels of 14 × 14 under a 5 × 5
 /// kernel) where the batch's would not.
 /// </para>
 /// <para>
 /// Threads (<see cref="Parallelism"/>): the forward and the input gradient split the batch, whole images per chunk;
-/// the weight gradient splits dWᵀ's rows (the rows of col, so each chunk builds only its part of every image's
-/// im2col matrix, from only the channels it reads) and db's filters, and each chunk sums its images in order. Every
+/// the weight gradient with patch rows splits dWᵀ's rows (the rows of col, so each chunk builds only its part of every
+/// image's im2col matrix, from only the channels it reads) and db's filters, and each chunk sums its images in order;
+/// with filter rows it splits fixed groups of images, whose sums are then added in group order. Every
 /// output element is therefore computed by one chunk with the same arithmetic for any thread count: results are
 /// bit-identical across them. Scratch (im2col matrices, padded images, dWᵀ) is per thread, grows to the largest layer
 /// and is then reused, so steady-state calls allocate nothing.
@@ -161,7 +164,7 @@ public static unsafe class Convolution
     public static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation)
         where TAct : struct, IActivation
     {
-        Forward(x, weights, bias, y, shape, activation, ForwardLowering(shape));
+        Forward(x, weights, bias, y, shape, activation, ForwardLowering(shape, PanelFloats(Cpu.Current)));
     }
 
     /// <summary>
@@ -217,17 +220,82 @@ public static unsafe class Convolution
         }
     }
 
-    /// <summary>dW and db at the width <see cref="Cpu.Current"/> selects; each finished row of dW is handed to <paramref name="rows"/> when there is one.</summary>
-    private static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+    /// <summary>
+    /// dW and db at the width <see cref="Cpu.Current"/> selects, in <paramref name="orientation"/> (null: as
+    /// <see cref="WeightGradientLayout"/> chooses for that width); each finished row of dW is handed to
+    /// <paramref name="rows"/> when there is one.
+    /// </summary>
+    private static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows,
+        WeightGradientOrientation? orientation = null)
     {
         switch (Cpu.Current)
         {
-            case Isa.Vector512: WeightGradient<Simd512, Vector512<float>>(x, dz, dWeights, dBias, shape, rows); break;
-            case Isa.Vector256: WeightGradient<Simd256, Vector256<float>>(x, dz, dWeights, dBias, shape, rows); break;
-            case Isa.Vector128: WeightGradient<Simd128, Vector128<float>>(x, dz, dWeights, dBias, shape, rows); break;
-            default: WeightGradient<Scalar, float>(x, dz, dWeights, dBias, shape, rows); break;
+            case Isa.Vector512: WeightGradient<Simd512, Vector512<float>>(x, dz, dWeights, dBias, shape, rows, orientation); break;
+            case Isa.Vector256: WeightGradient<Simd256, Vector256<float>>(x, dz, dWeights, dBias, shape, rows, orientation); break;
+            case Isa.Vector128: WeightGradient<Simd128, Vector128<float>>(x, dz, dWeights, dBias, shape, rows, orientation); break;
+            default: WeightGradient<Scalar, float>(x, dz, dWeights, dBias, shape, rows, orientation); break;
         }
     }
+
+    /// <summary>The weight and bias gradient in a chosen <paramref name="orientation"/>, for the benchmarks and tests that compare them.</summary>
+    internal static void WeightGradient(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, WeightGradientOrientation orientation)
+    {
+        shape.RequireMade();
+        WeightGradient(x, dz, dWeights, dBias, shape, rows: null, orientation);
+    }
+
+    /// <summary>Which operand of the weight gradient's product the filters are: C's columns or its rows.</summary>
+    internal enum WeightGradientOrientation
+    {
+        /// <summary>
+        /// dWᵀ [C·KH·KW, F] = Σ_n col_n · dz_nᵀ: each image's im2col matrix written and read in place as A, dz_n packed
+        /// transposed as B, dWᵀ transposed at the end. Split over threads by rows of dWᵀ.
+        /// </summary>
+        PatchRows,
+        /// <summary>
+        /// dW [F, C·KH·KW] = Σ_n dz_n · col_nᵀ: dz_n read in place as A, col_nᵀ written by im2col straight into the
+        /// product's packed panels (no im2col matrix, no separate packing). Images are summed in fixed groups
+        /// (<see cref="WeightGradientGroups"/>), the groups then added in order; split over threads by groups.
+        /// </summary>
+        FilterRows,
+        /// <summary>
+        /// Patch rows without the im2col matrix: the micro-kernel reads A((c, kh, kw), pixel) from the padded image at
+        /// the weight's offset plus the pixel's window corner (<see cref="ImageRows"/>, its tables swapped); dz_n packed
+        /// per k block. The same k blocks and FMA chains as <see cref="PatchRows"/>, so the same bits (but over at most
+        /// four output pixels, where that product streams).
+        /// </summary>
+        ImplicitPatchRows,
+    }
+
+    /// <summary>
+    /// The orientation the public weight gradient uses at a panel width of <paramref name="panel"/> floats (2 vectors):
+    /// filters as rows when that costs the micro-kernel fewer FMAs per output pixel, counting each tile of rows as the
+    /// kernel runs it (12 FMAs for up to six rows, 8 for up to four) over whole panels of columns. Small patches with few
+    /// filters fill a panel of patch columns better than a panel of filters (the reference CNN's first layer at
+    /// Vector512: 32 against 56); large patches (its second layer, 400 weights per filter and 32 filters: 78 against
+    /// 67) keep patch rows, read from the image without an im2col matrix (<see cref="WeightGradientOrientation.ImplicitPatchRows"/>:
+    /// ×0.80–0.96 of the written matrix's time on all seven shapes measured, ×0.83 on that second layer). A pointwise
+    /// layer keeps patch rows, which read the image in place. Measured with the `conv` benchmark's interleaved
+    /// comparison (docs/performance.md).
+    /// </summary>
+    internal static WeightGradientOrientation WeightGradientLayout(in Conv2dShape s, int panel)
+    {
+        if (s.IsPointwise) return WeightGradientOrientation.PatchRows;
+        long filterRows = TileFmas(s.Filters) * (long)((s.PatchSize + panel - 1) / panel);
+        long patchRows = TileFmas(s.PatchSize) * (long)((s.Filters + panel - 1) / panel);
+        return filterRows < patchRows ? WeightGradientOrientation.FilterRows : WeightGradientOrientation.ImplicitPatchRows;
+
+        // FMAs per k for one panel down M rows: six-row tiles, and a last tile of four or fewer at two thirds of the cost.
+        static long TileFmas(int m) => 12L * (m / GemmKernel.Rows) + (m % GemmKernel.Rows == 0 ? 0 : m % GemmKernel.Rows <= 4 ? 8 : 12);
+    }
+
+    /// <summary>
+    /// The most groups the filters-as-rows weight gradient sums a batch's images in: min(N, 8), each group a run of
+    /// consecutive images summed in its own buffer, the groups' buffers then added in order. Fixed by N, never by the
+    /// threads, so every element's summation order is the same on any number of them; eight is as many chunks as
+    /// two threads take (<see cref="Parallelism"/>'s four per thread), and the groups' sums cost one add per weight each.
+    /// </summary>
+    internal const int WeightGradientGroups = 8;
 
     /// <summary>dx = col2im(Wᵀ · dz) for a layer with nothing to differentiate below it but the identity.</summary>
     public static void InputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dx, in Conv2dShape shape)
@@ -302,20 +370,31 @@ public static unsafe class Convolution
         /// and only W packed; y_nᵀ is transposed into y_n. The large matrix is never packed, and M is the pixels.
         /// </summary>
         PixelRows,
+        /// <summary>
+        /// Pixels as rows without the im2col matrix: the micro-kernel reads A(pixel, (c, kh, kw)) from the padded image
+        /// at the pixel's window corner plus the weight's offset (<see cref="ImageRows"/>); Wᵀ is packed once per call.
+        /// </summary>
+        ImplicitPixelRows,
     }
 
     /// <summary>
-    /// The lowering the public forward uses for <paramref name="s"/>: pixels as rows when packing W and transposing the
-    /// output copy fewer than half the floats that packing the im2col matrix would, F·(C·KH·KW + OH·OW) &lt;
-    /// ½·C·KH·KW·OH·OW; else im2col with the filters as rows. A rule of thumb fitted to interleaved one-thread timings
-    /// (Functional.Benchmarks `conv`, docs/performance.md): PixelRows took ×0.77 of im2col's time on the reference
-    /// CNN's second layer and ×0.83 on its batch-1 inference, but ×1.1–1.6 on its first (one channel, 25-float patches,
-    /// where the copies are few either way); the implicit lowering lost everywhere (×1.04–1.29).
+    /// The lowering the public forward uses for <paramref name="s"/> at a panel width of <paramref name="panel"/>
+    /// floats: pixels as rows, read straight from the image (<see cref="Lowering.ImplicitPixelRows"/>), when packing W
+    /// and transposing the output copy fewer than half the floats that packing the im2col matrix would,
+    /// F·(C·KH·KW + OH·OW) &lt; ½·C·KH·KW·OH·OW, and the filters fill whole panels (a ragged panel makes every tile an
+    /// edge tile); else im2col with the filters as rows. Fitted to interleaved one-thread timings (Functional.Benchmarks
+    /// `conv`, docs/performance.md): at Vector512 implicit pixel rows took ×0.53 of im2col's time on the reference CNN's
+    /// second layer (×0.78 of pixel rows through an im2col matrix) and ×0.66 on its batch-1 inference, but ×11 on its
+    /// first (16 filters, half a panel) and ×1.9 on 16×14×14 → 16; the rule still misses two wins (1×28×28 → 32 at
+    /// ×0.53, 32×7×7 → 64 at ×0.39), and 3×32×32 → 32 lost (×2.1) though the filters fill the panel.
     /// </summary>
-    internal static Lowering ForwardLowering(in Conv2dShape s)
+    internal static Lowering ForwardLowering(in Conv2dShape s, int panel)
         => s.IsPointwise ? Lowering.Im2Col
-        : 2L * s.Filters * (s.PatchSize + s.OutputPixels) < (long)s.PatchSize * s.OutputPixels ? Lowering.PixelRows
+        : 2L * s.Filters * (s.PatchSize + s.OutputPixels) < (long)s.PatchSize * s.OutputPixels && s.Filters % panel == 0 ? Lowering.ImplicitPixelRows
         : Lowering.Im2Col;
+
+    /// <summary>Floats in the product's panel (two vectors) at <paramref name="isa"/>.</summary>
+    internal static int PanelFloats(Isa isa) => isa switch { Isa.Vector512 => 32, Isa.Vector256 => 16, Isa.Vector128 => 8, _ => 2 };
 
     /// <summary>The forward with a chosen <paramref name="lowering"/>, for the benchmarks and tests that compare them.</summary>
     internal static void Forward<TAct>(float* x, float* weights, float* bias, float* y, in Conv2dShape shape, TAct activation, Lowering lowering)
@@ -323,7 +402,7 @@ public static unsafe class Convolution
     {
         shape.RequireMade();
         if (bias == null) ForwardAt(x, weights, y, shape, new Activated<TAct>(activation), lowering);
-        else if (lowering == Lowering.PixelRows) ForwardAt(x, weights, y, shape, new BiasActivation<TAct>(bias, activation), lowering);
+        else if (lowering is Lowering.PixelRows or Lowering.ImplicitPixelRows) ForwardAt(x, weights, y, shape, new BiasActivation<TAct>(bias, activation), lowering);
         else ForwardAt(x, weights, y, shape, new RowBiasActivation<TAct>(bias, activation), lowering);
     }
 
@@ -340,6 +419,11 @@ public static unsafe class Convolution
         else if (lowering == Lowering.PixelRows)
         {
             var job = new PixelRowsForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
+            Launch(ref job, chunks);
+        }
+        else if (lowering == Lowering.ImplicitPixelRows)
+        {
+            var job = new ImplicitPixelRowsForwardJob<TS, TV, TE>(x, weights, y, shape, epilogue);
             Launch(ref job, chunks);
         }
         else
@@ -379,6 +463,79 @@ public static unsafe class Convolution
                 Transpose(transposed, pixels, filters, y + (nint)n * s.OutputSize);
             }
         }
+    }
+
+    /// <summary>
+    /// One chunk of images with the pixels as the product's rows and no im2col matrix: Wᵀ packed whole once (it is the
+    /// same B for every image), then per image, k block by k block, the tiles read A(pixel, k) straight from the padded
+    /// image (<see cref="ImageRows"/>); yᵀ_n goes to scratch and is transposed into y_n as in <see cref="PixelRowsForwardJob{TS, TV, TE}"/>.
+    /// The same k blocks and FMA chains as that job's product, so the same bits.
+    /// </summary>
+    private readonly struct ImplicitPixelRowsForwardJob<TS, TV, TE>(float* x, float* weights, float* y, Conv2dShape s, TE epilogue) : IParallelJob
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int chunk, int chunks)
+        {
+            var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
+            if (first >= last) return;
+            int patch = s.PatchSize, pixels = s.OutputPixels, filters = s.Filters, panel = 2 * TS.Count, kc0 = GemmKernel.KcFor(patch, panel);
+            int width = (filters + panel - 1) / panel * panel;
+            float* packed = Scratch.Columns((nint)patch * width);
+            for (int pc = 0; pc < patch; pc += kc0)
+                GemmKernel.PackTransposed<TS, TV>(weights + pc, patch, Math.Min(kc0, patch - pc), filters, packed + (nint)pc * width);
+            int* corners = Scratch.Runs(pixels + patch), offsets = corners + pixels;
+            ImageRows.Offsets(s, corners, offsets);
+            float* transposed = Scratch.Packing((nint)pixels * filters);
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
+            var p = new GemmKernel.Operands(null, 0, 0, null, 0, transposed, filters, pixels, patch, filters);
+            for (int n = first; n < last; n++)
+            {
+                float* padded = Pad<TS, TV>(x + (nint)n * s.InputSize, s, 0, s.Channels);
+                for (int pc = 0; pc < patch; pc += kc0)
+                {
+                    int kc = Math.Min(kc0, patch - pc);
+                    bool accumulate = pc > 0, finish = pc + kc >= patch;
+                    var a = new ImageRows(padded, corners, offsets + pc);
+                    for (int col = 0; col < filters; col += panel)
+                        GemmKernel.Tiles<TS, TV, TE, ImageRows, ImageTile>(p, epilogue, a, packed + (nint)pc * width + (nint)(col / panel) * kc * panel, kc,
+                            accumulate, finish, 0, pixels, col, Math.Min(panel, filters - col), tile);
+                }
+                Transpose(transposed, pixels, filters, y + (nint)n * s.OutputSize);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An im2col matrix that is never written: A(row, k) = padded[rowOffsets[row] + columnOffsets[k]]. With the pixels
+    /// as rows (the forward), a pixel's offset is its window corner oh·S·P′W + ow·S and a weight's is its place
+    /// c·plane + kh·P′W + kw in the padded image (<see cref="Offsets"/>); with the weights as rows (the weight gradient),
+    /// the same two tables swap roles. Each tile of six rows takes its six offsets; each k, one offset shared by the six.
+    /// </summary>
+    internal readonly struct ImageRows(float* padded, int* rowOffsets, int* columnOffsets) : GemmKernel.ITileSource<ImageTile>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ImageTile Tile(int r) => new(padded, rowOffsets + r, columnOffsets);
+
+        /// <summary>Every pixel's window corner and every weight's offset in the padded image, for <paramref name="s"/>.</summary>
+        public static void Offsets(in Conv2dShape s, int* corners, int* offsets)
+        {
+            int pw = s.PaddedWidth, kernelArea = s.KernelHeight * s.KernelWidth, plane = s.PaddedHeight * pw;
+            for (int pixel = 0; pixel < s.OutputPixels; pixel++)
+                corners[pixel] = pixel / s.OutputWidth * s.Stride * pw + pixel % s.OutputWidth * s.Stride;
+            for (int r = 0; r < s.PatchSize; r++)
+                offsets[r] = r / kernelArea * plane + r % kernelArea / s.KernelWidth * pw + r % s.KernelWidth;
+        }
+    }
+
+    /// <summary>Six rows of <see cref="ImageRows"/>' implicit matrix: row i at its own offset, k at the k block's shared offsets.</summary>
+    internal readonly struct ImageTile(float* padded, int* rowOffsets, int* columnOffsets) : GemmKernel.ITileRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Row(int i) => padded + rowOffsets[i];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public nint Offset(nint k) => columnOffsets[k];
     }
 
     /// <summary>d[j·rows + i] = s[i·cols + j]: eight by eight through AVX where both sizes allow, the edges one float at a time.</summary>
@@ -511,14 +668,21 @@ public static unsafe class Convolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+    private static void WeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows,
+        WeightGradientOrientation? orientation)
         where TS : ISimd<TV> where TV : struct
     {
+        var chosen = orientation ?? WeightGradientLayout(shape, 2 * TS.Count);
+        if (chosen == WeightGradientOrientation.FilterRows)
+        {
+            FilterRowsWeightGradient<TS, TV>(x, dz, dWeights, dBias, shape, rows);
+            return;
+        }
         // Chunks own blocks of whole six-row tiles of dWᵀ (the remainder joins the last block), so no chunk has the
         // one or two rows that the product would take on its direct path, whose last columns are summed differently.
         int units = Math.Max(1, shape.PatchSize / GemmKernel.Rows);
         float* transposed = Scratch.Transposed(shape.WeightCount);
-        var job = new WeightGradientJob<TS, TV>(x, dz, transposed, dBias, shape, units);
+        var job = new WeightGradientJob<TS, TV>(x, dz, transposed, dBias, shape, units, chosen == WeightGradientOrientation.ImplicitPatchRows);
         Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, units));
         // dWᵀ [C·KH·KW, F] → dW [F, C·KH·KW]: a copy of the weights' size, once per call, a filter's row at a time so
         // that a fused step takes each row while it is in L1.
@@ -537,7 +701,7 @@ public static unsafe class Convolution
     /// the images in order: the first image's product is stored, the others' added in the store. This orientation
     /// leaves the large matrix unpacked: with dW as C (F rows) the product would pack every col_n, transposed, per image.
     /// </summary>
-    private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* transposed, float* dBias, Conv2dShape s, int units) : IParallelJob
+    private readonly struct WeightGradientJob<TS, TV>(float* x, float* dz, float* transposed, float* dBias, Conv2dShape s, int units, bool imageRows) : IParallelJob
         where TS : ISimd<TV> where TV : struct
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -547,12 +711,40 @@ public static unsafe class Convolution
             var (f0, f1) = Parallelism.Range(s.Filters, chunk, chunks);
             int patch = s.PatchSize, pixels = s.OutputPixels, kernelArea = s.KernelHeight * s.KernelWidth;
             int j0 = first * GemmKernel.Rows, j1 = last == units ? patch : last * GemmKernel.Rows;
-            float* col = j0 >= j1 || s.IsPointwise ? null : Scratch.Columns((nint)(j1 - j0) * pixels);
+            bool implicitRows = imageRows && !s.IsPointwise;
+            float* col = j0 >= j1 || s.IsPointwise || implicitRows ? null : Scratch.Columns((nint)(j1 - j0) * pixels);
             float* c = transposed + (nint)j0 * s.Filters;
+            int panel = 2 * TS.Count, kc0 = GemmKernel.KcFor(pixels, panel), width = (s.Filters + panel - 1) / panel * panel;
+            int* corners = null, offsets = null;
+            float* packed = null;
+            if (implicitRows && j0 < j1)
+            {
+                corners = Scratch.Runs(pixels + patch);
+                offsets = corners + pixels;
+                ImageRows.Offsets(s, corners, offsets);
+                packed = Scratch.Columns((nint)kc0 * width);
+            }
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
             for (int n = 0; n < s.Batch; n++)
             {
                 float* g = dz + (nint)n * s.OutputSize;
-                if (j0 < j1)
+                if (j0 < j1 && implicitRows)
+                {
+                    float* padded = Pad<TS, TV>(x + (nint)n * s.InputSize, s, j0 / kernelArea, (j1 - 1) / kernelArea + 1);
+                    // C has only rows [j0, j1): its row r is patch row j0 + r, whose offset the tile source starts at.
+                    var p = new GemmKernel.Operands(null, 0, 0, null, 0, c, s.Filters, j1 - j0, pixels, s.Filters);
+                    for (int pc = 0; pc < pixels; pc += kc0)
+                    {
+                        int kc = Math.Min(kc0, pixels - pc);
+                        // B[k = pixel, n = filter] = dz_n[filter·pixels + pixel]: dz_n read transposed.
+                        GemmKernel.PackTransposed<TS, TV>(g + pc, pixels, kc, s.Filters, packed);
+                        var a = new ImageRows(padded, offsets + j0, corners + pc);
+                        for (int column = 0; column < s.Filters; column += panel)
+                            GemmKernel.Tiles<TS, TV, Plain, ImageRows, ImageTile>(p, default, a, packed + (nint)(column / panel) * kc * panel, kc,
+                                n > 0 || pc > 0, finish: true, 0, j1 - j0, column, Math.Min(panel, s.Filters - column), tile);
+                    }
+                }
+                else if (j0 < j1)
                 {
                     float* image = x + (nint)n * s.InputSize;
                     float* a;
@@ -575,6 +767,177 @@ public static unsafe class Convolution
                         float sum = Sum<TS, TV>(g + (nint)f * pixels, pixels);
                         dBias[f] = n == 0 ? sum : dBias[f] + sum;
                     }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dW = Σ_n dz_n · col_nᵀ with the filters as C's rows (<see cref="WeightGradientOrientation.FilterRows"/>): each
+    /// group of images sums into its own [F, patch rounded up to whole panels] buffer, the groups are then added in
+    /// order into dW, a filter's row at a time (a fused step takes each row as it is finished); db sums each image's
+    /// per-filter sums in image order, as the other orientation does, so db is the same bits either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FilterRowsWeightGradient<TS, TV>(float* x, float* dz, float* dWeights, float* dBias, in Conv2dShape shape, Optimizers.FusedRows? rows)
+        where TS : ISimd<TV> where TV : struct
+    {
+        int panel = 2 * TS.Count, patch = shape.PatchSize, filters = shape.Filters;
+        int groups = Math.Min(shape.Batch, WeightGradientGroups);
+        int width = (patch + panel - 1) / panel * panel;
+        nint groupSize = (nint)filters * width;
+        // The groups' sums, then every image's per-filter sums of dz (for db).
+        float* partial = Scratch.Transposed(groups * groupSize + (nint)shape.Batch * filters);
+        float* imageSums = partial + groups * groupSize;
+        var job = new FilterRowsJob<TS, TV>(x, dz, partial, dBias == null ? null : imageSums, shape, groups, width);
+        Launch(ref job, Parallelism.ChunksFor(shape.ForwardFlops, groups));
+        for (int f = 0; f < filters; f++)
+        {
+            var row = new Span<float>(dWeights + (nint)f * patch, patch);
+            new ReadOnlySpan<float>(partial + (nint)f * width, patch).CopyTo(row);
+            for (int g = 1; g < groups; g++)
+                System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(partial + g * groupSize + (nint)f * width, patch), row);
+            if (rows is { } step) step.Finished(f, 1);
+        }
+        if (dBias == null) return;
+        for (int f = 0; f < filters; f++)
+        {
+            float sum = imageSums[f];
+            for (int n = 1; n < shape.Batch; n++) sum += imageSums[(nint)n * filters + f];
+            dBias[f] = sum;
+        }
+    }
+
+    /// <summary>
+    /// One chunk of groups of images: for each image and each k block of its output pixels, col_nᵀ's rows for those
+    /// pixels are written straight into the product's panels (<see cref="PackPatches"/>) and the filters' tiles take
+    /// them with dz_n read in place, each group's first block starting its sums from zero and every later one from
+    /// what C holds, so a group's images are summed in order. Each image's per-filter sums of dz go to
+    /// <c>imageSums</c> (null: no db) while dz_n is in cache.
+    /// </summary>
+    private readonly struct FilterRowsJob<TS, TV>(float* x, float* dz, float* partial, float* imageSums, Conv2dShape s, int groups, int width) : IParallelJob
+        where TS : ISimd<TV> where TV : struct
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int chunk, int chunks)
+        {
+            var (firstGroup, lastGroup) = Parallelism.Range(groups, chunk, chunks);
+            int panel = 2 * TS.Count, pixels = s.OutputPixels, filters = s.Filters, kc0 = GemmKernel.KcFor(pixels, panel);
+            int panels = width / panel;
+            int capacity = PatchRuns.Capacity(s, panels);
+            int* runs = Scratch.Runs(capacity + kc0), corners = runs + capacity;
+            PatchRuns.Cut(s, panel, panels, runs);
+            float* packed = Scratch.Columns((nint)kc0 * width);
+            // Columns past the patch that no run's vectors reach: zero, so C's unread columns there stay finite.
+            new Span<float>(packed, kc0 * width).Clear();
+            float* tile = stackalloc float[GemmKernel.Rows * GemmKernel.MaxPanel];
+            for (int g = firstGroup; g < lastGroup; g++)
+            {
+                var (first, last) = Parallelism.Range(s.Batch, g, groups);
+                float* c = partial + (nint)g * filters * width;
+                for (int n = first; n < last; n++)
+                {
+                    float* image = x + (nint)n * s.InputSize, gradient = dz + (nint)n * s.OutputSize;
+                    // The image with its padding, in scratch even without any: the run copies read up to a vector past a run.
+                    float* padded = s.Padding > 0 ? Pad<TS, TV>(image, s, 0, s.Channels) : ScratchCopy<TS, TV>(image, s.InputSize);
+                    // A(m = filter, k = pixel) = dz_n[filter·pixels + pixel]; B[k = pixel, n = patch column] = col_n[column, pixel].
+                    var p = new GemmKernel.Operands(gradient, pixels, 1, null, 0, c, width, filters, pixels, width);
+                    for (int pc = 0; pc < pixels; pc += kc0)
+                    {
+                        int kc = Math.Min(kc0, pixels - pc);
+                        PackPatches(padded, s, runs, panels, panel, pc, kc, corners, packed);
+                        bool accumulate = n > first || pc > 0;
+                        for (int col = 0; col < width; col += panel)
+                            GemmKernel.Tiles<TS, TV, Plain>(p, default, GemmKernel.InPlace(p, pc), packed + (nint)(col / panel) * kc * panel, kc,
+                                accumulate, finish: true, 0, filters, col, panel, tile);
+                    }
+                    if (imageSums != null)
+                        for (int f = 0; f < filters; f++) imageSums[(nint)n * filters + f] = Sum<TS, TV>(gradient + (nint)f * pixels, pixels);
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies <paramref name="count"/> floats of an image into this thread's padded-image scratch, which has slack past them.</summary>
+    private static float* ScratchCopy<TS, TV>(float* image, int count) where TS : ISimd<TV> where TV : struct
+    {
+        float* copy = Scratch.Padded(count);
+        Copy<TS, TV>(image, copy, count);
+        return copy;
+    }
+
+    /// <summary>
+    /// How one row of col_nᵀ (one output pixel's patch, C·KH·KW floats) falls into the product's panels: runs of
+    /// KW floats that are contiguous in the padded image (one kernel row of one channel) and in the patch, cut where a
+    /// panel ends. Laid out as the first run of each panel (panels + 1 ints), then four ints per run: its column in
+    /// the panel, its offset in the padded image from the pixel's window corner, its length, and how much of it goes
+    /// in whole eight-float vectors (<see cref="PackPatches"/>).
+    /// </summary>
+    private static class PatchRuns
+    {
+        public const int Fields = 4;
+
+        public static int Capacity(in Conv2dShape s, int panels) => panels + 1 + Fields * (s.Channels * s.KernelHeight + panels);
+
+        public static void Cut(in Conv2dShape s, int panel, int panels, int* runs)
+        {
+            int patch = s.PatchSize, kw = s.KernelWidth, kh = s.KernelHeight, pw = s.PaddedWidth;
+            nint plane = (nint)s.PaddedHeight * pw;
+            int* run = runs + panels + 1;
+            int count = 0;
+            for (int j = 0; j < panels; j++)
+            {
+                runs[j] = count;
+                int low = j * panel, high = Math.Min(patch, low + panel);
+                for (int r = low; r < high; count++)
+                {
+                    int kernelRow = r / kw, column = r % kw, length = Math.Min(kw - column, high - r);
+                    int at = r - low, whole = (length + 7) / 8 * 8;
+                    run[Fields * count] = at;
+                    run[Fields * count + 1] = (int)(kernelRow / kh * plane) + kernelRow % kh * pw + column;
+                    run[Fields * count + 2] = length;
+                    // Vectors may reach past the run into later columns of the same row (written after, or beyond
+                    // the patch), never past the row: that would be the next pixel's row, written before.
+                    run[Fields * count + 3] = !Vector256.IsHardwareAccelerated ? 0 : at + whole <= panel ? whole : length / 8 * 8;
+                    r += length;
+                }
+            }
+            runs[panels] = count;
+        }
+    }
+
+    /// <summary>
+    /// Output pixels [p0, p0 + kc) of col_nᵀ, straight into the product's packed block: panel after panel of kc × 2w
+    /// floats, row k of a panel holding pixel p0 + k's patch columns of that panel. Run by run, each down all kc
+    /// pixels (one run's source and target offsets, then a tight loop of copies); a run goes in whole eight-float
+    /// vectors that may reach past it into columns a later run writes (or past the patch, whose columns of C nobody
+    /// reads), and only its part that would reach past the row is copied float by float. Columns past the patch that
+    /// no vector reaches keep what <paramref name="packed"/> held: zeroed once by the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackPatches(float* padded, in Conv2dShape s, int* runs, int panels, int panel, int p0, int kc, int* corners, float* packed)
+    {
+        int outWidth = s.OutputWidth, stride = s.Stride, pw = s.PaddedWidth;
+        for (int k = 0, oh = p0 / outWidth, ow = p0 % outWidth; k < kc; k++)
+        {
+            corners[k] = oh * stride * pw + ow * stride;
+            if (++ow == outWidth) { ow = 0; oh++; }
+        }
+        int* run = runs + panels + 1;
+        for (int j = 0; j < panels; j++)
+        {
+            float* block = packed + (nint)j * kc * panel;
+            for (int i = runs[j]; i < runs[j + 1]; i++)
+            {
+                int at = run[PatchRuns.Fields * i], length = run[PatchRuns.Fields * i + 2], whole = run[PatchRuns.Fields * i + 3];
+                float* source = padded + run[PatchRuns.Fields * i + 1];
+                float* target = block + at;
+                for (int k = 0; k < kc; k++, target += panel)
+                {
+                    float* from = source + corners[k];
+                    int v = 0;
+                    for (; v < whole; v += 8) Vector256.Store(Vector256.Load(from + v), target + v);
+                    for (; v < length; v++) target[v] = from[v];
+                }
             }
         }
     }
@@ -725,7 +1088,8 @@ public static unsafe class Convolution
 
     /// <summary>
     /// target[0 … count) = source[0 … count): whole vectors, the last one overlapping the one before (rewriting the
-    /// same values) rather than a tail of single floats; a run shorter than a vector goes by four or one.
+    /// same values) rather than a tail of single floats; a run shorter than a vector goes by eight, four or one (the
+    /// reference CNN's 14-float rows at Vector512: two eight-float copies rather than four of four).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy<TS, TV>(float* source, float* target, int count) where TS : ISimd<TV> where TV : struct
@@ -735,6 +1099,11 @@ public static unsafe class Convolution
         {
             for (int i = 0; i + w < count; i += w) TS.Store(target + i, TS.Load(source + i));
             TS.Store(target + count - w, TS.Load(source + count - w));
+        }
+        else if (count >= 8 && w > 8)
+        {
+            Vector256.Store(Vector256.Load(source), target);
+            Vector256.Store(Vector256.Load(source + count - 8), target + count - 8);
         }
         else if (count >= 4 && w > 4)
         {
@@ -755,6 +1124,14 @@ public static unsafe class Convolution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo<TS, TV>(float* source, float* target, int count) where TS : ISimd<TV> where TV : struct
     {
+        // A run shorter than a Vector512 (the reference CNN's 14-float rows) goes by Vector256: one masked 64-byte
+        // access nearly always straddles two cache lines, and conv2's col2im took 0.92 ms at Vector512 against 0.56
+        // at Vector256. The same lanes are added either way.
+        if (TS.Count > 8 && count < TS.Count)
+        {
+            AddTo<Simd256, Vector256<float>>(source, target, count);
+            return;
+        }
         int w = TS.Count, i = 0;
         for (; i + w <= count; i += w) TS.Store(target + i, TS.Add(TS.Load(target + i), TS.Load(source + i)));
         if (i == count) return;
@@ -788,6 +1165,12 @@ public static unsafe class Convolution
     private static void ApplyDerivative<TS, TV, TAct>(float* sums, float* dx, float* below, int count, TAct activation)
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
+        // A row shorter than the vector would otherwise go float by float.
+        if (TS.Count > 8 && count < TS.Count)
+        {
+            ApplyDerivative<Simd256, Vector256<float>, TAct>(sums, dx, below, count, activation);
+            return;
+        }
         int w = TS.Count, i = 0;
         for (; i + w <= count; i += w) TS.Store(dx + i, activation.Backward<TS, TV>(TS.Load(sums + i), TS.Load(below + i)));
         for (; i < count; i++) dx[i] = activation.Backward<Scalar, float>(sums[i], below[i]);
@@ -829,11 +1212,19 @@ public static unsafe class Convolution
         [ThreadStatic] private static float[]? padded;
         [ThreadStatic] private static float[]? transposed;
         [ThreadStatic] private static float[]? packing;
+        [ThreadStatic] private static int[]? runs;
 
         public static float* Columns(nint floats) => Grown(ref columns, floats);
         public static float* Padded(nint floats) => Grown(ref padded, floats);
         public static float* Transposed(nint floats) => Grown(ref transposed, floats);
         public static float* Packing(nint floats) => Grown(ref packing, floats);
+
+        /// <summary>The runs of <see cref="PatchRuns"/>, grown to the largest layer seen.</summary>
+        public static int* Runs(int ints)
+        {
+            if (runs is null || runs.Length < ints) runs = GC.AllocateUninitializedArray<int>(ints, pinned: true);
+            return (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(runs));
+        }
 
         private static float* Grown(ref float[]? buffer, nint floats)
         {

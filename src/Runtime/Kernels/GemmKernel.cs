@@ -210,12 +210,34 @@ internal static unsafe class GemmKernel
     /// Where the micro-kernel finds the six rows of A for the tile starting at row r: from
     /// <c>Origin + (r − FirstRow)·TileStep</c>, row i of the tile <c>i·Row</c> further on, each next k <c>Column</c> further.
     /// </summary>
-    internal readonly struct ATiles(float* origin, int firstRow, nint tileStep, nint row, nint column)
+    internal readonly struct ATiles(float* origin, int firstRow, nint tileStep, nint row, nint column) : ITileSource<StridedRows>
     {
-        public readonly nint Row = row, Column = column;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public StridedRows Tile(int r) => new(origin + (r - firstRow) * tileStep, row, column);
+    }
+
+    /// <summary>Where the micro-kernel reads one tile's rows of A: A(i, k) at <c>Row(i) + Offset(k)</c>, k counted from the k block's start.</summary>
+    internal interface ITileRows
+    {
+        float* Row(int i);
+        nint Offset(nint k);
+    }
+
+    /// <summary>The tiles of a k block of A, each as an <see cref="ITileRows"/>.</summary>
+    internal interface ITileSource<TR> where TR : struct, ITileRows
+    {
+        /// <summary>The tile whose first row is row <paramref name="r"/> of C.</summary>
+        TR Tile(int r);
+    }
+
+    /// <summary>A matrix read through two strides: row i at a + i·row, k at k·column further.</summary>
+    internal readonly struct StridedRows(float* a, nint row, nint column) : ITileRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Row(int i) => a + i * row;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float* Tile(int r) => origin + (r - firstRow) * tileStep;
+        public nint Offset(nint k) => k * column;
     }
 
     /// <summary>A read where it lies, from k block pc on.</summary>
@@ -450,26 +472,32 @@ internal static unsafe class GemmKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Tiles<TS, TV, TE>(in Operands p, TE e, ATiles a, float* bPanel, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
         where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+        => Tiles<TS, TV, TE, ATiles, StridedRows>(p, e, a, bPanel, kc, accumulate, finish, from, to, col, cols, tile);
+
+    /// <summary>The same, with A's rows found through any <see cref="ITileSource{TR}"/> (an implicit im2col matrix: <see cref="Convolution"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Tiles<TS, TV, TE, TA, TR>(in Operands p, TE e, TA a, float* bPanel, int kc, bool accumulate, bool finish, int from, int to, int col, int cols, float* tile)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TA : struct, ITileSource<TR> where TR : struct, ITileRows
     {
         // C ← C + A·B: C's old value starts the first k block's sums (it would be gone by the last block, overwritten
         // by the partial sums), and the last block stores what it summed.
         if (TE.AddsToOutput)
         {
-            Tiles<TS, TV, Plain>(p, default, a, bPanel, kc, accumulate: true, finish, from, to, col, cols, tile);
+            Tiles<TS, TV, Plain, TA, TR>(p, default, a, bPanel, kc, accumulate: true, finish, from, to, col, cols, tile);
             return;
         }
         int panel = 2 * TS.Count;
         for (int row = from; row < to; row += Rows)
         {
             int rows = Math.Min(Rows, to - row);
-            float* at = a.Tile(row);
+            TR at = a.Tile(row);
             float* c = p.C + row * p.Ldc + col;
             if (rows == Rows && cols == panel)
-                Tile<TS, TV, TE>(at, a.Row, a.Column, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
+                Tile<TS, TV, TE, TR>(at, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, Rows);
             else if (rows == 4 && cols == panel) // 64, 256 and 784 all leave four rows: no waste, no copy
-                Tile4<TS, TV, TE>(at, a.Row, a.Column, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
+                Tile4<TS, TV, TE, TR>(at, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, 4);
             else
-                Edge<TS, TV, TE>(at, a.Row, a.Column, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
+                Edge<TS, TV, TE, TR>(at, bPanel, kc, c, p.Ldc, accumulate, finish, e, row, col, rows, cols, tile);
         }
     }
 
@@ -511,7 +539,7 @@ internal static unsafe class GemmKernel
     /// input gradient. A pure copy: the product is the same bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackTransposed<TS, TV>(float* b, nint ldt, int kc, int nc, float* packed)
+    internal static void PackTransposed<TS, TV>(float* b, nint ldt, int kc, int nc, float* packed)
         where TS : ISimd<TV> where TV : struct
     {
         int panel = 2 * TS.Count;
@@ -536,16 +564,16 @@ internal static unsafe class GemmKernel
     /// time, so no load or store reaches past the matrix.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Edge<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows, int cols, float* tile)
-        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    private static void Edge<TS, TV, TE, TR>(TR a, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows, int cols, float* tile)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TR : struct, ITileRows
     {
         int panel = 2 * TS.Count;
         if (accumulate)
             for (int r = 0; r < Rows; r++)
                 for (int j = 0; j < panel; j++)
                     tile[r * panel + j] = r < rows && j < cols ? c[r * ldc + j] : 0f;
-        if (rows <= 4) Tile4<TS, TV, Plain>(a, aRow, aCol, b, kc, tile, panel, accumulate, false, default, row, col, rows);
-        else Tile<TS, TV, Plain>(a, aRow, aCol, b, kc, tile, panel, accumulate, false, default, row, col, rows);
+        if (rows <= 4) Tile4<TS, TV, Plain, TR>(a, b, kc, tile, panel, accumulate, false, default, row, col, rows);
+        else Tile<TS, TV, Plain, TR>(a, b, kc, tile, panel, accumulate, false, default, row, col, rows);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
@@ -556,19 +584,19 @@ internal static unsafe class GemmKernel
 
     /// <summary>
     /// The micro-kernel: a 6 × 2w tile of C += A[6 rows, kc] · panel[kc, 2w], in twelve registers.
-    /// A(r, k) is read at a_r + k·aCol, where row r past <paramref name="rows"/> repeats the last valid row.
+    /// A(r, k) is read at <c>a.Row(r) + a.Offset(k)</c>, where row r past <paramref name="rows"/> repeats the last valid row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows)
-        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    private static void Tile<TS, TV, TE, TR>(TR a, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TR : struct, ITileRows
     {
         nint w = TS.Count;
-        float* a0 = a;
-        float* a1 = a + (rows > 1 ? aRow : 0);
-        float* a2 = a + (rows > 2 ? 2 : rows - 1) * aRow;
-        float* a3 = a + (rows > 3 ? 3 : rows - 1) * aRow;
-        float* a4 = a + (rows > 4 ? 4 : rows - 1) * aRow;
-        float* a5 = a + (rows > 5 ? 5 : rows - 1) * aRow;
+        float* a0 = a.Row(0);
+        float* a1 = a.Row(rows > 1 ? 1 : 0);
+        float* a2 = a.Row(rows > 2 ? 2 : rows - 1);
+        float* a3 = a.Row(rows > 3 ? 3 : rows - 1);
+        float* a4 = a.Row(rows > 4 ? 4 : rows - 1);
+        float* a5 = a.Row(rows > 5 ? 5 : rows - 1);
         TV c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (accumulate)
         {
@@ -590,10 +618,11 @@ internal static unsafe class GemmKernel
         // its k order. Medians of 31 interleaved pairs, three runs, one thread, 784×256 at batch 256: the forward
         // 2–6%, the weight gradient 2–13%, the input gradient 0–4% faster, most when the host was busy (our reading:
         // a busy sibling hyperthread takes a share of the core's issue width); at batch 64 within ±3% but once.
-        nint step = aCol, at = 0;
+        nint k = 0;
         float* bEnd = b + (nint)kc * 2 * w, bEnd4 = b + (nint)(kc & ~3) * 2 * w;
-        for (; b < bEnd4; b += 8 * w, at += 4 * step)
+        for (; b < bEnd4; b += 8 * w, k += 4)
         {
+            nint at = a.Offset(k);
             TV b0 = TS.Load(b), b1 = TS.Load(b + w);
             TV x = TS.Broadcast(a0[at]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -607,7 +636,7 @@ internal static unsafe class GemmKernel
             c40 = TS.MultiplyAdd(x, b0, c40); c41 = TS.MultiplyAdd(x, b1, c41);
             x = TS.Broadcast(a5[at]);
             c50 = TS.MultiplyAdd(x, b0, c50); c51 = TS.MultiplyAdd(x, b1, c51);
-            nint at1 = at + step;
+            nint at1 = a.Offset(k + 1);
             b0 = TS.Load(b + 2 * w); b1 = TS.Load(b + 3 * w);
             x = TS.Broadcast(a0[at1]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -621,7 +650,7 @@ internal static unsafe class GemmKernel
             c40 = TS.MultiplyAdd(x, b0, c40); c41 = TS.MultiplyAdd(x, b1, c41);
             x = TS.Broadcast(a5[at1]);
             c50 = TS.MultiplyAdd(x, b0, c50); c51 = TS.MultiplyAdd(x, b1, c51);
-            nint at2 = at + 2 * step;
+            nint at2 = a.Offset(k + 2);
             b0 = TS.Load(b + 4 * w); b1 = TS.Load(b + 5 * w);
             x = TS.Broadcast(a0[at2]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -635,7 +664,7 @@ internal static unsafe class GemmKernel
             c40 = TS.MultiplyAdd(x, b0, c40); c41 = TS.MultiplyAdd(x, b1, c41);
             x = TS.Broadcast(a5[at2]);
             c50 = TS.MultiplyAdd(x, b0, c50); c51 = TS.MultiplyAdd(x, b1, c51);
-            nint at3 = at + 3 * step;
+            nint at3 = a.Offset(k + 3);
             b0 = TS.Load(b + 6 * w); b1 = TS.Load(b + 7 * w);
             x = TS.Broadcast(a0[at3]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -650,8 +679,9 @@ internal static unsafe class GemmKernel
             x = TS.Broadcast(a5[at3]);
             c50 = TS.MultiplyAdd(x, b0, c50); c51 = TS.MultiplyAdd(x, b1, c51);
         }
-        for (; b < bEnd; b += 2 * w, at += step)
+        for (; b < bEnd; b += 2 * w, k++)
         {
+            nint at = a.Offset(k);
             TV b0 = TS.Load(b), b1 = TS.Load(b + w);
             TV x = TS.Broadcast(a0[at]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -689,17 +719,17 @@ internal static unsafe class GemmKernel
 
     /// <summary>
     /// The same micro-kernel for four rows (eight accumulators): the last tile when M leaves four or fewer rows.
-    /// Per element it is the same FMA chain in the same k order as <see cref="Tile{TS, TV, TE}"/>.
+    /// Per element it is the same FMA chain in the same k order as <see cref="Tile{TS, TV, TE, TR}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4<TS, TV, TE>(float* a, nint aRow, nint aCol, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows)
-        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue
+    private static void Tile4<TS, TV, TE, TR>(TR a, float* b, int kc, float* c, nint ldc, bool accumulate, bool finish, TE e, nint row, nint col, int rows)
+        where TS : ISimd<TV> where TV : struct where TE : struct, IEpilogue where TR : struct, ITileRows
     {
         nint w = TS.Count;
-        float* a0 = a;
-        float* a1 = a + (rows > 1 ? aRow : 0);
-        float* a2 = a + (rows > 2 ? 2 : rows - 1) * aRow;
-        float* a3 = a + (rows > 3 ? 3 : rows - 1) * aRow;
+        float* a0 = a.Row(0);
+        float* a1 = a.Row(rows > 1 ? 1 : 0);
+        float* a2 = a.Row(rows > 2 ? 2 : rows - 1);
+        float* a3 = a.Row(rows > 3 ? 3 : rows - 1);
         TV c00, c01, c10, c11, c20, c21, c30, c31;
         if (accumulate)
         {
@@ -715,10 +745,11 @@ internal static unsafe class GemmKernel
         }
 
         // Four k per pass, then one at a time, as in Tile.
-        nint step = aCol, at = 0;
+        nint k = 0;
         float* bEnd = b + (nint)kc * 2 * w, bEnd4 = b + (nint)(kc & ~3) * 2 * w;
-        for (; b < bEnd4; b += 8 * w, at += 4 * step)
+        for (; b < bEnd4; b += 8 * w, k += 4)
         {
+            nint at = a.Offset(k);
             TV b0 = TS.Load(b), b1 = TS.Load(b + w);
             TV x = TS.Broadcast(a0[at]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -728,7 +759,7 @@ internal static unsafe class GemmKernel
             c20 = TS.MultiplyAdd(x, b0, c20); c21 = TS.MultiplyAdd(x, b1, c21);
             x = TS.Broadcast(a3[at]);
             c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
-            nint at1 = at + step;
+            nint at1 = a.Offset(k + 1);
             b0 = TS.Load(b + 2 * w); b1 = TS.Load(b + 3 * w);
             x = TS.Broadcast(a0[at1]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -738,7 +769,7 @@ internal static unsafe class GemmKernel
             c20 = TS.MultiplyAdd(x, b0, c20); c21 = TS.MultiplyAdd(x, b1, c21);
             x = TS.Broadcast(a3[at1]);
             c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
-            nint at2 = at + 2 * step;
+            nint at2 = a.Offset(k + 2);
             b0 = TS.Load(b + 4 * w); b1 = TS.Load(b + 5 * w);
             x = TS.Broadcast(a0[at2]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -748,7 +779,7 @@ internal static unsafe class GemmKernel
             c20 = TS.MultiplyAdd(x, b0, c20); c21 = TS.MultiplyAdd(x, b1, c21);
             x = TS.Broadcast(a3[at2]);
             c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
-            nint at3 = at + 3 * step;
+            nint at3 = a.Offset(k + 3);
             b0 = TS.Load(b + 6 * w); b1 = TS.Load(b + 7 * w);
             x = TS.Broadcast(a0[at3]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
@@ -759,8 +790,9 @@ internal static unsafe class GemmKernel
             x = TS.Broadcast(a3[at3]);
             c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
         }
-        for (; b < bEnd; b += 2 * w, at += step)
+        for (; b < bEnd; b += 2 * w, k++)
         {
+            nint at = a.Offset(k);
             TV b0 = TS.Load(b), b1 = TS.Load(b + w);
             TV x = TS.Broadcast(a0[at]);
             c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);

@@ -138,6 +138,13 @@ public sealed unsafe class ConvolutionTests(ITestOutputHelper output)
         using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, gy.Pointer, s, default(Relu), lowering);
         Check($"Forward<Relu>, {lowering}", s, isa, gy.Span, expected, Bound(absolute, s.PatchSize));
         gy.AssertGuardsIntact("y");
+        // Reading the im2col matrix from the image instead of writing it changes no bit.
+        if (lowering == Convolution.Lowering.ImplicitPixelRows)
+        {
+            var written = new Guarded(s.Batch * s.OutputSize);
+            using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, gb.Pointer, written.Pointer, s, default(Relu), Convolution.Lowering.PixelRows);
+            Assert.True(written.Span.SequenceEqual(gy.Span), $"{s} at {isa}: implicit pixel rows differ from pixel rows");
+        }
 
         var unbiased = Reference.Conv2d(Reference.Widen(x), Reference.Widen(w), 0, -1, s, Reference.Relu);
         using (Cpu.Pin(isa)) Convolution.Forward(gx.Pointer, gw.Pointer, null, gy.Pointer, s, default(Relu), lowering);
@@ -181,6 +188,65 @@ public sealed unsafe class ConvolutionTests(ITestOutputHelper output)
         var alone = new float[s.WeightCount];
         using (Cpu.Pin(isa)) Convolution.WeightGradient(x, dz, alone, [], s);
         Assert.True(alone.AsSpan().SequenceEqual(gdw.Span), $"{s} at {isa}: dW changed when db was not asked for");
+    }
+
+    /// <summary>
+    /// The shapes above, and batches past <see cref="Convolution.WeightGradientGroups"/> that do not divide into its
+    /// groups, one with more output pixels than a k block and no padding (the image copied to scratch), one strided
+    /// over two channels.
+    /// </summary>
+    private static readonly Conv2dShape[] WeightGradientShapes =
+    [
+        .. Shapes,
+        new(11, 1, 30, 29, 5, 3, 3, stride: 1, padding: 0),
+        new(11, 2, 13, 12, 7, 3, 3, stride: 2, padding: 1),
+    ];
+
+    public static TheoryData<int, Isa, int> CasesByOrientation()
+    {
+        var data = new TheoryData<int, Isa, int>();
+        for (int i = 0; i < WeightGradientShapes.Length; i++)
+            foreach (var isa in Widths.All)
+                foreach (var orientation in Enum.GetValues<Convolution.WeightGradientOrientation>())
+                    data.Add(i, isa, (int)orientation);
+        return data;
+    }
+
+    /// <summary>Both orientations of the weight gradient's product (patch rows, filter rows), whichever the shape would choose.</summary>
+    [Theory]
+    [MemberData(nameof(CasesByOrientation))]
+    public void Every_orientation_of_the_weight_gradient_sums_the_same_products(int index, Isa isa, int orientationNumber)
+    {
+        var orientation = (Convolution.WeightGradientOrientation)orientationNumber;
+        var s = WeightGradientShapes[index];
+        var (x, _, _) = Data.For(s, seed: 3);
+        var dz = Fill.Uniform(s.Batch * s.OutputSize, 177 + index);
+        var (dW, db) = Reference.Conv2dWeightGradient(Reference.Widen(x), Reference.Widen(dz), s);
+        var (absW, absB) = Reference.Conv2dWeightGradient(Abs(x), Abs(dz), s);
+
+        Guarded gx = new(x), gdz = new(dz), gdw = new(s.WeightCount), gdb = new(s.Filters);
+        gdw.Span.Fill(float.NaN); gdb.Span.Fill(float.NaN);
+        using (Cpu.Pin(isa)) Convolution.WeightGradient(gx.Pointer, gdz.Pointer, gdw.Pointer, gdb.Pointer, s, orientation);
+
+        int terms = s.Batch * s.OutputPixels;
+        Check($"WeightGradient dW, {orientation}", s, isa, gdw.Span, dW, Bound(absW, terms));
+        Check($"WeightGradient db, {orientation}", s, isa, gdb.Span, db, Bound(absB, terms));
+        gdw.AssertGuardsIntact("dW"); gdb.AssertGuardsIntact("db");
+        Assert.Equal(x, gx.ToArray()); Assert.Equal(dz, gdz.ToArray());
+
+        // Reading the im2col matrix from the image instead of writing it changes no bit, where the written one's
+        // product takes the packed path (over at most four pixels it streams, summing in another order).
+        if (orientation == Convolution.WeightGradientOrientation.ImplicitPatchRows && s.OutputPixels > 4)
+        {
+            Guarded written = new(s.WeightCount), writtenBias = new(s.Filters);
+            using (Cpu.Pin(isa)) Convolution.WeightGradient(gx.Pointer, gdz.Pointer, written.Pointer, writtenBias.Pointer, s, Convolution.WeightGradientOrientation.PatchRows);
+            Assert.True(written.Span.SequenceEqual(gdw.Span) && writtenBias.Span.SequenceEqual(gdb.Span), $"{s} at {isa}: implicit patch rows differ from patch rows");
+        }
+
+        // Without db: dW is the same bit for bit.
+        var alone = new Guarded(s.WeightCount);
+        using (Cpu.Pin(isa)) Convolution.WeightGradient(gx.Pointer, gdz.Pointer, alone.Pointer, null, s, orientation);
+        Assert.True(alone.Span.SequenceEqual(gdw.Span), $"{s} at {isa}, {orientation}: dW changed when db was not asked for");
     }
 
     [Theory]

@@ -15,6 +15,7 @@ public sealed class ConvolutionThreadTests
         new(1, 16, 14, 14, 32, 5, 5, stride: 1, padding: 2),
         new(6, 8, 23, 21, 19, 3, 3, stride: 2, padding: 1),
         new(4, 32, 16, 16, 24, 1, 1),
+        new(13, 1, 28, 28, 16, 5, 5, stride: 1, padding: 2), // more images than weight-gradient groups, unevenly cut
     ];
 
     public static TheoryData<int, Isa> Cases()
@@ -67,6 +68,40 @@ public sealed class ConvolutionThreadTests
         var three = WithThreads(3, Run);
         Assert.True(one.AsSpan().SequenceEqual(two), $"{s} at {isa}: 2 threads differ from 1 at {Mismatch(one, two)} (y, dW, db, dx concatenated)");
         Assert.True(one.AsSpan().SequenceEqual(three), $"{s} at {isa}: 3 threads differ from 1 at {Mismatch(one, three)}");
+    }
+
+    public static TheoryData<int, Isa, int> CasesByOrientation()
+    {
+        var data = new TheoryData<int, Isa, int>();
+        foreach (var row in Cases())
+            foreach (var orientation in Enum.GetValues<Convolution.WeightGradientOrientation>())
+                data.Add((int)row[0], (Isa)row[1], (int)orientation);
+        return data;
+    }
+
+    /// <summary>Each orientation of the weight gradient, whichever the shape would choose: its split (rows of dWᵀ, or groups of images) changes no bit.</summary>
+    [Theory]
+    [MemberData(nameof(CasesByOrientation))]
+    public unsafe void Each_weight_gradient_orientation_is_bit_for_bit_the_same_on_one_two_and_three_threads(int index, Isa isa, int orientationNumber)
+    {
+        var orientation = (Convolution.WeightGradientOrientation)orientationNumber;
+        var s = Split[index];
+        var (x, _, _) = ConvolutionTests.Data.For(s);
+        var dz = Fill.Uniform(s.Batch * s.OutputSize, 15);
+
+        float[] Run()
+        {
+            var (dw, db) = (new float[s.WeightCount], new float[s.Filters]);
+            fixed (float* px = x, pdz = dz, pdw = dw, pdb = db)
+                using (Cpu.Pin(isa)) Convolution.WeightGradient(px, pdz, pdw, pdb, s, orientation);
+            return [.. dw, .. db];
+        }
+
+        var one = WithThreads(1, Run);
+        var two = WithThreads(2, Run);
+        var three = WithThreads(3, Run);
+        Assert.True(one.AsSpan().SequenceEqual(two), $"{s} at {isa}, {orientation}: 2 threads differ from 1 at {Mismatch(one, two)} (dW, db concatenated)");
+        Assert.True(one.AsSpan().SequenceEqual(three), $"{s} at {isa}, {orientation}: 3 threads differ from 1 at {Mismatch(one, three)}");
     }
 
     [Fact]
