@@ -1108,46 +1108,64 @@ public static unsafe class Convolution
     /// land on it, dx[c, h, w] = Σ_kw Σ_kh dcol[(c, kh, kw), (h + P − kh, w + P − kw)] over the kh with
     /// 0 ≤ h + P − kh &lt; OH, a lane whose ow falls outside [0, OW) adding −0 (x + −0 = x) instead of the float it
     /// loaded there (one of the row beside, or of the margin). No read-modify-write through memory and no zeroed
-    /// image: the sums go to scratch row after row in whole vectors (a row's last vector spilling into the start of
-    /// the next, rewritten next), then through the derivative to dx in one pass.
+    /// image: the sums go to scratch in whole vectors, then through the derivative to dx a plane at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Col2ImGather<TS, TV, TAct>(float* dcol, in Conv2dShape s, float* dx, float* below, TAct activation)
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
-        int w = TS.Count, width = s.Width, height = s.Height, pad = s.Padding;
+        int w = TS.Count, width = s.Width, height = s.Height, pad = s.Padding, channels = s.Channels;
         int kernelHeight = s.KernelHeight, kernelWidth = s.KernelWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth;
         int vectors = (width + w - 1) / w;
-        nint pixels = (nint)outHeight * outWidth;
+        nint pixels = (nint)outHeight * outWidth, channelRows = (nint)kernelHeight * kernelWidth * pixels;
         // keep[(kw·vectors + v)·w + lane] > 0 where column v·w + lane has ow = column + P − kw inside [0, OW).
         float* keep = stackalloc float[kernelWidth * vectors * w];
         for (int kw = 0; kw < kernelWidth; kw++)
             for (int column = 0; column < vectors * w; column++)
                 keep[kw * vectors * w + column] = column + pad - kw >= 0 && column + pad - kw < outWidth ? 1f : -1f;
         TV negativeZero = TS.Broadcast(-0f);
-        float* sums = Scratch.Padded(s.InputSize);
-        for (int c = 0; c < s.Channels; c++)
+        // A row's last vector spills into the start of the next row, which is written after it; the spill of a
+        // plane's last row would land on the next plane's first, written before it, so each plane has a vector of room.
+        nint plane = (nint)height * width, planeStride = plane + w;
+        float* sums = Scratch.Padded(channels * planeStride);
+        // Four channels at a time: one add after another into a single sum waits out each add's latency, four
+        // independent sums keep the adder busy, and each element keeps its order. Past the last channel the group
+        // repeats it, storing the same sums again.
+        for (int c = 0; c < channels; c += 4)
+        {
+            int c1 = Math.Min(c + 1, channels - 1), c2 = Math.Min(c + 2, channels - 1), c3 = Math.Min(c + 3, channels - 1);
+            nint step1 = (c1 - c) * channelRows, step2 = (c2 - c) * channelRows, step3 = (c3 - c) * channelRows;
             for (int h = 0; h < height; h++)
             {
                 // The kernel rows whose window row oh = h + P − kh exists.
                 int khFirst = Math.Max(0, h + pad - outHeight + 1), khLast = Math.Min(kernelHeight - 1, h + pad);
-                float* target = sums + ((nint)c * height + h) * width;
+                float* target = sums + c * planeStride + (nint)h * width;
                 for (int v = 0; v < vectors; v++)
                 {
-                    TV sum = TS.Zero;
+                    TV sum0 = TS.Zero, sum1 = TS.Zero, sum2 = TS.Zero, sum3 = TS.Zero;
                     for (int kw = 0; kw < kernelWidth; kw++)
                     {
                         TV inside = TS.Load(keep + (kw * vectors + v) * w);
                         // Row (c, kh, kw) of dcol at (oh, ow) = (h + P − kh, v·w + P − kw); the next kh is a row of dcol on, a window row back.
-                        float* source = dcol + ((nint)(c * kernelHeight + khFirst) * kernelWidth + kw) * pixels
+                        float* source = dcol + c * channelRows + ((nint)khFirst * kernelWidth + kw) * pixels
                             + (nint)(h + pad - khFirst) * outWidth + v * w + pad - kw;
                         for (int kh = khFirst; kh <= khLast; kh++, source += kernelWidth * pixels - outWidth)
-                            sum = TS.Add(sum, TS.SelectPositive(inside, TS.Load(source), negativeZero));
+                        {
+                            sum0 = TS.Add(sum0, TS.SelectPositive(inside, TS.Load(source), negativeZero));
+                            sum1 = TS.Add(sum1, TS.SelectPositive(inside, TS.Load(source + step1), negativeZero));
+                            sum2 = TS.Add(sum2, TS.SelectPositive(inside, TS.Load(source + step2), negativeZero));
+                            sum3 = TS.Add(sum3, TS.SelectPositive(inside, TS.Load(source + step3), negativeZero));
+                        }
                     }
-                    TS.Store(target + v * w, sum);
+                    TS.Store(target + v * w, sum0);
+                    TS.Store(target + (c1 - c) * planeStride + v * w, sum1);
+                    TS.Store(target + (c2 - c) * planeStride + v * w, sum2);
+                    TS.Store(target + (c3 - c) * planeStride + v * w, sum3);
                 }
             }
-        ApplyDerivative<TS, TV, TAct>(sums, dx, below, s.InputSize, activation);
+        }
+        for (int c = 0; c < channels; c++)
+            ApplyDerivative<TS, TV, TAct>(sums + c * planeStride, dx + c * plane, below + c * plane, (int)plane, activation);
     }
 
     /// <summary>
