@@ -1129,12 +1129,11 @@ public static unsafe class Convolution
         nint plane = (nint)height * width, planeStride = plane + w;
         float* sums = Scratch.Padded(channels * planeStride);
         // Four channels at a time: one add after another into a single sum waits out each add's latency, four
-        // independent sums keep the adder busy, and each element keeps its order. Past the last channel the group
-        // repeats it, storing the same sums again.
-        for (int c = 0; c < channels; c += 4)
+        // independent sums keep the adder busy, and each element keeps its order. The last channels short of four
+        // go one at a time (the branch is the same for a whole group).
+        for (int c = 0; c < channels; c += c + 4 <= channels ? 4 : 1)
         {
-            int c1 = Math.Min(c + 1, channels - 1), c2 = Math.Min(c + 2, channels - 1), c3 = Math.Min(c + 3, channels - 1);
-            nint step1 = (c1 - c) * channelRows, step2 = (c2 - c) * channelRows, step3 = (c3 - c) * channelRows;
+            bool four = c + 4 <= channels;
             for (int h = 0; h < height; h++)
             {
                 // The kernel rows whose window row oh = h + P − kh exists.
@@ -1152,15 +1151,17 @@ public static unsafe class Convolution
                         for (int kh = khFirst; kh <= khLast; kh++, source += kernelWidth * pixels - outWidth)
                         {
                             sum0 = TS.Add(sum0, TS.SelectPositive(inside, TS.Load(source), negativeZero));
-                            sum1 = TS.Add(sum1, TS.SelectPositive(inside, TS.Load(source + step1), negativeZero));
-                            sum2 = TS.Add(sum2, TS.SelectPositive(inside, TS.Load(source + step2), negativeZero));
-                            sum3 = TS.Add(sum3, TS.SelectPositive(inside, TS.Load(source + step3), negativeZero));
+                            if (!four) continue;
+                            sum1 = TS.Add(sum1, TS.SelectPositive(inside, TS.Load(source + channelRows), negativeZero));
+                            sum2 = TS.Add(sum2, TS.SelectPositive(inside, TS.Load(source + 2 * channelRows), negativeZero));
+                            sum3 = TS.Add(sum3, TS.SelectPositive(inside, TS.Load(source + 3 * channelRows), negativeZero));
                         }
                     }
                     TS.Store(target + v * w, sum0);
-                    TS.Store(target + (c1 - c) * planeStride + v * w, sum1);
-                    TS.Store(target + (c2 - c) * planeStride + v * w, sum2);
-                    TS.Store(target + (c3 - c) * planeStride + v * w, sum3);
+                    if (!four) continue;
+                    TS.Store(target + planeStride + v * w, sum1);
+                    TS.Store(target + 2 * planeStride + v * w, sum2);
+                    TS.Store(target + 3 * planeStride + v * w, sum3);
                 }
             }
         }
