@@ -179,7 +179,9 @@ public static unsafe class ConvolutionRates
         var y2 = CnnLayers.Buffer(conv2.Batch * conv2.OutputSize, 9); var dy2 = CnnLayers.Buffer(y2.Length, 10);
         var dw2 = new float[w2.Length]; var db2 = new float[32]; var dx2 = new float[p1.Length];
         var p2 = new float[pool2.Batch * pool2.OutputSize]; var i2 = new int[p2.Length]; var dp2 = new float[y2.Length];
-        var col = GC.AllocateArray<float>(conv2.PatchSize * conv2.OutputPixels, pinned: true);
+        // With the margin col2im's gather reads either side of dcol.
+        int margin = Convolution.Col2ImMargin(conv2);
+        var col = GC.AllocateArray<float>(conv2.PatchSize * conv2.OutputPixels + 2 * margin, pinned: true);
         var one = conv2.WithBatch(1);
         var y2one = new float[one.OutputSize];
         return
@@ -207,12 +209,12 @@ public static unsafe class ConvolutionRates
             }),
             new("conv2 col2im ⊙ ReLU′ alone, 64 images (no FLOPs)", 0, () =>
             {
-                fixed (float* pdx = dx2, pc = col, pbelow = p1)
+                fixed (float* pdx = dx2, pcol = col, pbelow = p1)
                     for (int n = 0; n < conv2.Batch; n++)
                         if (Cpu.Best == Isa.Vector512)
-                            Convolution.Col2Im<Simd512, Vector512<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
+                            Convolution.Col2Im<Simd512, Vector512<float>, Relu>(pcol + margin, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
                         else
-                            Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pc, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
+                            Convolution.Col2Im<Simd256, Vector256<float>, Relu>(pcol + margin, conv2, pdx + n * conv2.InputSize, pbelow + n * conv2.InputSize, default);
             }),
         ];
     }

@@ -961,7 +961,10 @@ public static unsafe class Convolution
         {
             var (first, last) = Parallelism.Range(s.Batch, chunk, chunks);
             int patch = s.PatchSize, pixels = s.OutputPixels;
-            float* dcol = s.IsPointwise ? null : Scratch.Columns((nint)patch * pixels);
+            // The gather of a stride-1 col2im reads a vector either side of each run of dcol (lanes it then drops), so
+            // dcol keeps a margin before and after it inside the scratch.
+            int margin = Col2ImMargin(s);
+            float* dcol = s.IsPointwise ? null : Scratch.Columns((nint)patch * pixels + 2 * margin) + margin;
             for (int n = first; n < last; n++)
             {
                 float* g = dz + (nint)n * s.OutputSize;
@@ -1041,14 +1044,22 @@ public static unsafe class Convolution
     }
 
     /// <summary>
-    /// dx[c, h, w] = f′(below) · Σ over the windows that cover it of dcol[(c, kh, kw), (oh, ow)]: each row of dcol is
-    /// added where im2col took it from, into a zeroed padded image in scratch (so no bounds are checked), whose inside
-    /// then goes to dx through the derivative. Every element takes its shares in the same order (kw, then kh) at every width.
+    /// dx[c, h, w] = f′(below) · Σ over the windows that cover it of dcol[(c, kh, kw), (oh, ow)]. Every element takes
+    /// its shares in the same order (kw, then kh, starting from +0) at every width, by either path. At stride 1 the
+    /// shares are gathered (<see cref="Col2ImGather{TS, TV, TAct}"/>), which reads up to
+    /// <see cref="Col2ImMargin"/> floats before and after dcol; at a larger stride each row of dcol is added where
+    /// im2col took it from, into a zeroed padded image in scratch (so no bounds are checked), whose inside then goes
+    /// to dx through the derivative.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Col2Im<TS, TV, TAct>(float* dcol, in Conv2dShape s, float* dx, float* below, TAct activation)
         where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
     {
+        if (s.Stride == 1)
+        {
+            Col2ImGather<TS, TV, TAct>(dcol, s, dx, below, activation);
+            return;
+        }
         int pw = s.PaddedWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride, pad = s.Padding;
         nint plane = (nint)s.PaddedHeight * pw, rowStep = (nint)stride * pw;
         int kernelArea = s.KernelHeight * s.KernelWidth;
@@ -1084,6 +1095,78 @@ public static unsafe class Convolution
                 nint at = ((nint)c * height + h) * width;
                 ApplyDerivative<TS, TV, TAct>(sums + c * plane + (nint)(h + pad) * pw + pad, dx + at, below + at, width, activation);
             }
+    }
+
+    /// <summary>
+    /// Floats of dcol the gather may read before its first and after its last (lanes it drops): a kernel's width
+    /// before (ow = w + P − kw reaches down to 1 − KW), and a kernel's width and a vector after, rounded to keep dcol aligned.
+    /// </summary>
+    internal static int Col2ImMargin(in Conv2dShape s) => (s.KernelWidth + Slack + 15) / 16 * 16;
+
+    /// <summary>
+    /// Stride-1 col2im as a gather: each vector of a row of dx is summed in a register over the runs of dcol that
+    /// land on it, dx[c, h, w] = Σ_kw Σ_kh dcol[(c, kh, kw), (h + P − kh, w + P − kw)] over the kh with
+    /// 0 ≤ h + P − kh &lt; OH, a lane whose ow falls outside [0, OW) adding −0 (x + −0 = x) instead of the float it
+    /// loaded there (one of the row beside, or of the margin). No read-modify-write through memory and no zeroed
+    /// image: the sums go to scratch in whole vectors, then through the derivative to dx a plane at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Col2ImGather<TS, TV, TAct>(float* dcol, in Conv2dShape s, float* dx, float* below, TAct activation)
+        where TS : ISimd<TV> where TV : struct where TAct : struct, IActivation
+    {
+        int w = TS.Count, width = s.Width, height = s.Height, pad = s.Padding, channels = s.Channels;
+        int kernelHeight = s.KernelHeight, kernelWidth = s.KernelWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth;
+        int vectors = (width + w - 1) / w;
+        nint pixels = (nint)outHeight * outWidth, channelRows = (nint)kernelHeight * kernelWidth * pixels;
+        // keep[(kw·vectors + v)·w + lane] > 0 where column v·w + lane has ow = column + P − kw inside [0, OW).
+        float* keep = stackalloc float[kernelWidth * vectors * w];
+        for (int kw = 0; kw < kernelWidth; kw++)
+            for (int column = 0; column < vectors * w; column++)
+                keep[kw * vectors * w + column] = column + pad - kw >= 0 && column + pad - kw < outWidth ? 1f : -1f;
+        TV negativeZero = TS.Broadcast(-0f);
+        // A row's last vector spills into the start of the next row, which is written after it; the spill of a
+        // plane's last row would land on the next plane's first, written before it, so each plane has a vector of room.
+        nint plane = (nint)height * width, planeStride = plane + w;
+        float* sums = Scratch.Padded(channels * planeStride);
+        // Four channels at a time: one add after another into a single sum waits out each add's latency, four
+        // independent sums keep the adder busy, and each element keeps its order. The last channels short of four
+        // go one at a time (the branch is the same for a whole group).
+        for (int c = 0; c < channels; c += c + 4 <= channels ? 4 : 1)
+        {
+            bool four = c + 4 <= channels;
+            for (int h = 0; h < height; h++)
+            {
+                // The kernel rows whose window row oh = h + P − kh exists.
+                int khFirst = Math.Max(0, h + pad - outHeight + 1), khLast = Math.Min(kernelHeight - 1, h + pad);
+                float* target = sums + c * planeStride + (nint)h * width;
+                for (int v = 0; v < vectors; v++)
+                {
+                    TV sum0 = TS.Zero, sum1 = TS.Zero, sum2 = TS.Zero, sum3 = TS.Zero;
+                    for (int kw = 0; kw < kernelWidth; kw++)
+                    {
+                        TV inside = TS.Load(keep + (kw * vectors + v) * w);
+                        // Row (c, kh, kw) of dcol at (oh, ow) = (h + P − kh, v·w + P − kw); the next kh is a row of dcol on, a window row back.
+                        float* source = dcol + c * channelRows + ((nint)khFirst * kernelWidth + kw) * pixels
+                            + (nint)(h + pad - khFirst) * outWidth + v * w + pad - kw;
+                        for (int kh = khFirst; kh <= khLast; kh++, source += kernelWidth * pixels - outWidth)
+                        {
+                            sum0 = TS.Add(sum0, TS.SelectPositive(inside, TS.Load(source), negativeZero));
+                            if (!four) continue;
+                            sum1 = TS.Add(sum1, TS.SelectPositive(inside, TS.Load(source + channelRows), negativeZero));
+                            sum2 = TS.Add(sum2, TS.SelectPositive(inside, TS.Load(source + 2 * channelRows), negativeZero));
+                            sum3 = TS.Add(sum3, TS.SelectPositive(inside, TS.Load(source + 3 * channelRows), negativeZero));
+                        }
+                    }
+                    TS.Store(target + v * w, sum0);
+                    if (!four) continue;
+                    TS.Store(target + planeStride + v * w, sum1);
+                    TS.Store(target + 2 * planeStride + v * w, sum2);
+                    TS.Store(target + 3 * planeStride + v * w, sum3);
+                }
+            }
+        }
+        for (int c = 0; c < channels; c++)
+            ApplyDerivative<TS, TV, TAct>(sums + c * planeStride, dx + c * plane, below + c * plane, (int)plane, activation);
     }
 
     /// <summary>
