@@ -1047,9 +1047,9 @@ public static unsafe class Convolution
     /// dx[c, h, w] = f′(below) · Σ over the windows that cover it of dcol[(c, kh, kw), (oh, ow)]. Every element takes
     /// its shares in the same order (kw, then kh, starting from +0) at every width, by either path. At stride 1 the
     /// shares are gathered (<see cref="Col2ImGather{TS, TV, TAct}"/>), which reads up to
-    /// <see cref="Col2ImMargin"/> floats before and after dcol; at a larger stride each row of dcol is added where
-    /// im2col took it from, into a zeroed padded image in scratch (so no bounds are checked), whose inside then goes
-    /// to dx through the derivative.
+    /// <see cref="Col2ImMargin"/> floats before and after dcol; at a larger stride each row of dcol is added, float by
+    /// float, where im2col took it from, into a zeroed padded image in scratch (so no bounds are checked), whose inside
+    /// then goes to dx through the derivative.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Col2Im<TS, TV, TAct>(float* dcol, in Conv2dShape s, float* dx, float* below, TAct activation)
@@ -1063,13 +1063,10 @@ public static unsafe class Convolution
         int pw = s.PaddedWidth, outHeight = s.OutputHeight, outWidth = s.OutputWidth, stride = s.Stride, pad = s.Padding;
         nint plane = (nint)s.PaddedHeight * pw, rowStep = (nint)stride * pw;
         int kernelArea = s.KernelHeight * s.KernelWidth;
-        // Always this thread's scratch, even without padding: the adds' last vector reaches past a run, which in dx
-        // could be the next image's floats, written meanwhile by another thread.
+        // The sums go to a zeroed padded image in this thread's scratch, so no share needs a bounds check.
         float* sums = Scratch.Padded(s.Channels * plane);
         new Span<float>(sums, (int)(s.Channels * plane)).Clear();
-        // kw outermost: runs a float apart overlap, and a load that straddles two recent stores waits for them to
-        // retire (store forwarding fails). Runs with the same kw start at the same column, so their loads meet earlier
-        // stores of the same place and size, which forward. Each element still takes its shares in one fixed order.
+        // kw outermost, then c and kh: the order every element takes its shares in, the gather's too.
         for (int kw = 0; kw < s.KernelWidth; kw++)
             for (int c = 0; c < s.Channels; c++)
                 for (int kh = 0; kh < s.KernelHeight; kh++)
@@ -1077,11 +1074,8 @@ public static unsafe class Convolution
                     int r = c * kernelArea + kh * s.KernelWidth + kw;
                     float* target = sums + c * plane + (nint)kh * pw + kw;
                     float* source = dcol + (nint)r * outHeight * outWidth;
-                    if (stride == 1)
-                        for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth) AddTo<TS, TV>(source, target, outWidth);
-                    else
-                        for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth)
-                            for (int ow = 0; ow < outWidth; ow++) target[(nint)ow * stride] += source[ow];
+                    for (int oh = 0; oh < outHeight; oh++, target += rowStep, source += outWidth)
+                        for (int ow = 0; ow < outWidth; ow++) target[(nint)ow * stride] += source[ow];
                 }
         int height = s.Height, width = s.Width;
         if (pad == 0)
@@ -1197,51 +1191,8 @@ public static unsafe class Convolution
             for (int i = 0; i < count; i++) target[i] = source[i];
     }
 
-    /// <summary>
-    /// target[i] += source[i] for i &lt; count, in whole vectors: the last one reaches past count, its lanes there adding
-    /// −0 (x + −0 = x for every x, −0 included), so it reads up to a vector past both runs and rewrites the target's
-    /// floats there unchanged; the scratch it runs in has that much slack. Two measured pitfalls shaped this: a tail of
-    /// single floats made col2im three times slower than im2col, and a last vector overlapping the one before (ending
-    /// exactly at count) was slower still, its load straddling the store just made (store forwarding fails).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo<TS, TV>(float* source, float* target, int count) where TS : ISimd<TV> where TV : struct
-    {
-        // A run shorter than a Vector512 (the reference CNN's 14-float rows) goes by Vector256: one masked 64-byte
-        // access nearly always straddles two cache lines, and conv2's col2im took 0.92 ms at Vector512 against 0.56
-        // at Vector256. The same lanes are added either way.
-        if (TS.Count > 8 && count < TS.Count)
-        {
-            AddTo<Simd256, Vector256<float>>(source, target, count);
-            return;
-        }
-        int w = TS.Count, i = 0;
-        for (; i + w <= count; i += w) TS.Store(target + i, TS.Add(TS.Load(target + i), TS.Load(source + i)));
-        if (i == count) return;
-        // Keep lanes [0, count − i).
-        TV keep = TS.Load(TailMask + MaskMiddle - (count - i));
-        TS.Store(target + i, TS.Add(TS.Load(target + i), TS.SelectPositive(keep, TS.Load(source + i), TS.Broadcast(-0f))));
-    }
-
-    /// <summary>Floats a vector may reach past the end of a run (<see cref="AddTo{TS, TV}"/>): the widest vector.</summary>
+    /// <summary>Floats a vector may reach past the end of a run (the packing's and col2im's gather's last vectors): the widest vector.</summary>
     internal const int Slack = 16;
-
-    /// <summary>The middle of <see cref="TailMask"/>: 16 floats of +1, then 16 of −1.</summary>
-    private const int MaskMiddle = 16;
-
-    /// <summary>Loaded at MaskMiddle − t, a vector whose first t lanes are positive (kept).</summary>
-    private static readonly float* TailMask = MakeTailMask();
-
-    private static float* MakeTailMask()
-    {
-        var mask = GC.AllocateArray<float>(2 * MaskMiddle, pinned: true);
-        for (int i = 0; i < mask.Length; i++) mask[i] = i < MaskMiddle ? 1f : -1f;
-        TailMaskArray = mask;
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(mask));
-    }
-
-    /// <summary>Keeps the pinned mask reachable for the life of the process.</summary>
-    private static float[]? TailMaskArray;
 
     /// <summary>dx = f′ applied to the summed gradient from the saved outputs, over <paramref name="count"/> floats (sums may be dx).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
